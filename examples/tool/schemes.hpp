@@ -1,0 +1,84 @@
+// The signature schemes the hookline tool knows, by their --scheme name. Each entry turns the tool's
+// inputs into a library signer or verifier; adding a scheme means adding one entry here.
+#pragma once
+
+#include "args.hpp"
+
+#include <hookline/hookline.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookline_cli {
+
+/// What `sign` and `verify` were given on the command line.
+struct scheme_input {
+    std::vector<std::string> secrets;  // as typed; each scheme decides how to read them
+    std::string id;
+    std::int64_t timestamp = 0;        // sign: the timestamp to sign
+    std::int64_t now = 0;              // verify: the current time
+    std::chrono::seconds tolerance{300};
+    bool tolerance_given = false;
+    std::string url;
+    std::string event_type;
+    hookline::header_map headers;      // verify: the received headers; sign: hints such as Content-Type
+    std::string body;
+};
+
+struct scheme_entry {
+    std::string_view name;
+    std::string_view secret_help;
+    std::function<hookline::result<hookline::header_map>(const scheme_input&)> sign;
+    std::function<hookline::result<hookline::verified_message>(const scheme_input&)> verify;
+};
+
+/// Parses each --secret as a Standard Webhooks key, or throws a usage error that does not echo it.
+inline std::vector<hookline::secret> standard_secrets(const scheme_input& in) {
+    std::vector<hookline::secret> out;
+    for (std::size_t i = 0; i < in.secrets.size(); ++i) {
+        auto s = hookline::secret::parse(in.secrets[i]);
+        if (!s) throw usage_error("--secret #" + std::to_string(i + 1) + " is not a valid whsec_/whsk_/whpk_ key");
+        out.push_back(std::move(*s));
+    }
+    return out;
+}
+
+/// Each --secret as raw bytes, for provider schemes whose secrets are plain text.
+inline std::vector<hookline::secret> plain_secrets(const scheme_input& in) {
+    std::vector<hookline::secret> out;
+    for (std::size_t i = 0; i < in.secrets.size(); ++i) {
+        auto s = hookline::secret::from_bytes(in.secrets[i]);
+        if (!s) throw usage_error("--secret #" + std::to_string(i + 1) + " is empty");
+        out.push_back(std::move(*s));
+    }
+    return out;
+}
+
+inline const std::vector<scheme_entry>& schemes() {
+    static const std::vector<scheme_entry> all = {
+        {"standard", "whsec_… (HMAC), whsk_… (Ed25519 private, signs) or whpk_… (Ed25519 public, verifies)",
+         [](const scheme_input& in) -> hookline::result<hookline::header_map> {
+             auto signer = hookline::standard_signer::make(standard_secrets(in));
+             if (!signer) return signer.error();
+             return signer->sign({.id = in.id, .body = in.body, .timestamp = in.timestamp});
+         },
+         [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
+             auto v = hookline::standard_verifier::make(standard_secrets(in), {.tolerance = in.tolerance});
+             if (!v) return v.error();
+             return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
+         }},
+    };
+    return all;
+}
+
+inline const scheme_entry& find_scheme(std::string_view name) {
+    for (const auto& s : schemes())
+        if (s.name == name) return s;
+    std::string known;
+    for (const auto& s : schemes()) known += (known.empty() ? "" : "|") + std::string(s.name);
+    throw usage_error("unknown scheme '" + std::string(name) + "' (known: " + known + ")");
+}
+
+} // namespace hookline_cli

@@ -1,0 +1,264 @@
+/// \file The OpenSSL 3 primitives hookline signs and verifies with: keyed HMAC contexts scheduled
+/// once and reused, Ed25519 keys, SHA-256, random bytes and constant-time comparison.
+///
+/// Thread-safety: `hmac_key` and `ed25519_key` are immutable values that share their OpenSSL state;
+/// any number of threads may use copies of the same key, or the same object, at once.
+#pragma once
+
+#include <hookline/config.hpp>
+#include <hookline/error.hpp>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+HOOKLINE_BEGIN_NAMESPACE
+
+/// True when `a` and `b` hold the same bytes. Time depends on the length only, not the contents.
+inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    if (a.empty()) return true;
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+/// `n` bytes from OpenSSL's CSPRNG.
+inline result<std::string> random_bytes(std::size_t n) {
+    std::string out(n, '\0');
+    if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
+        return errc::crypto_failure;
+    return out;
+}
+
+/// A digest or MAC value (up to 64 bytes). Empty (`size == 0`) when OpenSSL failed to compute it.
+struct digest_value {
+    std::array<unsigned char, 64> bytes{};
+    std::size_t size = 0;
+    std::string_view view() const noexcept { return {reinterpret_cast<const char*>(bytes.data()), size}; }
+    /// Constant-time check that `candidate` equals this value; always false for an empty value, so a
+    /// failed computation can never match.
+    bool matches(std::string_view candidate) const noexcept { return size != 0 && constant_time_equal(view(), candidate); }
+};
+
+/// SHA-256 of the concatenation of `parts`.
+inline digest_value sha256(std::initializer_list<std::string_view> parts) {
+    digest_value out;
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    unsigned int len = 0;
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return out;
+    for (auto p : parts)
+        if (EVP_DigestUpdate(ctx.get(), p.data(), p.size()) != 1) return out;
+    if (EVP_DigestFinal_ex(ctx.get(), out.bytes.data(), &len) != 1) return out;
+    out.size = len;
+    return out;
+}
+
+inline digest_value sha256(std::string_view data) { return sha256({data}); }
+
+/// Hash functions an `hmac_key` can use.
+enum class hmac_digest { sha256, sha1 };
+
+namespace detail {
+struct mac_ctx_deleter {
+    void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
+};
+using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, mac_ctx_deleter>;
+
+inline EVP_MAC* hmac_algorithm() {
+    // Fetched once per process; EVP_MAC objects are reference counted and thread-safe.
+    static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    return mac;
+}
+
+/// One key schedule plus a free list of keyed contexts, so each MAC re-initialises a context that
+/// already holds the key instead of hashing the key again.
+class hmac_state {
+public:
+    static std::shared_ptr<hmac_state> make(std::string_view key, hmac_digest digest) {
+        auto s = std::make_shared<hmac_state>();
+        EVP_MAC* mac = hmac_algorithm();
+        if (!mac) return nullptr;
+        s->prototype_.reset(EVP_MAC_CTX_new(mac));
+        if (!s->prototype_) return nullptr;
+        const char* name = digest == hmac_digest::sha1 ? "SHA1" : "SHA256";
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(name), 0),
+                               OSSL_PARAM_construct_end()};
+        static const unsigned char empty = 0;
+        const auto* k = key.empty() ? &empty : reinterpret_cast<const unsigned char*>(key.data());
+        if (EVP_MAC_init(s->prototype_.get(), k, key.size(), params) != 1) return nullptr;
+        return s;
+    }
+
+    ~hmac_state() {
+        for (auto* c : free_) EVP_MAC_CTX_free(c);
+    }
+
+    digest_value compute(std::initializer_list<std::string_view> parts) {
+        digest_value out;
+        mac_ctx_ptr ctx = acquire();
+        if (!ctx || EVP_MAC_init(ctx.get(), nullptr, 0, nullptr) != 1) return out;
+        for (auto p : parts)
+            if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(p.data()), p.size()) != 1)
+                return out;
+        std::size_t len = 0;
+        if (EVP_MAC_final(ctx.get(), out.bytes.data(), &len, out.bytes.size()) != 1) return out;
+        out.size = len;
+        release(std::move(ctx));
+        return out;
+    }
+
+private:
+    static constexpr std::size_t max_pooled = 64;
+
+    mac_ctx_ptr acquire() {
+        {
+            std::lock_guard lock(mutex_);
+            if (!free_.empty()) {
+                mac_ctx_ptr c(free_.back());
+                free_.pop_back();
+                return c;
+            }
+        }
+        return mac_ctx_ptr(EVP_MAC_CTX_dup(prototype_.get()));
+    }
+    void release(mac_ctx_ptr ctx) {
+        std::lock_guard lock(mutex_);
+        if (free_.size() < max_pooled) free_.push_back(ctx.release());
+    }
+
+    mac_ctx_ptr prototype_;
+    std::mutex mutex_;
+    std::vector<EVP_MAC_CTX*> free_;
+};
+} // namespace detail
+
+/// An HMAC key whose schedule is computed once. Copies share it. An empty `digest_value` from
+/// `compute` means OpenSSL failed (out of memory); callers treat it as `errc::crypto_failure`.
+class hmac_key {
+public:
+    /// Schedules `key` for `digest`. Fails with `errc::crypto_failure` only if OpenSSL does.
+    static result<hmac_key> make(std::string_view key, hmac_digest digest = hmac_digest::sha256) {
+        auto state = detail::hmac_state::make(key, digest);
+        if (!state) return errc::crypto_failure;
+        return hmac_key(std::move(state));
+    }
+
+    /// HMAC of the concatenation of `parts`.
+    digest_value compute(std::initializer_list<std::string_view> parts) const { return state_->compute(parts); }
+    digest_value compute(std::string_view data) const { return state_->compute({data}); }
+
+private:
+    explicit hmac_key(std::shared_ptr<detail::hmac_state> s) : state_(std::move(s)) {}
+    std::shared_ptr<detail::hmac_state> state_;
+};
+
+namespace detail {
+struct pkey_deleter {
+    void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
+};
+} // namespace detail
+
+/// An Ed25519 key: a private key (can sign and verify) or a public key (verifies only).
+class ed25519_key {
+public:
+    static constexpr std::size_t seed_size = 32;
+    static constexpr std::size_t public_size = 32;
+    static constexpr std::size_t signature_size = 64;
+
+    /// A private key from its 32-byte seed.
+    static result<ed25519_key> from_seed(std::string_view seed) {
+        if (seed.size() != seed_size) return errc::invalid_key;
+        EVP_PKEY* k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                                   reinterpret_cast<const unsigned char*>(seed.data()), seed.size());
+        if (!k) return errc::invalid_key;
+        return ed25519_key(k, true);
+    }
+
+    /// A public key from its 32 raw bytes.
+    static result<ed25519_key> from_public(std::string_view pub) {
+        if (pub.size() != public_size) return errc::invalid_key;
+        EVP_PKEY* k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                                  reinterpret_cast<const unsigned char*>(pub.data()), pub.size());
+        if (!k) return errc::invalid_key;
+        return ed25519_key(k, false);
+    }
+
+    /// A fresh private key from OpenSSL's CSPRNG.
+    static result<ed25519_key> generate() {
+        auto seed = random_bytes(seed_size);
+        if (!seed) return seed.error();
+        auto key = from_seed(*seed);
+        OPENSSL_cleanse(seed->data(), seed->size());
+        return key;
+    }
+
+    bool has_private() const noexcept { return private_; }
+
+    /// The 32 raw public-key bytes.
+    std::string public_bytes() const {
+        std::string out(public_size, '\0');
+        std::size_t len = out.size();
+        if (EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1)
+            return {};
+        out.resize(len);
+        return out;
+    }
+
+    /// The 32-byte seed; empty for a public key. Handle the result as a secret.
+    std::string seed_bytes() const {
+        if (!private_) return {};
+        std::string out(seed_size, '\0');
+        std::size_t len = out.size();
+        if (EVP_PKEY_get_raw_private_key(key_.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1)
+            return {};
+        out.resize(len);
+        return out;
+    }
+
+    /// The public half of this key.
+    ed25519_key public_key() const {
+        if (!private_) return *this;
+        auto pub = from_public(public_bytes());
+        return pub ? *pub : *this;
+    }
+
+    /// Signs `message` (Ed25519 is one-shot: the whole message at once).
+    result<std::string> sign(std::string_view message) const {
+        if (!private_) return errc::invalid_key;
+        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+        std::string sig(signature_size, '\0');
+        std::size_t len = sig.size();
+        if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
+            EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                           reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1)
+            return errc::crypto_failure;
+        sig.resize(len);
+        return sig;
+    }
+
+    /// True when `signature` is a valid signature of `message` by this key.
+    bool verify(std::string_view message, std::string_view signature) const {
+        if (signature.size() != signature_size) return false;
+        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+        return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) == 1 &&
+               EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+    }
+
+private:
+    ed25519_key(EVP_PKEY* k, bool priv) : key_(k, detail::pkey_deleter{}), private_(priv) {}
+    std::shared_ptr<EVP_PKEY> key_;
+    bool private_ = false;
+};
+
+HOOKLINE_END_NAMESPACE

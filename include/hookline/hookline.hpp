@@ -1,0 +1,13 @@
+/// \file The umbrella header: everything hookline offers.
+#pragma once
+
+#include <hookline/clock.hpp>
+#include <hookline/config.hpp>
+#include <hookline/crypto.hpp>
+#include <hookline/encoding.hpp>
+#include <hookline/error.hpp>
+#include <hookline/headers.hpp>
+#include <hookline/schemes.hpp>
+#include <hookline/secret.hpp>
+#include <hookline/signer.hpp>
+#include <hookline/verifier.hpp>

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds hookline and runs every test. Installs what is missing first: the Debian packages it builds
+# with, and (when node is present) the npm reference peers the interop tests compare against.
+#
+#   bash tests/run.sh                              # Debug build, all tests (the README's test command)
+#   bash tests/run.sh --sanitize address,undefined # the same under ASan + UBSan
+#   bash tests/run.sh --sanitize thread            # the same under TSan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+sanitize=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sanitize) sanitize="$2"; shift 2 ;;
+    --sanitize=*) sanitize="${1#*=}"; shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "tests/run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+bash "$root/cmake/install-deps.sh"
+
+if command -v node >/dev/null 2>&1; then
+  stamp="$root/tests/interop/node_modules/.hookline-installed"
+  if [ ! -f "$stamp" ] || [ "$root/tests/interop/package.json" -nt "$stamp" ]; then
+    echo "== installing the npm reference peers (tests/interop/package.json)"
+    (cd "$root/tests/interop" && npm install --no-audit --no-fund --no-package-lock --loglevel=error)
+    touch "$stamp"
+  fi
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+build="$root/build/test"
+flags=""
+exclude=""
+if [ -n "$sanitize" ]; then
+  build="$root/build/sanitize-${sanitize//,/-}"
+  flags="-fsanitize=$sanitize -fno-omit-frame-pointer -fno-sanitize-recover=all"
+  # The package tests rebuild the library without sanitizers; they ran in the plain build.
+  exclude="^package\\."
+fi
+
+echo "== configuring $build"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="$flags" \
+  -DHOOKLINE_BUILD_TESTS=ON -DHOOKLINE_BUILD_EXAMPLES=ON -DHOOKLINE_BUILD_BENCHMARKS=ON >/dev/null
+echo "== building"
+cmake --build "$build" -j "$jobs"
+echo "== testing"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 300 ${exclude:+-E "$exclude"}
