@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cctype>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,22 @@ header_map docs_headers(std::string sig = std::string(docs_sig)) {
 
 result<verified_message> check(const github_verifier& v, const header_map& h, std::string_view body = docs_body) {
     return v.verify({.headers = h, .body = body}, 0);
+}
+} // namespace
+
+namespace {
+/// Deterministic random edits of `s`: replace, insert or delete bytes (all 256 values).
+std::string mutate(std::string s, std::mt19937& rng) {
+    std::uniform_int_distribution<int> byte(0, 255), op(0, 2), edits(1, 4);
+    for (int n = edits(rng); n > 0; --n) {
+        std::size_t pos = s.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, s.size() - 1)(rng);
+        switch (op(rng)) {
+        case 0: if (!s.empty()) s[pos] = static_cast<char>(byte(rng)); break;
+        case 1: s.insert(pos, 1, static_cast<char>(byte(rng))); break;
+        default: if (!s.empty()) s.erase(pos, 1); break;
+        }
+    }
+    return s;
 }
 } // namespace
 
@@ -167,4 +184,16 @@ TEST_CASE("github: concepts hold and the body fields are declared", "[github]") 
     STATIC_REQUIRE(github_verifier::body_id_field.empty());
     STATIC_REQUIRE(github_verifier::body_type_field.empty());
     STATIC_REQUIRE(github_verifier::scheme_name == "github");
+}
+
+TEST_CASE("github: random edits of a valid header never crash or verify", "[github]") {
+    github_verifier v(key(), {.accept_sha1 = true});
+    std::mt19937 rng(20261122);
+    for (int i = 0; i < 5000; ++i) {
+        auto s = mutate(std::string(docs_sig), rng);
+        header_map h{{i % 2 ? "X-Hub-Signature-256" : "X-Hub-Signature", s}};
+        auto r = check(v, h);
+        // Only an edit that leaves the value equal up to hex case and surrounding OWS may pass.
+        if (r) CHECK(detail::iequals(detail::trim(s), i % 2 ? docs_sig : docs_sha1));
+    }
 }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <sstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,22 @@ secret tok(std::string_view t) { return secret::from_bytes(t).value(); }
 
 result<verified_message> check(const shared_token_verifier& v, const header_map& h) {
     return v.verify({.headers = h, .body = "{}"}, 0);
+}
+} // namespace
+
+namespace {
+/// Deterministic random edits of `s`: replace, insert or delete bytes (all 256 values).
+std::string mutate(std::string s, std::mt19937& rng) {
+    std::uniform_int_distribution<int> byte(0, 255), op(0, 2), edits(1, 4);
+    for (int n = edits(rng); n > 0; --n) {
+        std::size_t pos = s.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, s.size() - 1)(rng);
+        switch (op(rng)) {
+        case 0: if (!s.empty()) s[pos] = static_cast<char>(byte(rng)); break;
+        case 1: s.insert(pos, 1, static_cast<char>(byte(rng))); break;
+        default: if (!s.empty()) s.erase(pos, 1); break;
+        }
+    }
+    return s;
 }
 } // namespace
 
@@ -96,4 +113,14 @@ TEST_CASE("shared_token: concepts hold and the body fields are declared", "[shar
     STATIC_REQUIRE(verifier<shared_token_verifier>);
     STATIC_REQUIRE(shared_token_verifier::body_id_field.empty());
     STATIC_REQUIRE(shared_token_verifier::body_type_field.empty());
+}
+
+TEST_CASE("shared_token: random edits of a valid header never crash or verify", "[shared_token]") {
+    shared_token_verifier v(tok("xyz"), {.prefix = "Bearer "});
+    std::mt19937 rng(20261122);
+    for (int i = 0; i < 5000; ++i) {
+        auto s = mutate("Bearer xyz", rng);
+        auto r = check(v, {{"Authorization", s}});
+        if (r) CHECK(detail::iequals(detail::trim(s), "Bearer xyz"));
+    }
 }

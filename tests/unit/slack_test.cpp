@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,22 @@ header_map docs_headers(std::string sig = std::string(docs_sig), std::string ts 
 result<verified_message> check(const slack_verifier& v, const header_map& h, std::int64_t now = docs_ts,
                                std::string_view body = docs_body) {
     return v.verify({.headers = h, .body = body}, now);
+}
+} // namespace
+
+namespace {
+/// Deterministic random edits of `s`: replace, insert or delete bytes (all 256 values).
+std::string mutate(std::string s, std::mt19937& rng) {
+    std::uniform_int_distribution<int> byte(0, 255), op(0, 2), edits(1, 4);
+    for (int n = edits(rng); n > 0; --n) {
+        std::size_t pos = s.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, s.size() - 1)(rng);
+        switch (op(rng)) {
+        case 0: if (!s.empty()) s[pos] = static_cast<char>(byte(rng)); break;
+        case 1: s.insert(pos, 1, static_cast<char>(byte(rng))); break;
+        default: if (!s.empty()) s.erase(pos, 1); break;
+        }
+    }
+    return s;
 }
 } // namespace
 
@@ -148,4 +165,15 @@ TEST_CASE("slack: concepts hold and the body fields are declared", "[slack]") {
     STATIC_REQUIRE(slack_verifier::body_id_field == "event_id");
     STATIC_REQUIRE(slack_verifier::body_type_field == "type");
     STATIC_REQUIRE(slack_verifier::scheme_name == "slack");
+}
+
+TEST_CASE("slack: random edits of valid headers never crash or verify", "[slack]") {
+    slack_verifier v(key());
+    std::mt19937 rng(20261122);
+    for (int i = 0; i < 5000; ++i) {
+        auto sig = i % 2 ? mutate(std::string(docs_sig), rng) : std::string(docs_sig);
+        auto ts = i % 2 ? std::to_string(docs_ts) : mutate(std::to_string(docs_ts), rng);
+        auto r = check(v, docs_headers(sig, ts));
+        if (r) CHECK(detail::iequals(detail::trim(sig), docs_sig));
+    }
 }

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,22 @@ result<verified_message> check(const stripe_verifier& v, const std::string& head
                                std::string_view body = sdk_body) {
     auto h = headers(header);
     return v.verify({.headers = h, .body = body}, now);
+}
+} // namespace
+
+namespace {
+/// Deterministic random edits of `s`: replace, insert or delete bytes (all 256 values).
+std::string mutate(std::string s, std::mt19937& rng) {
+    std::uniform_int_distribution<int> byte(0, 255), op(0, 2), edits(1, 4);
+    for (int n = edits(rng); n > 0; --n) {
+        std::size_t pos = s.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, s.size() - 1)(rng);
+        switch (op(rng)) {
+        case 0: if (!s.empty()) s[pos] = static_cast<char>(byte(rng)); break;
+        case 1: s.insert(pos, 1, static_cast<char>(byte(rng))); break;
+        default: if (!s.empty()) s.erase(pos, 1); break;
+        }
+    }
+    return s;
 }
 } // namespace
 
@@ -174,4 +191,14 @@ TEST_CASE("stripe: concepts hold and the body fields are declared", "[stripe]") 
     STATIC_REQUIRE(stripe_verifier::body_id_field == "id");
     STATIC_REQUIRE(stripe_verifier::body_type_field == "type");
     STATIC_REQUIRE(stripe_verifier::scheme_name == "stripe");
+}
+
+TEST_CASE("stripe: random edits of a valid header never crash or verify", "[stripe]") {
+    stripe_verifier v(key());
+    std::mt19937 rng(20261122);
+    for (int i = 0; i < 5000; ++i) {
+        auto s = mutate(sdk_header, rng);
+        auto r = check(v, s);
+        if (r) CHECK(s.find(sdk_v1.substr(0, 60)) != std::string::npos);
+    }
 }
