@@ -56,6 +56,13 @@ inline std::vector<hookline::secret> plain_secrets(const scheme_input& in) {
     return out;
 }
 
+/// The one --secret of a scheme whose header carries a single signature (GitHub, Slack).
+inline hookline::secret single_plain_secret(const scheme_input& in, std::string_view scheme) {
+    if (in.secrets.size() != 1)
+        throw usage_error("--scheme " + std::string(scheme) + " signs with exactly one --secret");
+    return std::move(plain_secrets(in).front());
+}
+
 inline const std::vector<scheme_entry>& schemes() {
     static const std::vector<scheme_entry> all = {
         {"standard", "whsec_… (HMAC), whsk_… (Ed25519 private, signs) or whpk_… (Ed25519 public, verifies)",
@@ -66,6 +73,40 @@ inline const std::vector<scheme_entry>& schemes() {
          },
          [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
              auto v = hookline::standard_verifier::make(standard_secrets(in), {.tolerance = in.tolerance});
+             if (!v) return v.error();
+             return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
+         }},
+        // Provider schemes (providers-a): GitHub, Stripe, Slack.
+        {"github", "the webhook secret as typed in GitHub (plain text); sign takes one",
+         [](const scheme_input& in) -> hookline::result<hookline::header_map> {
+             auto signer = hookline::github_signer::make(single_plain_secret(in, "github"));
+             if (!signer) return signer.error();
+             return signer->sign({.id = in.id, .body = in.body, .timestamp = in.timestamp, .event_type = in.event_type});
+         },
+         [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
+             auto v = hookline::github_verifier::make(plain_secrets(in));
+             if (!v) return v.error();
+             return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
+         }},
+        {"stripe", "the endpoint's signing secret, whsec_... (the whole string is the key)",
+         [](const scheme_input& in) -> hookline::result<hookline::header_map> {
+             auto signer = hookline::stripe_signer::make(plain_secrets(in));
+             if (!signer) return signer.error();
+             return signer->sign({.id = in.id, .body = in.body, .timestamp = in.timestamp});
+         },
+         [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
+             auto v = hookline::stripe_verifier::make(plain_secrets(in), {.tolerance = in.tolerance});
+             if (!v) return v.error();
+             return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
+         }},
+        {"slack", "the app's signing secret (plain text); sign takes one",
+         [](const scheme_input& in) -> hookline::result<hookline::header_map> {
+             auto signer = hookline::slack_signer::make(single_plain_secret(in, "slack"));
+             if (!signer) return signer.error();
+             return signer->sign({.id = in.id, .body = in.body, .timestamp = in.timestamp});
+         },
+         [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
+             auto v = hookline::slack_verifier::make(plain_secrets(in), {.tolerance = in.tolerance});
              if (!v) return v.error();
              return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
          }},
