@@ -2,3 +2,6 @@
 #pragma once
 
 #include <hookline/schemes/standard.hpp>
+#include <hookline/schemes/twilio.hpp>
+#include <hookline/schemes/shopify.hpp>
+#include <hookline/schemes/square.hpp>
