@@ -7,6 +7,7 @@
 #include <hookline/hookline.hpp>
 
 #include <functional>
+#include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,6 +108,50 @@ inline const std::vector<scheme_entry>& schemes() {
          },
          [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
              auto v = hookline::slack_verifier::make(plain_secrets(in), {.tolerance = in.tolerance});
+             if (!v) return v.error();
+             return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
+         }},
+        // Twilio: --url is the full request URL. A form body is read as the POST parameters; with
+        // -H "Content-Type: application/json" (or a URL carrying bodySHA256) the JSON variant applies,
+        // and sign appends bodySHA256 to a URL that lacks it, printing the URL to send to on stderr.
+        {"twilio", "the account's auth token (plain text)",
+         [](const scheme_input& in) -> hookline::result<hookline::header_map> {
+             auto signer = hookline::twilio_signer::make(plain_secrets(in));
+             if (!signer) return signer.error();
+             std::string url = in.url;
+             if (hookline::detail::twilio_is_json(in.headers) && !hookline::detail::twilio_body_hash_param(url)) {
+                 url = hookline::twilio_url_with_body_hash(url, in.body);
+                 std::cerr << "hookline: send to " << url << "\n";
+             }
+             return signer->sign({.id = in.id, .body = in.body, .timestamp = in.timestamp, .url = url});
+         },
+         [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
+             auto v = hookline::twilio_verifier::make(plain_secrets(in));
+             if (!v) return v.error();
+             return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
+         }},
+        // Shopify: --type is the topic, --id the webhook id.
+        {"shopify", "the app's client secret (plain text)",
+         [](const scheme_input& in) -> hookline::result<hookline::header_map> {
+             auto signer = hookline::shopify_signer::make(plain_secrets(in));
+             if (!signer) return signer.error();
+             return signer->sign(
+                 {.id = in.id, .body = in.body, .timestamp = in.timestamp, .event_type = in.event_type});
+         },
+         [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
+             auto v = hookline::shopify_verifier::make(plain_secrets(in));
+             if (!v) return v.error();
+             return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
+         }},
+        // Square: --url is the subscription's notification URL.
+        {"square", "the subscription's signature key (plain text, not decoded)",
+         [](const scheme_input& in) -> hookline::result<hookline::header_map> {
+             auto signer = hookline::square_signer::make(plain_secrets(in));
+             if (!signer) return signer.error();
+             return signer->sign({.id = in.id, .body = in.body, .timestamp = in.timestamp, .url = in.url});
+         },
+         [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
+             auto v = hookline::square_verifier::make(plain_secrets(in));
              if (!v) return v.error();
              return v->verify({.headers = in.headers, .body = in.body, .url = in.url}, in.now);
          }},
