@@ -174,8 +174,8 @@ private:
                 cv_.wait(lock);
                 continue;
             }
-            if (clock::now() < earliest->second.deadline) {
-                cv_.wait_until(lock, earliest->second.deadline);
+            if (const auto when = earliest->second.deadline; clock::now() < when) {
+                cv_.wait_until(lock, when); // a copy: the entry may be erased meanwhile
                 continue;
             }
             auto& e = earliest->second;
