@@ -461,7 +461,8 @@ struct self_signed {
     static inline int counter = 0;
     EVP_PKEY* key = nullptr;
     X509* cert = nullptr;
-    std::filesystem::path ca_file;
+    std::filesystem::path ca_file;  // the certificate, PEM
+    std::filesystem::path key_file; // its key, PEM
 
     explicit self_signed(const char* san = "IP:127.0.0.1,DNS:localhost") {
         key = EVP_EC_gen("P-256");
@@ -491,10 +492,17 @@ struct self_signed {
         REQUIRE(out);
         PEM_write_bio_X509(out, cert);
         BIO_free(out);
+        key_file = ca_file;
+        key_file.replace_extension(".key");
+        BIO* k = BIO_new_file(key_file.c_str(), "w");
+        REQUIRE(k);
+        PEM_write_bio_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
+        BIO_free(k);
     }
     ~self_signed() {
         std::error_code ec;
         std::filesystem::remove(ca_file, ec);
+        std::filesystem::remove(key_file, ec);
         X509_free(cert);
         EVP_PKEY_free(key);
     }
@@ -531,4 +539,59 @@ TEST_CASE("transport: TLS refuses a trusted certificate for another host", "[tra
     httplib_transport t(loopback_allowed({.ca_file = pki.ca_file.string()}));
     CHECK(t.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}).error() == errc::tls_failure);
     CHECK(s.requests.load() == 0);
+}
+
+TEST_CASE("transport: mutual TLS presents the client certificate", "[transport][tls]") {
+    self_signed server_pki;
+    self_signed client_pki("DNS:hookline-client");
+    X509_STORE* client_cas = X509_STORE_new(); // owned by the server's SSL_CTX
+    X509_STORE_add_cert(client_cas, client_pki.cert);
+    test_server s(std::make_unique<httplib::SSLServer>(server_pki.cert, server_pki.key, client_cas));
+    REQUIRE(s.svr->is_valid());
+    s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("mtls", "text/plain"); });
+    s.start();
+    http_request r{.url = s.url("/hook"), .body = "{}", .timeout = 10s};
+
+    httplib_transport anonymous(loopback_allowed({.ca_file = server_pki.ca_file.string()}));
+    auto refused = anonymous.send(r);
+    REQUIRE_FALSE(refused);
+    // TLS 1.3 completes the client's side of the handshake before the server rejects it, so the
+    // rejection can surface while reading the response.
+    CHECK((refused.error() == errc::tls_failure || refused.error() == errc::connection_failed));
+
+    httplib_transport with_cert(loopback_allowed({.ca_file = server_pki.ca_file.string(),
+                                                  .client_cert_file = client_pki.ca_file.string(),
+                                                  .client_key_file = client_pki.key_file.string()}));
+    auto ok = with_cert.send(r);
+    REQUIRE(ok);
+    CHECK(ok->body_excerpt == "mtls");
+
+    httplib_transport missing_key(loopback_allowed({.ca_file = server_pki.ca_file.string(),
+                                                    .client_cert_file = client_pki.ca_file.string(),
+                                                    .client_key_file = "/nonexistent/key.pem"}));
+    CHECK(missing_key.send(r).error() == errc::tls_failure);
+}
+
+TEST_CASE("transport: IPv6 literals connect to the checked address", "[transport][ssrf]") {
+    test_server s;
+    s.svr->Post("/hook", [](const httplib::Request& req, httplib::Response& res) {
+        res.set_content(req.get_header_value("Host"), "text/plain");
+    });
+    s.port = s.svr->bind_to_any_port("::1");
+    if (s.port <= 0) {
+        WARN("no IPv6 loopback here: skipped");
+        return;
+    }
+    s.thread = std::thread([&] { s.svr->listen_after_bind(); });
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (!s.svr->is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    std::string url = "http://[::1]:" + std::to_string(s.port) + "/hook";
+
+    httplib_transport guarded;
+    CHECK(guarded.send({.url = url, .body = "{}"}).error() == errc::address_refused);
+    httplib_transport allowed({.addresses = address_policy::with_allowed({"::1/128"}).value()});
+    auto r = allowed.send({.url = url, .body = "{}", .timeout = 10s});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body_excerpt == "[::1]:" + std::to_string(s.port));
 }
