@@ -69,6 +69,10 @@ struct httplib_transport_options {
     /// Idle keep-alive connections kept per origin (scheme, host, port, address). Concurrent requests
     /// to one origin each use their own connection; this caps only those kept for reuse.
     std::size_t max_idle_per_origin = 4;
+    /// Idle connections kept across all origins (each holds a socket).
+    std::size_t max_idle_total = 256;
+    /// An idle connection older than this is closed instead of reused.
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
     sigpipe_handling sigpipe = sigpipe_handling::block_in_send;
 };
 
@@ -212,27 +216,63 @@ inline bool header_text_ok(std::string_view s, bool is_name) {
 }
 
 struct httplib_transport_state {
+    using clock = std::chrono::steady_clock;
     explicit httplib_transport_state(httplib_transport_options o) : options(std::move(o)) {}
+
+    struct pooled {
+        std::unique_ptr<httplib::ClientImpl> client;
+        clock::time_point idle_since;
+    };
 
     httplib_transport_options options;
     deadline_watchdog watchdog;
     std::mutex pool_mutex;
-    std::unordered_map<std::string, std::vector<std::unique_ptr<httplib::ClientImpl>>> idle;
+    std::unordered_map<std::string, std::vector<pooled>> idle;
+    std::size_t idle_total = 0;
 
+    /// The most recently used idle client of `key` that has not idled too long, or null.
     std::unique_ptr<httplib::ClientImpl> acquire(const std::string& key) {
-        std::lock_guard lock(pool_mutex);
-        auto it = idle.find(key);
-        if (it == idle.end() || it->second.empty()) return nullptr;
-        auto c = std::move(it->second.back());
-        it->second.pop_back();
-        return c;
+        std::vector<pooled> expired; // closed outside the lock
+        std::unique_ptr<httplib::ClientImpl> found;
+        {
+            std::lock_guard lock(pool_mutex);
+            auto it = idle.find(key);
+            if (it == idle.end()) return nullptr;
+            auto& v = it->second;
+            auto now = clock::now();
+            while (!v.empty()) {
+                pooled p = std::move(v.back());
+                v.pop_back();
+                --idle_total;
+                if (now - p.idle_since < options.idle_timeout) {
+                    found = std::move(p.client);
+                    break;
+                }
+                expired.push_back(std::move(p));
+            }
+            if (v.empty()) idle.erase(it);
+        }
+        return found;
     }
+
+    /// Keeps `c` for reuse unless the origin or the whole pool is full.
     void release(const std::string& key, std::unique_ptr<httplib::ClientImpl> c) {
-        std::unique_ptr<httplib::ClientImpl> drop; // destroyed outside the lock
+        std::vector<pooled> dropped; // closed outside the lock
         std::lock_guard lock(pool_mutex);
+        auto now = clock::now();
         auto& v = idle[key];
-        if (v.size() < options.max_idle_per_origin) v.push_back(std::move(c));
-        else drop = std::move(c);
+        // Oldest first: drop the ones that idled too long.
+        auto keep = std::find_if(v.begin(), v.end(), [&](const pooled& p) { return now - p.idle_since < options.idle_timeout; });
+        for (auto i = v.begin(); i != keep; ++i) dropped.push_back(std::move(*i));
+        idle_total -= static_cast<std::size_t>(keep - v.begin());
+        v.erase(v.begin(), keep);
+        if (v.size() < options.max_idle_per_origin && idle_total < options.max_idle_total) {
+            v.push_back({std::move(c), now});
+            ++idle_total;
+        } else {
+            dropped.push_back({std::move(c), now});
+        }
+        if (v.empty()) idle.erase(key);
     }
 };
 

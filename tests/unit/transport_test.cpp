@@ -406,6 +406,14 @@ TEST_CASE("transport: keep-alive connections are reused", "[transport]") {
     httplib_transport copy = t;
     REQUIRE(copy.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}));
     CHECK(s.connections() == 1);
+
+    // Connections idle longer than idle_timeout, or beyond the pool's size, are not reused.
+    httplib_transport no_idle(loopback_allowed({.idle_timeout = 0ms}));
+    for (int i = 0; i < 3; ++i) REQUIRE(no_idle.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}));
+    CHECK(s.connections() == 4);
+    httplib_transport no_pool(loopback_allowed({.max_idle_total = 0}));
+    for (int i = 0; i < 3; ++i) REQUIRE(no_pool.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}));
+    CHECK(s.connections() == 7);
 }
 
 TEST_CASE("transport: concurrent senders each get a connection and share the pool", "[transport]") {
