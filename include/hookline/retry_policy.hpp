@@ -255,6 +255,7 @@ struct exponential_backoff {
 
     /// The un-jittered delay after failed attempt n (n >= 1).
     std::chrono::milliseconds cap(int n) const noexcept {
+        if (base.count() <= 0) return std::chrono::milliseconds(0);
         double ms = static_cast<double>(base.count());
         double limit = static_cast<double>(max_delay.count());
         for (int i = 1; i < n && ms < limit; ++i) ms *= std::max(factor, 1.0);
@@ -263,14 +264,13 @@ struct exponential_backoff {
 
     retry_decision next(int attempt, const attempt_outcome& o) const {
         int n = std::max(attempt, 1);
-        std::optional<std::chrono::milliseconds> b;
-        if (n < max_attempts) b = cap(n);
         auto jittered = [this](std::chrono::milliseconds c) {
             if (!jitter) return c;
             double r = std::clamp(random ? random() : thread_random(), 0.0, 1.0);
             return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(c.count()) * r));
         };
-        return detail::decide(o, retry_after, b, cap(n + 1), jittered);
+        if (n >= max_attempts) return detail::decide(o, retry_after, std::nullopt, {}, jittered);
+        return detail::decide(o, retry_after, cap(n), cap(n + 1), jittered);
     }
 
 private:

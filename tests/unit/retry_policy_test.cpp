@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -119,6 +120,10 @@ TEST_CASE("retry: exponential backoff grows caps and jitters", "[retry]") {
     CHECK(j.next(1000, status(500)) == give_up);
     r = 7.0; // a broken source is clamped into [0, 1]
     CHECK(j.next(1, status(500)) == retry_in(1s));
+
+    CHECK(j.next(std::numeric_limits<int>::max(), status(500)) == give_up);
+    exponential_backoff zero{.base = 0ms, .max_attempts = std::numeric_limits<int>::max(), .jitter = false};
+    CHECK(zero.next(std::numeric_limits<int>::max() - 1, status(500)) == retry_in(0ms));
 
     exponential_backoff unseeded{.base = 100ms, .max_attempts = 1000};
     for (int i = 1; i < 100; ++i) {

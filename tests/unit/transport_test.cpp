@@ -292,6 +292,43 @@ TEST_CASE("transport: a slow server times out within the total timeout", "[trans
     CHECK(short_default.send({.url = s.url("/slow"), .body = "{}"}).error() == errc::timeout);
 }
 
+TEST_CASE("transport: concurrent slow requests all time out", "[transport]") {
+    test_server s;
+    s.svr->Post("/slow", [&](const httplib::Request&, httplib::Response&) { s.release.wait(10s); });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    std::atomic<int> timed_out{0};
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 4; ++w)
+        workers.emplace_back([&, w] {
+            auto timeout = std::chrono::milliseconds(150 + 50 * w);
+            if (t.send({.url = s.url("/slow"), .body = "{}", .timeout = timeout}).error() == errc::timeout) ++timed_out;
+        });
+    for (auto& w : workers) w.join();
+    CHECK(timed_out.load() == 4);
+}
+
+TEST_CASE("transport: a proxy receives the request for the checked destination", "[transport]") {
+    test_server proxy;
+    std::string request_target, host;
+    proxy.svr->set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+        request_target = req.target;
+        host = req.get_header_value("Host");
+        res.set_content("via proxy", "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    proxy.start();
+    httplib_transport t(loopback_allowed({.proxy_host = "127.0.0.1", .proxy_port = proxy.port}));
+    auto r = t.send({.url = "http://127.0.0.1:9/hook?x=1", .body = "{}", .timeout = 10s});
+    REQUIRE(r);
+    CHECK(r->body_excerpt == "via proxy");
+    CHECK(host == "127.0.0.1:9");
+    CHECK(request_target == "http://127.0.0.1:9/hook?x=1"); // absolute form, as proxies expect
+    // The destination is still checked before anything goes to the proxy.
+    httplib_transport guarded({.proxy_host = "127.0.0.1", .proxy_port = proxy.port});
+    CHECK(guarded.send({.url = "http://127.0.0.1:9/hook", .body = "{}"}).error() == errc::address_refused);
+}
+
 TEST_CASE("transport: a server dripping headers cannot outlast the total timeout", "[transport]") {
     // Each header line arrives well within any per-read timeout; only a whole-request deadline stops it.
     std::atomic<int> drips{0};
