@@ -7,7 +7,11 @@
 #include <hookline/encoding.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
+#include <hookline/httplib_transport.hpp>
+#include <hookline/retry_policy.hpp>
 #include <hookline/schemes.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
+#include <hookline/ssrf.hpp>
+#include <hookline/transport.hpp>
 #include <hookline/verifier.hpp>

@@ -118,15 +118,6 @@ inline std::int64_t system_unix_ms() {
         .count();
 }
 
-/// Parses `Retry-After` as delta-seconds (an HTTP date is left to the retry policy's parser).
-inline std::optional<std::chrono::seconds> retry_after_seconds(const header_map& h) {
-    auto v = h.get("Retry-After");
-    if (!v) return std::nullopt;
-    auto n = parse_unix_seconds(trim(*v));
-    if (!n) return std::nullopt;
-    return std::chrono::seconds(*n);
-}
-
 inline std::string random_message_id() {
     auto bytes = random_bytes(16);
     return "msg_" + hex_encode(bytes ? *bytes : std::string(16, '\0'));
@@ -579,35 +570,32 @@ private:
             response = signed_headers.error();
         }
 
-        std::optional<std::chrono::seconds> retry_after{};
+        attempt_outcome outcome;
         if (response) {
             a.status = response->status;
             a.latency = response->latency;
             a.response_excerpt = response->body_excerpt.substr(0, options_.response_excerpt_bytes);
             if (a.status < 200 || a.status > 299) a.error = errc::http_status;
-            retry_after = detail::retry_after_seconds(response->headers);
+            outcome.status = a.status;
+            if (auto ra = response->headers.get("Retry-After")) outcome.retry_after = parse_retry_after(*ra, started / 1000);
         } else {
             a.error = response.error();
+            outcome.error = a.error;
         }
 
         const std::int64_t finished = now_ms();
-        delivery_status status{};
+        const retry_decision decision = snap.retry.next(a.number, outcome);
+        delivery_status status = delivery_status::exhausted;
         std::optional<std::int64_t> next_at;
-        bool gone = false;
-        if (response && a.status >= 200 && a.status <= 299) {
-            status = delivery_status::delivered;
-        } else if (response && a.status == 410) {
-            status = delivery_status::failed;
-            gone = true;
-        } else {
-            auto delay = snap.retry.next_delay({.attempt = a.number, .status = a.status, .error = a.error,
-                                                .retry_after = retry_after});
-            if (delay) {
-                status = delivery_status::pending;
-                next_at = finished + delay->count();
-            } else {
-                status = delivery_status::exhausted;
-            }
+        const bool gone = decision.action == retry_action::endpoint_gone;
+        switch (decision.action) {
+        case retry_action::done: status = delivery_status::delivered; break;
+        case retry_action::retry:
+            status = delivery_status::pending;
+            next_at = finished + decision.delay.count();
+            break;
+        case retry_action::endpoint_gone: status = delivery_status::failed; break;
+        case retry_action::give_up: status = delivery_status::exhausted; break;
         }
 
         {

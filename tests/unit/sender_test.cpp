@@ -405,3 +405,41 @@ TEST_CASE("sender: expired keys stop signing", "[sender]") {
     CHECK(std::count(one.begin(), one.end(), ' ') == 0);
     CHECK(standard_verifier(next).verify({.headers = h, .body = "{}"}, clock() / 1000));
 }
+
+TEST_CASE("sender: 429 with Retry-After waits at least that long", "[sender]") {
+    fake_transport net;
+    net.on("http://a/busy", [](const test_support::seen_request&, int nth) {
+        http_response r{nth == 1 ? 429 : 200, {}, "", {}};
+        if (nth == 1) r.headers.add("Retry-After", "120");
+        return r;
+    });
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("busy", config("http://a/busy")));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_attempts(1));
+    CHECK(t.rec->read([&] { return t.attempts->at(0).next_attempt_at; }) == clock() + 120000);
+    clock.advance(119s);
+    sender.wake();
+    CHECK(net.count("http://a/busy") == 1);
+    clock.advance(1s);
+    sender.wake();
+    REQUIRE(t.wait_delivered(1));
+}
+
+TEST_CASE("sender: a refused destination is not retried", "[sender]") {
+    fake_transport net;
+    net.on("http://a/private", [](const test_support::seen_request&, int) -> result<http_response> {
+        return errc::address_refused;
+    });
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("p", config("http://a/private")));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_exhausted(1));
+    auto r = t.rec->read([&] { return t.exhausted->at(0); });
+    CHECK(r.attempt.error == errc::address_refused);
+    CHECK(r.attempt.number == 1);
+}
