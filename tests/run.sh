@@ -32,8 +32,8 @@ fi
 
 # The suites that exercise hookline's own threads; under TSan only these run (the Debian cpp-httplib
 # library is not instrumented, so tests that go through it would report its internals).
-tsan_targets="test_sender"
-tsan_tests="^sender:"
+tsan_targets="test_sender test_memory_store"
+tsan_tests="^(sender|memory_store):"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 build="$root/build/test"

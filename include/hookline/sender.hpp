@@ -12,7 +12,10 @@
 #include <hookline/endpoint.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
+#include <hookline/httplib_transport.hpp>
+#include <hookline/memory_store.hpp>
 #include <hookline/retry_policy.hpp>
+#include <hookline/schemes/standard.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
 #include <hookline/store.hpp>
@@ -675,5 +678,9 @@ private:
     std::thread scheduler_{};
     std::vector<std::thread> workers_{};
 };
+
+/// The stock sender: Standard Webhooks signatures, cpp-httplib transport (SSRF protection on), the
+/// Standard Webhooks retry schedule, and the in-memory store.
+using standard_sender = basic_sender<httplib_transport, standard_signer, standard_schedule, memory_store>;
 
 HOOKLINE_END_NAMESPACE

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <random>
 #include <set>
 #include <string>
 
@@ -442,4 +443,53 @@ TEST_CASE("sender: a refused destination is not retried", "[sender]") {
     auto r = t.rec->read([&] { return t.exhausted->at(0); });
     CHECK(r.attempt.error == errc::address_refused);
     CHECK(r.attempt.number == 1);
+}
+
+TEST_CASE("sender: nothing accepted is lost under random failures", "[sender]") {
+    fake_transport net;
+    std::mutex rng_mutex;
+    std::mt19937 rng(20261122);
+    for (const char* url : {"http://a/1", "http://a/2", "http://a/3", "http://a/4"}) {
+        net.on(url, [&](const test_support::seen_request&, int) -> result<http_response> {
+            std::lock_guard lock(rng_mutex);
+            switch (rng() % 6) {
+            case 0: return errc::connection_failed;
+            case 1: return errc::timeout;
+            case 2: return http_response{500, {}, "", {}};
+            case 3: return http_response{429, {}, "", {}};
+            default: return http_response{200, {}, "", {}};
+            }
+        });
+    }
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{0ms, 0ms, 0ms}}, memory_store{}, options(clock, t, 6));
+    REQUIRE(sender.add_endpoint("1", config("http://a/1")));
+    REQUIRE(sender.add_endpoint("2", config("http://a/2", {"even.*"})));
+    REQUIRE(sender.add_endpoint("3", config("http://a/3", {"odd.*"})));
+    REQUIRE(sender.add_endpoint("4", config("http://a/4")));
+    std::size_t expected = 0;
+    std::set<std::string> ids;
+    for (int i = 0; i < 300; ++i) {
+        auto r = sender.send(event{.type = i % 2 ? "odd.x" : "even.x", .payload = "{}"});
+        REQUIRE(r);
+        expected += r->deliveries;
+        ids.insert(r->message_id);
+    }
+    CHECK(expected == 900);
+    // Every delivery ends delivered or exhausted, and each is reported exactly once.
+    REQUIRE(t.rec->wait([&] { return t.delivered->size() + t.exhausted->size() == expected; }, 30s));
+    std::set<std::uint64_t> finished;
+    t.rec->read([&] {
+        for (const auto& r : *t.delivered) finished.insert(r.delivery_id);
+        for (const auto& r : *t.exhausted) finished.insert(r.delivery_id);
+        return 0;
+    });
+    CHECK(finished.size() == expected);
+    auto all = sender.deliveries({.limit = 100000}).value();
+    CHECK(all.size() == expected);
+    for (const auto& d : all) {
+        CHECK((d.status == delivery_status::delivered || d.status == delivery_status::exhausted));
+        CHECK(ids.count(d.message_id) == 1);
+    }
 }
