@@ -3,6 +3,7 @@
 //   hookline verify --scheme S --secret K [--secret K...] -H "Name: value"... [--tolerance S] [--now UNIX] [BODY_FILE]
 #include "args.hpp"
 #include "schemes.hpp"
+#include "send.hpp"
 
 #include <hookline/hookline.hpp>
 
@@ -31,6 +32,7 @@ Usage: hookline <verb> [options]
 Verbs:
   sign      print the headers that sign a body
   verify    check a received request's signature headers against a body
+  send      sign one event and deliver it to a URL, retrying as the library does
 
 Run 'hookline <verb> --help' for a verb's options. 'hookline --version' prints the version.
 )";
@@ -186,6 +188,7 @@ int main(int argc, char** argv) {
         }
         if (verb == "sign") return cmd_sign(rest);
         if (verb == "verify") return cmd_verify(rest);
+        if (verb == "send") return cmd_send(rest);
         throw usage_error("unknown verb '" + std::string(verb) + "' (run 'hookline --help')");
     } catch (const usage_error& e) {
         std::cerr << "hookline: " << e.what() << "\n";
