@@ -167,6 +167,32 @@ public:
         return {};
     }
 
+    result<std::size_t> prune(std::int64_t before) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        std::size_t n = 0;
+        for (auto it = s.messages.begin(); it != s.messages.end();) {
+            const auto& ids = s.by_message[it->first];
+            bool finished = it->second->created_at < before;
+            for (auto id : ids) {
+                auto st = s.deliveries.at(id).status;
+                finished = finished && st != delivery_status::pending && st != delivery_status::in_flight;
+            }
+            if (!finished) {
+                ++it;
+                continue;
+            }
+            for (auto id : ids) {
+                s.deliveries.erase(id);
+                s.attempts.erase(id);
+            }
+            s.by_message.erase(it->first);
+            it = s.messages.erase(it);
+            ++n;
+        }
+        return n;
+    }
+
     /// Number of messages held (for tests and metrics).
     std::size_t message_count() const {
         std::lock_guard lock(state_->mutex);

@@ -263,6 +263,20 @@ public:
         return send_receipt{m.id, targets.size(), false};
     }
 
+    /// The transactional outbox: enqueues `e` through the application's own transaction `tx` (for
+    /// example its SQLite connection or PostgreSQL connection inside BEGIN ... COMMIT), so the event is
+    /// accepted exactly when the application's transaction commits. Call `wake()` after the commit to
+    /// deliver at once; otherwise the scheduler finds it within `max_idle`.
+    template <class Tx>
+        requires outbox_store<Store, Tx>
+    result<send_receipt> send_in(Tx& tx, event e) {
+        auto prepared = prepare(std::move(e));
+        if (!prepared) return prepared.error();
+        auto inserted = store_.insert_message_in(tx, prepared->message, prepared->targets, prepared->message.created_at);
+        if (!inserted) return inserted.error();
+        return send_receipt{prepared->message.id, *inserted ? prepared->targets.size() : 0, !*inserted};
+    }
+
     /// Sends `data` wrapped as Standard Webhooks recommends: `{"type", "timestamp", "data"}`.
     result<send_receipt> send(const std::string& type, const nlohmann::json& data, std::string id = {}) {
         nlohmann::json body = {{"type", type}, {"timestamp", iso8601(now_ms())}, {"data", data}};
@@ -342,6 +356,26 @@ private:
     };
 
     std::int64_t now_ms() const { return options_.clock ? options_.clock() : detail::system_unix_ms(); }
+
+    struct prepared_event {
+        stored_message message;
+        std::vector<std::string> targets;
+    };
+
+    /// Validates `e`, gives it an id, and finds the enabled endpoints subscribed to it.
+    result<prepared_event> prepare(event e) {
+        if (e.type.empty()) return errc::invalid_argument;
+        if (e.id.empty()) e.id = detail::random_message_id();
+        prepared_event p;
+        {
+            std::lock_guard lock(mutex_);
+            if (!accepting_) return errc::stopped;
+            for (const auto& [id, ep] : endpoints_)
+                if (!ep.state.disabled && endpoint_subscribes(ep.config, e.type, e.channels)) p.targets.push_back(id);
+        }
+        p.message = {std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)), now_ms()};
+        return p;
+    }
 
     static std::string iso8601(std::int64_t ms) {
         std::time_t t = static_cast<std::time_t>(ms / 1000);

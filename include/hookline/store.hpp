@@ -117,6 +117,20 @@ concept store = requires(S& s, const stored_message& m, std::span<const std::str
     { s.list_attempts(id) } -> std::same_as<result<std::vector<attempt_record>>>;
     { s.load_endpoint_state(name) } -> std::same_as<result<std::optional<endpoint_state>>>;
     { s.save_endpoint_state(es) } -> std::same_as<result<void>>;
+    // Retention: forgets messages created before t all of whose deliveries are finished (delivered,
+    // exhausted or failed), with their deliveries and attempts; returns how many messages. A pruned id
+    // can be sent again.
+    { s.prune(t) } -> std::same_as<result<std::size_t>>;
+};
+
+/// A store that can enqueue inside the application's own transaction (the transactional outbox):
+/// `insert_message_in(tx, ...)` writes through the application's connection `tx`, so the event commits
+/// or rolls back with the application's own writes. The sender picks it up after the commit (call
+/// `wake()`, or within `max_idle`).
+template <class S, class Tx>
+concept outbox_store = store<S> && requires(S& s, Tx& tx, const stored_message& m,
+                                            std::span<const std::string> endpoints, std::int64_t t) {
+    { s.insert_message_in(tx, m, endpoints, t) } -> std::same_as<result<bool>>;
 };
 
 HOOKLINE_END_NAMESPACE

@@ -113,6 +113,21 @@ void check_store_conformance(Store& s) {
         CHECK(st->failing_since == 42);
         CHECK(st->exhausted_count == 3);
     }
+    SECTION("prune forgets old finished messages only") {
+        REQUIRE(s.insert_message(make_message("done", 100), e1, 100).value());
+        REQUIRE(s.insert_message(make_message("open", 100), e1, 100).value());
+        REQUIRE(s.insert_message(make_message("young", 5000), e1, 5000).value());
+        REQUIRE(s.insert_message(make_message("none", 100), {}, 100).value());
+        for (auto& c : s.claim_due(6000, 10, e1, 9000).value())
+            if (c.delivery.message_id != "open")
+                REQUIRE(s.record_attempt(c.delivery.id, {.number = 1, .started_at = 6000, .status = 200},
+                                         delivery_status::delivered, 0));
+        CHECK(s.prune(1000).value() == 2); // "done" and "none"
+        CHECK(s.list_deliveries({.message_id = "done"}).value().empty());
+        CHECK(s.list_deliveries({.message_id = "open"}).value().size() == 1);
+        CHECK(s.list_deliveries({.message_id = "young"}).value().size() == 1);
+        CHECK(s.insert_message(make_message("done", 7000), e1, 7000).value()); // a pruned id may be sent again
+    }
     SECTION("concurrent claims never hand one delivery to two claimants") {
         for (int i = 0; i < 400; ++i) REQUIRE(s.insert_message(make_message("m" + std::to_string(i)), eps, 1000).value());
         std::vector<std::vector<std::uint64_t>> seen(4);
