@@ -143,7 +143,7 @@ public:
         if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
         auto id = ++next_id_;
         entries_.emplace(id, entry{deadline, client});
-        cv_.notify_all();
+        if (deadline < next_wake_) cv_.notify_all(); // otherwise the watchdog wakes early enough
         return id;
     }
 
@@ -175,13 +175,16 @@ private:
                 if (!it->second.firing && (earliest == entries_.end() || it->second.deadline < earliest->second.deadline))
                     earliest = it;
             if (earliest == entries_.end()) {
+                next_wake_ = clock::time_point::max();
                 cv_.wait(lock);
                 continue;
             }
             if (const auto when = earliest->second.deadline; clock::now() < when) {
+                next_wake_ = when;
                 cv_.wait_until(lock, when); // a copy: the entry may be erased meanwhile
                 continue;
             }
+            next_wake_ = clock::time_point::min();
             auto& e = earliest->second;
             e.firing = true;
             auto* client = e.client;
@@ -200,6 +203,7 @@ private:
     std::condition_variable cv_;
     std::map<std::uint64_t, entry> entries_;
     std::uint64_t next_id_ = 0;
+    clock::time_point next_wake_ = clock::time_point::min(); // when the watchdog will look next
     bool stopping_ = false;
     std::thread thread_;
 };
