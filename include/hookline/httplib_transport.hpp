@@ -383,7 +383,10 @@ private:
         req.path = url.target;
         bool has_agent = false;
         for (const auto& h : request.headers) {
-            if (iequals(h.name, "host") || iequals(h.name, "content-length")) continue;
+            // Framing is the transport's: a caller's Host, Content-Length or Transfer-Encoding could
+            // desynchronise the request from what is actually sent.
+            if (iequals(h.name, "host") || iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding"))
+                continue;
             has_agent = has_agent || iequals(h.name, "user-agent");
             req.headers.emplace(h.name, h.value);
         }

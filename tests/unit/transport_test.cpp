@@ -209,7 +209,7 @@ TEST_CASE("transport: requests arrive intact and responses come back whole", "[t
     httplib_transport t(loopback_allowed());
     std::string body("{\"a\":1}\0\xff binary", 17);
     http_request r{.url = s.url("/echo?x=1&y=%20"),
-                   .headers = {{"Content-Type", "application/json"}, {"webhook-id", "msg_1"}, {"Content-Length", "999"}},
+                   .headers = {{"Content-Type", "application/json"}, {"webhook-id", "msg_1"}, {"Content-Length", "999"}, {"Transfer-Encoding", "chunked"}},
                    .body = body,
                    .timeout = 10s};
     auto res = t.send(r);
@@ -223,6 +223,7 @@ TEST_CASE("transport: requests arrive intact and responses come back whole", "[t
     CHECK(seen.get_header_value("Content-Type") == "application/json");
     CHECK(seen.get_header_value("webhook-id") == "msg_1");
     CHECK(seen.get_header_value("Content-Length") == std::to_string(body.size()));
+    CHECK_FALSE(seen.has_header("Transfer-Encoding"));
     CHECK(seen.get_header_value("User-Agent") == std::string("hookline/") + HOOKLINE_VERSION_STRING);
     CHECK(seen.get_header_value("Host") == "127.0.0.1:" + std::to_string(s.port));
     CHECK(seen.get_param_value("y") == " ");
