@@ -28,6 +28,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -74,6 +75,9 @@ struct httplib_transport_options {
     /// An idle connection older than this is closed instead of reused.
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
     sigpipe_handling sigpipe = sigpipe_handling::block_in_send;
+    /// Name resolution; empty: `hookline::resolve` (getaddrinfo). Whatever it returns is still checked
+    /// against `addresses`. Tests use it to simulate DNS answers; it must be thread-safe.
+    std::function<result<std::vector<ip_address>>(const std::string& host)> resolver{};
 };
 
 namespace detail {
@@ -333,8 +337,9 @@ public:
             if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
                 return errc::invalid_argument;
 
-        auto addresses = resolve_checked(url->host, o.addresses);
+        auto addresses = o.resolver ? o.resolver(url->host) : resolve(url->host);
         if (!addresses) return addresses.error();
+        if (auto checked = check_all(*addresses, o.addresses); !checked) return checked.error();
         if (clock::now() >= deadline) return errc::timeout;
 
         detail::sigpipe_blocker sigpipe(o.sigpipe == sigpipe_handling::block_in_send);
