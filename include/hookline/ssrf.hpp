@@ -415,11 +415,15 @@ struct address_policy {
     result<void> check(const ip_address& a) const {
         if (!enabled) return {};
         auto cls = classify(a);
+        // Only IPv4-mapped addresses (the same IPv4 host, reached through an IPv6 socket) match IPv4
+        // entries; NAT64 and 6to4 addresses are other hosts.
+        bool mapped = a.v6 && std::all_of(a.bytes.begin(), a.bytes.begin() + 10, [](std::uint8_t x) { return x == 0; }) &&
+                      a.bytes[10] == 0xff && a.bytes[11] == 0xff;
         auto v4 = embedded_ipv4(a);
         auto listed = [&](bool exact_only) {
             for (const auto& n : allow) {
                 if (exact_only && n.prefix != (n.base.v6 ? 128 : 32)) continue;
-                if (n.contains(a) || (v4 && a.v6 && n.contains(*v4))) return true;
+                if (n.contains(a) || (mapped && n.contains(*v4))) return true;
             }
             return false;
         };
