@@ -48,5 +48,5 @@ echo "== building"
 cmake --build "$build" -j "$jobs"
 echo "== testing"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp"
 ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 300 ${exclude:+-E "$exclude"}
