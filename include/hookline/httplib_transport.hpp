@@ -28,6 +28,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -74,6 +75,9 @@ struct httplib_transport_options {
     /// An idle connection older than this is closed instead of reused.
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
     sigpipe_handling sigpipe = sigpipe_handling::block_in_send;
+    /// Name resolution; empty: `hookline::resolve` (getaddrinfo). Whatever it returns is still checked
+    /// against `addresses`. Tests use it to simulate DNS answers; it must be thread-safe.
+    std::function<result<std::vector<ip_address>>(const std::string& host)> resolver{};
 };
 
 namespace detail {
@@ -143,7 +147,7 @@ public:
         if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
         auto id = ++next_id_;
         entries_.emplace(id, entry{deadline, client});
-        cv_.notify_all();
+        if (deadline < next_wake_) cv_.notify_all(); // otherwise the watchdog wakes early enough
         return id;
     }
 
@@ -175,13 +179,16 @@ private:
                 if (!it->second.firing && (earliest == entries_.end() || it->second.deadline < earliest->second.deadline))
                     earliest = it;
             if (earliest == entries_.end()) {
+                next_wake_ = clock::time_point::max();
                 cv_.wait(lock);
                 continue;
             }
             if (const auto when = earliest->second.deadline; clock::now() < when) {
+                next_wake_ = when;
                 cv_.wait_until(lock, when); // a copy: the entry may be erased meanwhile
                 continue;
             }
+            next_wake_ = clock::time_point::min();
             auto& e = earliest->second;
             e.firing = true;
             auto* client = e.client;
@@ -200,6 +207,7 @@ private:
     std::condition_variable cv_;
     std::map<std::uint64_t, entry> entries_;
     std::uint64_t next_id_ = 0;
+    clock::time_point next_wake_ = clock::time_point::min(); // when the watchdog will look next
     bool stopping_ = false;
     std::thread thread_;
 };
@@ -329,8 +337,9 @@ public:
             if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
                 return errc::invalid_argument;
 
-        auto addresses = resolve_checked(url->host, o.addresses);
+        auto addresses = o.resolver ? o.resolver(url->host) : resolve(url->host);
         if (!addresses) return addresses.error();
+        if (auto checked = check_all(*addresses, o.addresses); !checked) return checked.error();
         if (clock::now() >= deadline) return errc::timeout;
 
         detail::sigpipe_blocker sigpipe(o.sigpipe == sigpipe_handling::block_in_send);
@@ -379,7 +388,10 @@ private:
         req.path = url.target;
         bool has_agent = false;
         for (const auto& h : request.headers) {
-            if (iequals(h.name, "host") || iequals(h.name, "content-length")) continue;
+            // Framing is the transport's: a caller's Host, Content-Length or Transfer-Encoding could
+            // desynchronise the request from what is actually sent.
+            if (iequals(h.name, "host") || iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding"))
+                continue;
             has_agent = has_agent || iequals(h.name, "user-agent");
             req.headers.emplace(h.name, h.value);
         }

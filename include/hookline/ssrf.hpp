@@ -415,11 +415,15 @@ struct address_policy {
     result<void> check(const ip_address& a) const {
         if (!enabled) return {};
         auto cls = classify(a);
+        // Only IPv4-mapped addresses (the same IPv4 host, reached through an IPv6 socket) match IPv4
+        // entries; NAT64 and 6to4 addresses are other hosts.
+        bool mapped = a.v6 && std::all_of(a.bytes.begin(), a.bytes.begin() + 10, [](std::uint8_t x) { return x == 0; }) &&
+                      a.bytes[10] == 0xff && a.bytes[11] == 0xff;
         auto v4 = embedded_ipv4(a);
         auto listed = [&](bool exact_only) {
             for (const auto& n : allow) {
                 if (exact_only && n.prefix != (n.base.v6 ? 128 : 32)) continue;
-                if (n.contains(a) || (v4 && a.v6 && n.contains(*v4))) return true;
+                if (n.contains(a) || (mapped && n.contains(*v4))) return true;
             }
             return false;
         };
@@ -436,11 +440,10 @@ struct address_policy {
     }
 };
 
-/// Resolves `host` (a name or an IP literal) with getaddrinfo and checks every address against
-/// `policy`. Returns the addresses (IPv4 and IPv6, resolver order, duplicates removed) only if all of
-/// them pass; `errc::dns_failure` when the name does not resolve, `errc::address_refused` when any
-/// address is refused. Blocking; the resolver's own timeouts apply (see resolv.conf).
-inline result<std::vector<ip_address>> resolve_checked(const std::string& host, const address_policy& policy) {
+/// Resolves `host` (a name or an IP literal) with getaddrinfo: the addresses in resolver order,
+/// duplicates removed, or `errc::dns_failure`. Blocking; the resolver's own timeouts apply
+/// (resolv.conf). Use `resolve_checked` to connect anywhere.
+inline result<std::vector<ip_address>> resolve(const std::string& host) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -452,17 +455,32 @@ inline result<std::vector<ip_address>> resolve_checked(const std::string& host, 
         return errc::dns_failure;
     }
     std::vector<ip_address> out;
-    bool refused = false;
     for (auto* ai = list; ai; ai = ai->ai_next) {
         auto a = ip_address::from_sockaddr(ai->ai_addr);
-        if (!a) continue;
-        if (!policy.check(*a)) refused = true;
-        if (std::find(out.begin(), out.end(), *a) == out.end()) out.push_back(*a);
+        if (a && std::find(out.begin(), out.end(), *a) == out.end()) out.push_back(*a);
     }
     freeaddrinfo(list);
-    if (refused) return errc::address_refused;
     if (out.empty()) return errc::dns_failure;
     return out;
+}
+
+/// `errc::address_refused` unless every address passes `policy`; `errc::dns_failure` when empty.
+inline result<void> check_all(const std::vector<ip_address>& addresses, const address_policy& policy) {
+    if (addresses.empty()) return errc::dns_failure;
+    for (const auto& a : addresses)
+        if (!policy.check(a)) return errc::address_refused;
+    return {};
+}
+
+/// Resolves `host` and checks every address against `policy`. Returns the addresses only if all of
+/// them pass (a name that resolves to a public and a private address is refused as a whole):
+/// `errc::dns_failure` when the name does not resolve, `errc::address_refused` when any address is
+/// refused. Connect to the returned addresses only — never resolve the name again.
+inline result<std::vector<ip_address>> resolve_checked(const std::string& host, const address_policy& policy) {
+    auto addresses = resolve(host);
+    if (!addresses) return addresses.error();
+    if (auto ok = check_all(*addresses, policy); !ok) return ok.error();
+    return addresses;
 }
 
 HOOKLINE_END_NAMESPACE

@@ -19,7 +19,7 @@ HOOKLINE_BEGIN_NAMESPACE
 /// One outgoing request. `body` is a view: the caller keeps the bytes alive during `send`.
 struct http_request {
     std::string url;              ///< absolute http(s) URL
-    header_map headers{};         ///< sent as given (Content-Type included); Host and Content-Length are set by the transport
+    header_map headers{};         ///< sent as given (Content-Type included); Host, Content-Length and Transfer-Encoding are the transport's
     std::string_view body{};      ///< exact bytes to send
     /// Total time allowed (resolve, connect, TLS, send, receive); zero: the transport's default.
     std::chrono::milliseconds timeout{0};

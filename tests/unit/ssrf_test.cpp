@@ -230,6 +230,8 @@ TEST_CASE("ssrf: the allow-list admits what the user means and nothing more", "[
     CHECK(policy.check(ip("169.254.1.1")));
     CHECK(policy.check(ip("8.8.8.8")));
     CHECK(policy.check(ip("127.0.0.2")).error() == errc::address_refused);
+    CHECK(policy.check(ip("64:ff9b::127.0.0.1")).error() == errc::address_refused); // NAT64: another host
+    CHECK(policy.check(ip("2002:7f00:1::")).error() == errc::address_refused);     // 6to4: another host
     CHECK(policy.check(ip("10.1.3.1")).error() == errc::address_refused);
     CHECK(policy.check(ip("::1")).error() == errc::address_refused);
     CHECK(policy.check(ip("fd00:1235::1")).error() == errc::address_refused);

@@ -209,7 +209,7 @@ TEST_CASE("transport: requests arrive intact and responses come back whole", "[t
     httplib_transport t(loopback_allowed());
     std::string body("{\"a\":1}\0\xff binary", 17);
     http_request r{.url = s.url("/echo?x=1&y=%20"),
-                   .headers = {{"Content-Type", "application/json"}, {"webhook-id", "msg_1"}, {"Content-Length", "999"}},
+                   .headers = {{"Content-Type", "application/json"}, {"webhook-id", "msg_1"}, {"Content-Length", "999"}, {"Transfer-Encoding", "chunked"}},
                    .body = body,
                    .timeout = 10s};
     auto res = t.send(r);
@@ -223,6 +223,7 @@ TEST_CASE("transport: requests arrive intact and responses come back whole", "[t
     CHECK(seen.get_header_value("Content-Type") == "application/json");
     CHECK(seen.get_header_value("webhook-id") == "msg_1");
     CHECK(seen.get_header_value("Content-Length") == std::to_string(body.size()));
+    CHECK_FALSE(seen.has_header("Transfer-Encoding"));
     CHECK(seen.get_header_value("User-Agent") == std::string("hookline/") + HOOKLINE_VERSION_STRING);
     CHECK(seen.get_header_value("Host") == "127.0.0.1:" + std::to_string(s.port));
     CHECK(seen.get_param_value("y") == " ");
@@ -639,4 +640,32 @@ TEST_CASE("transport: IPv6 literals connect to the checked address", "[transport
     REQUIRE(r);
     CHECK(r->status == 200);
     CHECK(r->body_excerpt == "[::1]:" + std::to_string(s.port));
+}
+
+TEST_CASE("transport: every resolved address is checked and the next one tried", "[transport][ssrf]") {
+    test_server s;
+    s.svr->Post("/hook", [](const httplib::Request& req, httplib::Response& res) {
+        res.set_content(req.get_header_value("Host"), "text/plain");
+    });
+    s.start();
+    // A name answering with a public and a loopback address (DNS rebinding, split answers) is refused
+    // as a whole, even though the public one alone would pass.
+    auto rebinding = [](const std::string&) -> result<std::vector<ip_address>> {
+        return std::vector<ip_address>{*ip_address::parse("93.184.216.34"), *ip_address::parse("127.0.0.1")};
+    };
+    httplib_transport guarded({.resolver = rebinding});
+    CHECK(guarded.send({.url = "http://hooks.example:" + std::to_string(s.port) + "/hook"}).error() ==
+          errc::address_refused);
+    // Two allowed addresses: the first refuses connections, the second answers; the host name
+    // stays the request's.
+    auto two = [](const std::string&) -> result<std::vector<ip_address>> {
+        return std::vector<ip_address>{*ip_address::parse("127.0.0.2"), *ip_address::parse("127.0.0.1")};
+    };
+    httplib_transport fallback({.addresses = address_policy::with_allowed({"127.0.0.0/8"}).value(), .resolver = two});
+    auto r = fallback.send({.url = "http://hooks.example:" + std::to_string(s.port) + "/hook", .timeout = 10s});
+    REQUIRE(r);
+    CHECK(r->body_excerpt == "hooks.example:" + std::to_string(s.port));
+    auto none = [](const std::string&) -> result<std::vector<ip_address>> { return std::vector<ip_address>{}; };
+    httplib_transport empty({.resolver = none});
+    CHECK(empty.send({.url = "http://hooks.example/"}).error() == errc::dns_failure);
 }
