@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -81,7 +82,8 @@ inline EVP_MAC* hmac_algorithm() {
 }
 
 /// One key schedule plus a free list of keyed contexts, so each MAC re-initialises a context that
-/// already holds the key instead of hashing the key again.
+/// already holds the key instead of hashing the key again. The most recently released context sits
+/// in a lock-free slot, so an uncontended caller takes no lock; the mutex guards the overflow list.
 class hmac_state {
 public:
     static std::shared_ptr<hmac_state> make(std::string_view key, hmac_digest digest) {
@@ -99,7 +101,11 @@ public:
         return s;
     }
 
+    hmac_state() = default;
+    hmac_state(const hmac_state&) = delete;
+    hmac_state& operator=(const hmac_state&) = delete;
     ~hmac_state() {
+        EVP_MAC_CTX_free(hot_.load(std::memory_order_acquire));
         for (auto* c : free_) EVP_MAC_CTX_free(c);
     }
 
@@ -121,6 +127,7 @@ private:
     static constexpr std::size_t max_pooled = 64;
 
     mac_ctx_ptr acquire() {
+        if (EVP_MAC_CTX* c = hot_.exchange(nullptr, std::memory_order_acquire)) return mac_ctx_ptr(c);
         {
             std::lock_guard lock(mutex_);
             if (!free_.empty()) {
@@ -132,11 +139,17 @@ private:
         return mac_ctx_ptr(EVP_MAC_CTX_dup(prototype_.get()));
     }
     void release(mac_ctx_ptr ctx) {
+        EVP_MAC_CTX* expected = nullptr;
+        if (hot_.compare_exchange_strong(expected, ctx.get(), std::memory_order_release, std::memory_order_relaxed)) {
+            (void)ctx.release();
+            return;
+        }
         std::lock_guard lock(mutex_);
         if (free_.size() < max_pooled) free_.push_back(ctx.release());
     }
 
     mac_ctx_ptr prototype_;
+    std::atomic<EVP_MAC_CTX*> hot_{nullptr};
     std::mutex mutex_;
     std::vector<EVP_MAC_CTX*> free_;
 };

@@ -68,33 +68,54 @@ inline std::string base64_encode(std::string_view bytes) {
     return out;
 }
 
-/// Decodes standard or URL-safe base64, padded or not. Rejects characters outside the alphabet,
-/// misplaced padding and impossible lengths.
-inline std::optional<std::string> base64_decode(std::string_view text) {
+namespace detail {
+/// The decoding loop of `base64_decode`: hands each decoded byte to `emit` instead of building a
+/// string, so a caller can decode into a fixed buffer. False for input `base64_decode` rejects.
+template <class Emit>
+constexpr bool base64_decode_each(std::string_view text, Emit&& emit) {
     std::size_t padding = 0;
     if (!text.empty() && text.back() == '=') {
-        if (text.size() % 4 != 0) return std::nullopt;
+        if (text.size() % 4 != 0) return false;
         while (!text.empty() && text.back() == '=' && padding < 2) {
             text.remove_suffix(1);
             ++padding;
         }
-        if (text.size() % 4 == 0) return std::nullopt; // padding where none was due
+        if (text.size() % 4 == 0) return false; // padding where none was due
     }
-    if (text.size() % 4 == 1) return std::nullopt;
-    std::string out;
-    out.reserve(text.size() * 3 / 4);
+    if (text.size() % 4 == 1) return false;
+    // Whole groups of four digits first (three bytes each), then the tail digit by digit.
+    const auto digit = [](char c) { return base64_table[static_cast<unsigned char>(c)]; };
+    while (text.size() >= 4) {
+        const std::uint32_t a = digit(text[0]), b = digit(text[1]), c = digit(text[2]), d = digit(text[3]);
+        if ((a | b | c | d) & 64) return false;
+        const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+        emit(static_cast<char>(v >> 16));
+        emit(static_cast<char>((v >> 8) & 0xFF));
+        emit(static_cast<char>(v & 0xFF));
+        text.remove_prefix(4);
+    }
     std::uint32_t acc = 0;
     int bits = 0;
     for (char c : text) {
-        std::uint8_t v = detail::base64_table[static_cast<unsigned char>(c)];
-        if (v == 64) return std::nullopt;
+        std::uint8_t v = base64_table[static_cast<unsigned char>(c)];
+        if (v == 64) return false;
         acc = (acc << 6) | v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+            emit(static_cast<char>((acc >> bits) & 0xFF));
         }
     }
+    return true;
+}
+} // namespace detail
+
+/// Decodes standard or URL-safe base64, padded or not. Rejects characters outside the alphabet,
+/// misplaced padding and impossible lengths.
+inline std::optional<std::string> base64_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    if (!detail::base64_decode_each(text, [&out](char c) { out.push_back(c); })) return std::nullopt;
     return out;
 }
 
