@@ -100,7 +100,7 @@ struct standard_header_values {
     /// timestamp, signature); absent headers are left empty.
     static result<standard_header_values> find(const header_map& h) {
         // Per name: how often it occurs and its first value. Index 2k is `webhook-`, 2k+1 `svix-`.
-        constexpr std::string_view names[] = {standard_headers::id,        standard_headers::svix_id,
+        static constexpr std::string_view names[] = {standard_headers::id,        standard_headers::svix_id,
                                               standard_headers::timestamp, standard_headers::svix_timestamp,
                                               standard_headers::signature, standard_headers::svix_signature};
         std::size_t count[6] = {};
@@ -147,16 +147,17 @@ private:
 /// A decoded signature in a fixed buffer: base64 validated in full, at most `bytes.size()` bytes
 /// kept (a longer one matches no key, but is still well-formed).
 struct standard_signature_bytes {
-    std::array<char, 64> bytes{};
+    std::array<char, 64> bytes; // not zeroed: only the first `size` bytes are ever read
     std::size_t size = 0; ///< decoded length, which may exceed `bytes.size()`
 
     /// False when `text` is not base64.
     bool decode(std::string_view text) {
-        size = 0;
-        return base64_decode_each(text, [this](char c) {
-            if (size < bytes.size()) bytes[size] = c;
-            ++size;
+        char* out = bytes.data();
+        auto n = base64_decode_each(text, [out](std::size_t i, char c) {
+            if (i < 64) out[i] = c;
         });
+        size = n.value_or(0);
+        return n.has_value();
     }
     bool fits() const noexcept { return size <= bytes.size(); }
     std::string_view view() const noexcept { return {bytes.data(), fits() ? size : 0}; }
