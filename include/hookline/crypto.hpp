@@ -48,7 +48,9 @@ struct digest_value {
     std::string_view view() const noexcept { return {reinterpret_cast<const char*>(bytes.data()), size}; }
     /// Constant-time check that `candidate` equals this value; always false for an empty value, so a
     /// failed computation can never match.
-    bool matches(std::string_view candidate) const noexcept { return size != 0 && constant_time_equal(view(), candidate); }
+    bool matches(std::string_view candidate) const noexcept {
+        return size != 0 && constant_time_equal(view(), candidate);
+    }
 };
 
 /// SHA-256 of the concatenation of `parts`.
@@ -114,8 +116,7 @@ public:
         mac_ctx_ptr ctx = acquire();
         if (!ctx || EVP_MAC_init(ctx.get(), nullptr, 0, nullptr) != 1) return out;
         for (auto p : parts)
-            if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(p.data()), p.size()) != 1)
-                return out;
+            if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(p.data()), p.size()) != 1) return out;
         std::size_t len = 0;
         if (EVP_MAC_final(ctx.get(), out.bytes.data(), &len, out.bytes.size()) != 1) return out;
         out.size = len;
@@ -221,8 +222,7 @@ public:
     std::string public_bytes() const {
         std::string out(public_size, '\0');
         std::size_t len = out.size();
-        if (EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1)
-            return {};
+        if (EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1) return {};
         out.resize(len);
         return out;
     }

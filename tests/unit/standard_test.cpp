@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace hookline;
 
@@ -212,6 +215,7 @@ TEST_CASE("standard: v1a reproduces the reference Go library's Ed25519 vector", 
 
 TEST_CASE("standard: rotation over many keys matches the first and the last key", "[standard]") {
     std::vector<secret> keys;
+    keys.reserve(6);
     for (int i = 0; i < 6; ++i) keys.push_back(secret::generate().value());
     standard_verifier v(std::span<const secret>(keys.data(), keys.size()));
     for (const auto& k : {keys.front(), keys[3], keys.back()}) {
@@ -256,6 +260,32 @@ TEST_CASE("standard: a message id too long for the stack buffer signs the same b
                                                          std::string(spec_body));
     const std::string expected = "v1," + base64_encode(mac.view());
     CHECK(standard_signer(k).signature(long_id, spec_ts, spec_body).value() == expected);
-    header_map h{{"webhook-id", long_id}, {"webhook-timestamp", std::to_string(spec_ts)}, {"webhook-signature", expected}};
+    header_map h{
+        {"webhook-id", long_id}, {"webhook-timestamp", std::to_string(spec_ts)}, {"webhook-signature", expected}};
     CHECK(standard_verifier(k).verify({.headers = h, .body = spec_body}, spec_ts));
+}
+
+TEST_CASE("standard: one signer and one verifier serve several threads at once", "[standard]") {
+    const standard_signer signer(key());
+    const standard_verifier verifier{key(), secret::generate().value()};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    threads.reserve(4);
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 200; ++i) {
+                const std::string body = "thread " + std::to_string(t) + " message " + std::to_string(i);
+                auto sig = signer.signature(spec_id, spec_ts, body);
+                if (!sig) {
+                    ++failures;
+                    continue;
+                }
+                auto h = spec_headers(*sig);
+                if (!verifier.verify({.headers = h, .body = body}, spec_ts)) ++failures;
+                if (verifier.verify({.headers = h, .body = body + "x"}, spec_ts)) ++failures;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(failures.load() == 0);
 }

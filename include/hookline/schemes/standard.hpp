@@ -101,8 +101,8 @@ struct standard_header_values {
     static result<standard_header_values> find(const header_map& h) {
         // Per name: how often it occurs and its first value. Index 2k is `webhook-`, 2k+1 `svix-`.
         static constexpr std::string_view names[] = {standard_headers::id,        standard_headers::svix_id,
-                                              standard_headers::timestamp, standard_headers::svix_timestamp,
-                                              standard_headers::signature, standard_headers::svix_signature};
+                                                     standard_headers::timestamp, standard_headers::svix_timestamp,
+                                                     standard_headers::signature, standard_headers::svix_signature};
         std::size_t count[6] = {};
         std::string_view first[6];
         for (const auto& field : h) {
@@ -148,7 +148,7 @@ private:
 /// kept (a longer one matches no key, but is still well-formed).
 struct standard_signature_bytes {
     std::array<char, 64> bytes; // not zeroed: only the first `size` bytes are ever read
-    std::size_t size = 0; ///< decoded length, which may exceed `bytes.size()`
+    std::size_t size = 0;       ///< decoded length, which may exceed `bytes.size()`
 
     /// False when `text` is not base64.
     bool decode(std::string_view text) {
@@ -296,8 +296,11 @@ public:
         auto mac_of = [&](std::size_t i) -> const digest_value& {
             for (; computed <= i; ++computed) {
                 auto mac = detail::standard_mac(keys_.hmac[computed], msg_id, ts_text, m.body);
-                if (computed < local_macs.size()) local_macs[computed] = mac;
-                else more_macs.push_back(mac);
+                if (computed < local_macs.size()) {
+                    local_macs[computed] = mac;
+                } else {
+                    more_macs.push_back(mac);
+                }
             }
             return i < local_macs.size() ? local_macs[i] : more_macs[i - local_macs.size()];
         };
