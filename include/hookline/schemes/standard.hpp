@@ -147,19 +147,20 @@ private:
 /// A decoded signature in a fixed buffer: base64 validated in full, at most `bytes.size()` bytes
 /// kept (a longer one matches no key, but is still well-formed).
 struct standard_signature_bytes {
-    std::array<char, 64> bytes; // not zeroed: only the first `size` bytes are ever read
-    std::size_t size = 0;       ///< decoded length, which may exceed `bytes.size()`
+    static constexpr std::size_t capacity = 64; ///< the longest signature: Ed25519's
+    std::array<char, capacity> bytes;           ///< not zeroed: only the first `size` bytes are read
+    std::size_t size = 0;                       ///< decoded length, which may exceed `capacity`
 
     /// False when `text` is not base64.
     bool decode(std::string_view text) {
         char* out = bytes.data();
         auto n = base64_decode_each(text, [out](std::size_t i, char c) {
-            if (i < 64) out[i] = c;
+            if (i < capacity) out[i] = c;
         });
         size = n.value_or(0);
         return n.has_value();
     }
-    bool fits() const noexcept { return size <= bytes.size(); }
+    bool fits() const noexcept { return size <= capacity; }
     std::string_view view() const noexcept { return {bytes.data(), fits() ? size : 0}; }
 };
 
