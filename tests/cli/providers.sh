@@ -5,20 +5,7 @@
 # ignored by those that do not. Usage: providers.sh PATH_TO_HOOKLINE
 set -u
 bin="$1"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-expect() { # expect NAME EXPECTED_STATUS EXPECTED_OUTPUT_SUBSTRING -- command...
-  local name="$1" want_status="$2" want_out="$3"; shift 4
-  local out status
-  out=$("$@" 2>"$tmp/stderr"); status=$?
-  if [ "$status" -eq "$want_status" ] && [[ "$out$(cat "$tmp/stderr")" == *"$want_out"* ]]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name: status $status (want $want_status), output: $out $(cat "$tmp/stderr")"
-  fi
-}
+source "$(dirname "$0")/../support/cli.sh"
 
 ts=1700000000
 printf '%s' '{"id":"evt_1","type":"test.event"}' > "$tmp/body"
@@ -163,5 +150,4 @@ done
 expect "sign --help: which use --type" 0 "--type is sent by github and shopify" -- cat <("$bin" sign --help)
 expect "verify --help: --tolerance ignored without a timestamp" 0 "accepted and ignored" -- cat <("$bin" verify --help)
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report
