@@ -76,7 +76,8 @@ inline hookline::secret single_plain_secret(const scheme_input& in, std::string_
 
 inline const std::vector<scheme_entry>& schemes() {
     static const std::vector<scheme_entry> all = {
-        {"standard", "whsec_... (HMAC-SHA256, v1), whsk_... (Ed25519 private: signs v1a; verify uses its public half) or whpk_... (Ed25519 public, verifies)",
+        {"standard", "whsec_... (HMAC-SHA256, v1), whsk_... (Ed25519 private: signs v1a; verify uses its public half) "
+                     "or whpk_... (Ed25519 public, verifies)",
          [](const scheme_input& in) -> hookline::result<hookline::header_map> {
              auto signer = hookline::standard_signer::make(standard_secrets(in));
              if (!signer) return signer.error();

@@ -164,7 +164,8 @@ public:
         bool crypto_failed = false;
         if (!detail::any_key_matches(*keys, {m.body}, mac->view(), crypto_failed))
             return crypto_failed ? errc::crypto_failure : errc::no_matching_signature;
-        return verified_message{std::string(delivery_h->value_or("")), std::string(event_h->value_or("")), std::nullopt};
+        return verified_message{std::string(delivery_h->value_or("")), std::string(event_h->value_or("")),
+                                std::nullopt};
     }
 
     /// Verifies against the system clock (which GitHub's scheme does not use).
