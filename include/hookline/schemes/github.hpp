@@ -156,9 +156,9 @@ public:
         if (!sig->starts_with(prefix)) return errc::malformed_header;
         auto mac = detail::decode_hex_mac(sig->substr(prefix.size()), mac_size);
         if (!mac) return errc::malformed_header;
-        auto event_h = detail::single_header(m.headers, {event});
+        auto event_h = detail::optional_header(m.headers, {event});
         if (!event_h) return event_h.error();
-        auto delivery_h = detail::single_header(m.headers, {delivery});
+        auto delivery_h = detail::optional_header(m.headers, {delivery});
         if (!delivery_h) return delivery_h.error();
 
         bool crypto_failed = false;

@@ -44,9 +44,10 @@ inline result<std::vector<hmac_key>> make_hmac_keys(std::span<const secret> secr
 
 /// The single value carried under any of `names` (aliases of one header), with leading and trailing
 /// spaces and tabs (HTTP OWS) removed; an empty optional when absent. More than one field among all
-/// the aliases: `errc::duplicate_header`.
-inline result<std::optional<std::string_view>> single_header(const header_map& h,
-                                                             std::initializer_list<std::string_view> names) {
+/// the aliases: `errc::duplicate_header`. (Not the same as standard.hpp's `single_header`, which only
+/// counts the first alias present.)
+inline result<std::optional<std::string_view>> optional_header(const header_map& h,
+                                                               std::initializer_list<std::string_view> names) {
     std::optional<std::string_view> found;
     std::size_t n = 0;
     for (auto name : names) {
@@ -58,9 +59,9 @@ inline result<std::optional<std::string_view>> single_header(const header_map& h
     return found;
 }
 
-/// Like `single_header`, but an absent header is `errc::missing_header`.
+/// Like `optional_header`, but an absent header is `errc::missing_header`.
 inline result<std::string_view> required_header(const header_map& h, std::initializer_list<std::string_view> names) {
-    auto v = single_header(h, names);
+    auto v = optional_header(h, names);
     if (!v) return v.error();
     if (!*v) return errc::missing_header;
     return **v;

@@ -129,9 +129,9 @@ public:
         if (!sig_h) return sig_h.error();
         auto mac = detail::decode_base64_mac(*sig_h, 32);
         if (!mac) return errc::malformed_header;
-        auto topic_h = detail::single_header(m.headers, {topic, topic_unprefixed});
+        auto topic_h = detail::optional_header(m.headers, {topic, topic_unprefixed});
         if (!topic_h) return topic_h.error();
-        auto id_h = detail::single_header(m.headers, {webhook_id, webhook_id_unprefixed});
+        auto id_h = detail::optional_header(m.headers, {webhook_id, webhook_id_unprefixed});
         if (!id_h) return id_h.error();
         bool failed = false;
         if (!detail::any_key_matches(keys_, {m.body}, mac->view(), failed))

@@ -262,7 +262,7 @@ public:
         if (!sig_h) return sig_h.error();
         auto mac = detail::decode_base64_mac(*sig_h, detail::twilio_mac_size);
         if (!mac) return errc::malformed_header;
-        auto id_h = detail::single_header(m.headers, {twilio_headers::idempotency_token});
+        auto id_h = detail::optional_header(m.headers, {twilio_headers::idempotency_token});
         if (!id_h) return id_h.error();
 
         auto body_hash = detail::twilio_body_hash_param(m.url);
