@@ -3,20 +3,7 @@
 # their --help. Usage: sign_verify.sh PATH_TO_HOOKLINE
 set -u
 bin="$1"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-expect() { # expect NAME EXPECTED_STATUS EXPECTED_STDOUT_SUBSTRING -- command...
-  local name="$1" want_status="$2" want_out="$3"; shift 4
-  local out status
-  out=$("$@" 2>"$tmp/stderr"); status=$?
-  if [ "$status" -eq "$want_status" ] && [[ "$out$(cat "$tmp/stderr")" == *"$want_out"* ]]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name: status $status (want $want_status), output: $out $(cat "$tmp/stderr")"
-  fi
-}
+source "$(dirname "$0")/../support/cli.sh"
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 printf '%s' '{"test": 2432232314}' > "$tmp/body"
 
@@ -63,5 +50,4 @@ expect "sign help" 0 "--timestamp UNIX" -- "$bin" sign --help
 expect "verify help" 0 "--tolerance SECONDS" -- "$bin" verify --help
 expect "version" 0 "hookline 0." -- "$bin" --version
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report

@@ -11,7 +11,7 @@
 #include <hookline/crypto.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
-#include <hookline/schemes/hex_hmac.hpp>
+#include <hookline/schemes/hmac_support.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
 #include <hookline/verifier.hpp>
@@ -50,11 +50,11 @@ public:
     /// `key`: the webhook secret as typed in GitHub, via `secret::from_bytes`.
     /// `errc::invalid_key` for an Ed25519 key.
     static result<github_signer> make(const secret& key, github_signer_options options = {}) {
-        auto k = detail::hex_hmac::make_keys(std::span<const secret>(&key, 1));
+        auto k = detail::make_hmac_keys(std::span<const secret>(&key, 1), hmac_digest::sha256);
         if (!k) return k.error();
         std::vector<hmac_key> sha1;
         if (options.legacy_sha1) {
-            auto k1 = detail::hex_hmac::make_keys(std::span<const secret>(&key, 1), hmac_digest::sha1);
+            auto k1 = detail::make_hmac_keys(std::span<const secret>(&key, 1), hmac_digest::sha1);
             if (!k1) return k1.error();
             sha1 = std::move(*k1);
         }
@@ -67,7 +67,7 @@ public:
 
     /// The `X-Hub-Signature-256` value: `sha256=<lower-case hex>`.
     result<std::string> signature(std::string_view body) const {
-        auto hex = detail::hex_hmac::hex_mac(sha256_, {body});
+        auto hex = detail::encode_mac(sha256_, {body}, detail::mac_encoding::hex);
         if (!hex) return hex.error();
         return "sha256=" + *hex;
     }
@@ -79,7 +79,7 @@ public:
         h.reserve(4);
         h.add(std::string(github_headers::signature_256), std::move(*sig));
         if (!sha1_.empty()) {
-            auto hex = detail::hex_hmac::hex_mac(sha1_.front(), {m.body});
+            auto hex = detail::encode_mac(sha1_.front(), {m.body}, detail::mac_encoding::hex);
             if (!hex) return hex.error();
             h.add(std::string(github_headers::signature_sha1), "sha1=" + *hex);
         }
@@ -115,11 +115,11 @@ public:
 
     /// `secrets`: the webhook secrets (plain text, via `secret::from_bytes`); several during a rotation.
     static result<github_verifier> make(std::span<const secret> secrets, github_verifier_options options = {}) {
-        auto k = detail::hex_hmac::make_keys(secrets);
+        auto k = detail::make_hmac_keys(secrets, hmac_digest::sha256);
         if (!k) return k.error();
         std::vector<hmac_key> sha1;
         if (options.accept_sha1) {
-            auto k1 = detail::hex_hmac::make_keys(secrets, hmac_digest::sha1);
+            auto k1 = detail::make_hmac_keys(secrets, hmac_digest::sha1);
             if (!k1) return k1.error();
             sha1 = std::move(*k1);
         }
@@ -145,26 +145,27 @@ public:
         const std::vector<hmac_key>* keys = &sha256_;
         std::string_view prefix = "sha256=";
         std::size_t mac_size = 32;
-        auto sig = detail::hex_hmac::required_header(m.headers, signature_256);
+        auto sig = detail::required_header(m.headers, {signature_256});
         if (!sig && sig.error() == errc::missing_header && options_.accept_sha1) {
-            sig = detail::hex_hmac::required_header(m.headers, signature_sha1);
+            sig = detail::required_header(m.headers, {signature_sha1});
             keys = &sha1_;
             prefix = "sha1=";
             mac_size = 20;
         }
         if (!sig) return sig.error();
         if (!sig->starts_with(prefix)) return errc::malformed_header;
-        auto mac = detail::hex_hmac::decode_hex_mac(sig->substr(prefix.size()), mac_size);
+        auto mac = detail::decode_hex_mac(sig->substr(prefix.size()), mac_size);
         if (!mac) return errc::malformed_header;
-        auto event_h = detail::hex_hmac::optional_header(m.headers, event);
+        auto event_h = detail::optional_header(m.headers, {event});
         if (!event_h) return event_h.error();
-        auto delivery_h = detail::hex_hmac::optional_header(m.headers, delivery);
+        auto delivery_h = detail::optional_header(m.headers, {delivery});
         if (!delivery_h) return delivery_h.error();
 
         bool crypto_failed = false;
-        if (!detail::hex_hmac::any_key_matches(*keys, {m.body}, mac->view(), crypto_failed))
+        if (!detail::any_key_matches(*keys, {m.body}, mac->view(), crypto_failed))
             return crypto_failed ? errc::crypto_failure : errc::no_matching_signature;
-        return verified_message{std::string(*delivery_h), std::string(*event_h), std::nullopt};
+        return verified_message{std::string(delivery_h->value_or("")), std::string(event_h->value_or("")),
+                                std::nullopt};
     }
 
     /// Verifies against the system clock (which GitHub's scheme does not use).

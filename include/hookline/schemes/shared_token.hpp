@@ -13,6 +13,7 @@
 #include <hookline/encoding.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
+#include <hookline/schemes/hmac_support.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
 #include <hookline/verifier.hpp>
@@ -113,11 +114,9 @@ public:
 
     /// `now` is unused: tokens carry no timestamp.
     result<verified_message> verify(const inbound_message& m, std::int64_t /*now*/) const {
-        const auto& name = state_->options.header;
-        std::size_t n = m.headers.count(name);
-        if (n == 0) return errc::missing_header;
-        if (n > 1) return errc::duplicate_header;
-        std::string_view value = detail::trim(*m.headers.get(name));
+        auto header = detail::required_header(m.headers, {state_->options.header});
+        if (!header) return header.error();
+        std::string_view value = *header;
         const std::string_view prefix = state_->options.prefix;
         if (value.size() <= prefix.size() || !detail::iequals(value.substr(0, prefix.size()), prefix))
             return errc::malformed_header;

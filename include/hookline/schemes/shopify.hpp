@@ -12,7 +12,7 @@
 #include <hookline/encoding.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
-#include <hookline/schemes/provider_support.hpp>
+#include <hookline/schemes/hmac_support.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
 #include <hookline/verifier.hpp>
@@ -56,7 +56,7 @@ public:
 
     /// Fails with `errc::invalid_secret` for no secrets and `errc::invalid_key` for a non-HMAC secret.
     static result<shopify_signer> make(std::span<const secret> secrets, shopify_signer_options options = {}) {
-        auto keys = detail::provider_hmac_keys(secrets, hmac_digest::sha256);
+        auto keys = detail::make_hmac_keys(secrets, hmac_digest::sha256);
         if (!keys) return keys.error();
         return shopify_signer(std::move(keys->front()), std::move(options));
     }
@@ -75,7 +75,7 @@ public:
     const shopify_signer_options& options() const noexcept { return options_; }
 
     /// The `X-Shopify-Hmac-Sha256` value for `body`.
-    result<std::string> signature(std::string_view body) const { return detail::provider_base64_mac(key_, {body}); }
+    result<std::string> signature(std::string_view body) const { return detail::encode_mac(key_, {body}, detail::mac_encoding::base64); }
 
     result<header_map> sign(const outbound_message& m) const {
         auto sig = signature(m.body);
@@ -110,7 +110,7 @@ public:
 
     /// Fails with `errc::invalid_secret` for no secrets and `errc::invalid_key` for a non-HMAC secret.
     static result<shopify_verifier> make(std::span<const secret> secrets) {
-        auto keys = detail::provider_hmac_keys(secrets, hmac_digest::sha256);
+        auto keys = detail::make_hmac_keys(secrets, hmac_digest::sha256);
         if (!keys) return keys.error();
         return shopify_verifier(std::move(*keys));
     }
@@ -125,17 +125,16 @@ public:
     /// `now` is unused: Shopify signs no timestamp.
     result<verified_message> verify(const inbound_message& m, std::int64_t /*now*/) const {
         using namespace shopify_headers;
-        auto sig_h = detail::provider_header(m.headers, {hmac, hmac_unprefixed});
+        auto sig_h = detail::required_header(m.headers, {hmac, hmac_unprefixed});
         if (!sig_h) return sig_h.error();
-        if (!*sig_h) return errc::missing_header;
-        auto mac = detail::provider_decode_mac(**sig_h, 32);
+        auto mac = detail::decode_base64_mac(*sig_h, 32);
         if (!mac) return errc::malformed_header;
-        auto topic_h = detail::provider_header(m.headers, {topic, topic_unprefixed});
+        auto topic_h = detail::optional_header(m.headers, {topic, topic_unprefixed});
         if (!topic_h) return topic_h.error();
-        auto id_h = detail::provider_header(m.headers, {webhook_id, webhook_id_unprefixed});
+        auto id_h = detail::optional_header(m.headers, {webhook_id, webhook_id_unprefixed});
         if (!id_h) return id_h.error();
         bool failed = false;
-        if (!detail::provider_any_matches(keys_, *mac, {m.body}, failed))
+        if (!detail::any_key_matches(keys_, {m.body}, mac->view(), failed))
             return failed ? errc::crypto_failure : errc::no_matching_signature;
         return verified_message{*id_h ? std::string(**id_h) : std::string(),
                                 *topic_h ? std::string(**topic_h) : std::string(), std::nullopt};

@@ -11,7 +11,7 @@
 #include <hookline/encoding.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
-#include <hookline/schemes/hex_hmac.hpp>
+#include <hookline/schemes/hmac_support.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
 #include <hookline/verifier.hpp>
@@ -40,7 +40,7 @@ public:
 
     /// `key`: the signing secret as shown by Slack, via `secret::from_bytes`.
     static result<slack_signer> make(const secret& key) {
-        auto k = detail::hex_hmac::make_keys(std::span<const secret>(&key, 1));
+        auto k = detail::make_hmac_keys(std::span<const secret>(&key, 1), hmac_digest::sha256);
         if (!k) return k.error();
         return slack_signer(std::move(k->front()));
     }
@@ -50,7 +50,7 @@ public:
 
     /// The `X-Slack-Signature` value: `v0=<lower-case hex>`.
     result<std::string> signature(std::int64_t timestamp, std::string_view body) const {
-        auto hex = detail::hex_hmac::hex_mac(key_, {"v0:", std::to_string(timestamp), ":", body});
+        auto hex = detail::encode_mac(key_, {"v0:", std::to_string(timestamp), ":", body}, detail::mac_encoding::hex);
         if (!hex) return hex.error();
         return "v0=" + *hex;
     }
@@ -95,7 +95,7 @@ public:
     /// `secrets`: signing secrets (plain text, via `secret::from_bytes`); several during a rotation.
     static result<slack_verifier> make(std::span<const secret> secrets, slack_verifier_options options = {}) {
         if (options.tolerance.count() < 0) return errc::invalid_argument;
-        auto k = detail::hex_hmac::make_keys(secrets);
+        auto k = detail::make_hmac_keys(secrets, hmac_digest::sha256);
         if (!k) return k.error();
         return slack_verifier(std::move(*k), options);
     }
@@ -114,8 +114,8 @@ public:
     const slack_verifier_options& options() const noexcept { return options_; }
 
     result<verified_message> verify(const inbound_message& m, std::int64_t now) const {
-        auto ts_h = detail::hex_hmac::required_header(m.headers, slack_headers::timestamp);
-        auto sig_h = detail::hex_hmac::required_header(m.headers, slack_headers::signature);
+        auto ts_h = detail::required_header(m.headers, {slack_headers::timestamp});
+        auto sig_h = detail::required_header(m.headers, {slack_headers::signature});
         if (!ts_h) return ts_h.error();
         if (!sig_h) return sig_h.error();
         auto ts = detail::parse_unix_seconds(*ts_h);
@@ -126,11 +126,11 @@ public:
 
         constexpr std::string_view prefix = "v0=";
         if (!sig_h->starts_with(prefix)) return errc::malformed_header;
-        auto mac = detail::hex_hmac::decode_hex_mac(sig_h->substr(prefix.size()), 32);
+        auto mac = detail::decode_hex_mac(sig_h->substr(prefix.size()), 32);
         if (!mac) return errc::malformed_header;
 
         bool crypto_failed = false;
-        if (!detail::hex_hmac::any_key_matches(keys_, {"v0:", *ts_h, ":", m.body}, mac->view(), crypto_failed))
+        if (!detail::any_key_matches(keys_, {"v0:", *ts_h, ":", m.body}, mac->view(), crypto_failed))
             return crypto_failed ? errc::crypto_failure : errc::no_matching_signature;
         return verified_message{{}, {}, *ts};
     }

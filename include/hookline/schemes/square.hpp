@@ -13,7 +13,7 @@
 #include <hookline/encoding.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
-#include <hookline/schemes/provider_support.hpp>
+#include <hookline/schemes/hmac_support.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
 #include <hookline/verifier.hpp>
@@ -41,7 +41,7 @@ public:
 
     /// Fails with `errc::invalid_secret` for no keys and `errc::invalid_key` for a non-HMAC secret.
     static result<square_signer> make(std::span<const secret> signature_keys) {
-        auto keys = detail::provider_hmac_keys(signature_keys, hmac_digest::sha256);
+        auto keys = detail::make_hmac_keys(signature_keys, hmac_digest::sha256);
         if (!keys) return keys.error();
         return square_signer(std::move(keys->front()));
     }
@@ -58,7 +58,7 @@ public:
     /// The `x-square-hmacsha256-signature` value; `errc::missing_url` for an empty URL.
     result<std::string> signature(std::string_view url, std::string_view body) const {
         if (url.empty()) return errc::missing_url;
-        return detail::provider_base64_mac(key_, {url, body});
+        return detail::encode_mac(key_, {url, body}, detail::mac_encoding::base64);
     }
 
     result<header_map> sign(const outbound_message& m) const {
@@ -87,7 +87,7 @@ public:
 
     /// Fails with `errc::invalid_secret` for no keys and `errc::invalid_key` for a non-HMAC secret.
     static result<square_verifier> make(std::span<const secret> signature_keys) {
-        auto keys = detail::provider_hmac_keys(signature_keys, hmac_digest::sha256);
+        auto keys = detail::make_hmac_keys(signature_keys, hmac_digest::sha256);
         if (!keys) return keys.error();
         return square_verifier(std::move(*keys));
     }
@@ -105,13 +105,12 @@ public:
     /// `m.url` must be the subscription's notification URL, byte for byte. `now` is unused.
     result<verified_message> verify(const inbound_message& m, std::int64_t /*now*/) const {
         if (m.url.empty()) return errc::missing_url;
-        auto sig_h = detail::provider_header(m.headers, {square_headers::signature});
+        auto sig_h = detail::required_header(m.headers, {square_headers::signature});
         if (!sig_h) return sig_h.error();
-        if (!*sig_h) return errc::missing_header;
-        auto mac = detail::provider_decode_mac(**sig_h, 32);
+        auto mac = detail::decode_base64_mac(*sig_h, 32);
         if (!mac) return errc::malformed_header;
         bool failed = false;
-        if (!detail::provider_any_matches(keys_, *mac, {m.url, m.body}, failed))
+        if (!detail::any_key_matches(keys_, {m.url, m.body}, mac->view(), failed))
             return failed ? errc::crypto_failure : errc::no_matching_signature;
         return verified_message{};
     }

@@ -13,7 +13,7 @@
 #include <hookline/encoding.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
-#include <hookline/schemes/hex_hmac.hpp>
+#include <hookline/schemes/hmac_support.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
 #include <hookline/verifier.hpp>
@@ -70,7 +70,7 @@ public:
 
     /// `keys`: signing secrets (`secret::from_bytes("whsec_...")`). `errc::invalid_secret` for none.
     static result<stripe_signer> make(std::span<const secret> keys) {
-        auto k = detail::hex_hmac::make_keys(keys);
+        auto k = detail::make_hmac_keys(keys, hmac_digest::sha256);
         if (!k) return k.error();
         return stripe_signer(std::move(*k));
     }
@@ -86,7 +86,7 @@ public:
         const std::string ts = std::to_string(timestamp);
         std::string out = "t=" + ts;
         for (const auto& k : keys_) {
-            auto hex = detail::hex_hmac::hex_mac(k, {ts, ".", body});
+            auto hex = detail::encode_mac(k, {ts, ".", body}, detail::mac_encoding::hex);
             if (!hex) return hex.error();
             out.append(",v1=").append(*hex);
         }
@@ -132,7 +132,7 @@ public:
     /// `secrets`: endpoint signing secrets (`secret::from_bytes("whsec_...")`); several during a roll.
     static result<stripe_verifier> make(std::span<const secret> secrets, stripe_verifier_options options = {}) {
         if (options.tolerance.count() < 0) return errc::invalid_argument;
-        auto k = detail::hex_hmac::make_keys(secrets);
+        auto k = detail::make_hmac_keys(secrets, hmac_digest::sha256);
         if (!k) return k.error();
         return stripe_verifier(std::move(*k), options);
     }
@@ -151,7 +151,7 @@ public:
     const stripe_verifier_options& options() const noexcept { return options_; }
 
     result<verified_message> verify(const inbound_message& m, std::int64_t now) const {
-        auto header = detail::hex_hmac::required_header(m.headers, stripe_headers::signature);
+        auto header = detail::required_header(m.headers, {stripe_headers::signature});
         if (!header) return header.error();
 
         std::optional<std::string_view> ts_text;
@@ -163,7 +163,7 @@ public:
                 ts_text = v;
             } else if (k == "v1") {
                 ++v1_count;
-                bad_v1 = bad_v1 || !detail::hex_hmac::decode_hex_mac(v, 32);
+                bad_v1 = bad_v1 || !detail::decode_hex_mac(v, 32);
             }
         });
         if (!ok || !ts_text || duplicate_t || bad_v1 || v1_count == 0) return errc::malformed_header;
@@ -184,7 +184,7 @@ public:
         bool matched = false;
         (void)detail::stripe::for_each_element(*header, [&](std::string_view k, std::string_view v) {
             if (k != "v1") return;
-            auto candidate = detail::hex_hmac::decode_hex_mac(v, 32);
+            auto candidate = detail::decode_hex_mac(v, 32);
             for (const auto& mac : macs) matched = (candidate && mac.matches(candidate->view())) || matched;
         });
         if (!matched) return errc::no_matching_signature;

@@ -24,7 +24,7 @@
 #include <hookline/error.hpp>
 #include <hookline/form.hpp>
 #include <hookline/headers.hpp>
-#include <hookline/schemes/provider_support.hpp>
+#include <hookline/schemes/hmac_support.hpp>
 #include <hookline/secret.hpp>
 #include <hookline/signer.hpp>
 #include <hookline/verifier.hpp>
@@ -161,7 +161,7 @@ public:
 
     /// Fails with `errc::invalid_secret` for no tokens and `errc::invalid_key` for a non-HMAC secret.
     static result<twilio_signer> make(std::span<const secret> auth_tokens) {
-        auto keys = detail::provider_hmac_keys(auth_tokens, hmac_digest::sha1);
+        auto keys = detail::make_hmac_keys(auth_tokens, hmac_digest::sha1);
         if (!keys) return keys.error();
         return twilio_signer(std::move(keys->front()));
     }
@@ -182,19 +182,19 @@ public:
         if (url.empty()) return errc::missing_url;
         if (auto hash = detail::twilio_body_hash_param(url)) {
             if (!detail::twilio_body_hash_matches(*hash, body)) return errc::body_hash_mismatch;
-            return detail::provider_base64_mac(key_, {url});
+            return detail::encode_mac(key_, {url}, detail::mac_encoding::base64);
         }
         auto fields = parse_form_urlencoded(body);
         if (!fields) return fields.error();
         const std::string params = detail::twilio_params_string(std::move(*fields));
-        return detail::provider_base64_mac(key_, {url, params});
+        return detail::encode_mac(key_, {url, params}, detail::mac_encoding::base64);
     }
 
     /// The signature of the POST parameters `params` (in any order) for a request to `url`.
     result<std::string> signature(std::string_view url, std::vector<form_field> params) const {
         if (url.empty()) return errc::missing_url;
         const std::string joined = detail::twilio_params_string(std::move(params));
-        return detail::provider_base64_mac(key_, {url, joined});
+        return detail::encode_mac(key_, {url, joined}, detail::mac_encoding::base64);
     }
 
     /// `X-Twilio-Signature` (and `I-Twilio-Idempotency-Token` for a non-empty id) for `m`.
@@ -236,7 +236,7 @@ public:
 
     /// Fails with `errc::invalid_secret` for no tokens and `errc::invalid_key` for a non-HMAC secret.
     static result<twilio_verifier> make(std::span<const secret> auth_tokens, twilio_verifier_options options = {}) {
-        auto keys = detail::provider_hmac_keys(auth_tokens, hmac_digest::sha1);
+        auto keys = detail::make_hmac_keys(auth_tokens, hmac_digest::sha1);
         if (!keys) return keys.error();
         return twilio_verifier(std::move(*keys), options);
     }
@@ -258,12 +258,11 @@ public:
     /// Twilio signs no timestamp.
     result<verified_message> verify(const inbound_message& m, std::int64_t /*now*/) const {
         if (m.url.empty()) return errc::missing_url;
-        auto sig_h = detail::provider_header(m.headers, {twilio_headers::signature});
+        auto sig_h = detail::required_header(m.headers, {twilio_headers::signature});
         if (!sig_h) return sig_h.error();
-        if (!*sig_h) return errc::missing_header;
-        auto mac = detail::provider_decode_mac(**sig_h, detail::twilio_mac_size);
+        auto mac = detail::decode_base64_mac(*sig_h, detail::twilio_mac_size);
         if (!mac) return errc::malformed_header;
-        auto id_h = detail::provider_header(m.headers, {twilio_headers::idempotency_token});
+        auto id_h = detail::optional_header(m.headers, {twilio_headers::idempotency_token});
         if (!id_h) return id_h.error();
 
         auto body_hash = detail::twilio_body_hash_param(m.url);
@@ -278,12 +277,12 @@ public:
         bool matched = false, failed = false;
         if (options_.url_variants) {
             for (const auto& url : detail::twilio_url_variants(m.url))
-                if (detail::provider_any_matches(keys_, *mac, {url, params}, failed)) {
+                if (detail::any_key_matches(keys_, {url, params}, mac->view(), failed)) {
                     matched = true;
                     break;
                 }
         } else {
-            matched = detail::provider_any_matches(keys_, *mac, {m.url, params}, failed);
+            matched = detail::any_key_matches(keys_, {m.url, params}, mac->view(), failed);
         }
         if (!matched) return failed ? errc::crypto_failure : errc::no_matching_signature;
         if (json && (!body_hash || !detail::twilio_body_hash_matches(*body_hash, m.body)))
