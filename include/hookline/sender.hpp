@@ -142,7 +142,7 @@ public:
     using retry_policy_type = RetryPolicy;
     using store_type = Store;
 
-    explicit basic_sender(Transport transport = {}, RetryPolicy retry = {}, Store store = {},
+    explicit basic_sender(Transport transport = Transport(), RetryPolicy retry = RetryPolicy(), Store store = Store(),
                           sender_options options = {})
         : transport_(std::move(transport)), retry_(std::move(retry)), store_(std::move(store)),
           options_(std::move(options)) {
