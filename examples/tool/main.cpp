@@ -2,6 +2,7 @@
 //   hookline sign   --scheme S --secret K [--id ID] [--timestamp UNIX] [BODY_FILE]
 //   hookline verify --scheme S --secret K [--secret K...] -H "Name: value"... [--tolerance S] [--now UNIX] [BODY_FILE]
 #include "args.hpp"
+#include "listen.hpp"
 #include "schemes.hpp"
 
 #include <hookline/hookline.hpp>
@@ -31,6 +32,7 @@ Usage: hookline <verb> [options]
 Verbs:
   sign      print the headers that sign a body
   verify    check a received request's signature headers against a body
+  listen    run a receiver on 127.0.0.1 and print each event and rejection (local development)
 
 Run 'hookline <verb> --help' for a verb's options. 'hookline --version' prints the version.
 )";
@@ -186,6 +188,7 @@ int main(int argc, char** argv) {
         }
         if (verb == "sign") return cmd_sign(rest);
         if (verb == "verify") return cmd_verify(rest);
+        if (verb == "listen") return cmd_listen(rest);
         throw usage_error("unknown verb '" + std::string(verb) + "' (run 'hookline --help')");
     } catch (const usage_error& e) {
         std::cerr << "hookline: " << e.what() << "\n";

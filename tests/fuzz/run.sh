@@ -30,7 +30,7 @@ for t in $targets; do
     tail -40 "$build/$t.log" >&2
     status=1
   else
-    grep -E "stat::number_of_executed_runs|stat::peak_rss_mb" "$build/$t.log" | sed 's/^/   /'
+    grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build/$t.log" | sed 's/^/   /'
   fi
 done
 exit $status
