@@ -134,7 +134,7 @@ inline int cmd_listen(const std::vector<std::string_view>& argv) {
     };
     using receiver_type = hookline::basic_receiver<cli_verifier>;
     receiver_type receiver(cli_verifier{&scheme, base, scheme.name}, std::move(options));
-    receiver.on_any([&](const hookline::event& e) {
+    receiver.on_any([&](const hookline::webhook_event& e) {
         auto body = nlohmann::json::parse(e.body, nullptr, false);
         std::string type = e.type;
         std::string id = e.id;

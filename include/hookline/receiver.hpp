@@ -118,7 +118,7 @@ inline int http_status_for(std::error_code ec) noexcept {
 }
 
 /// One verified delivery, as handlers see it.
-struct event {
+struct webhook_event {
     std::string id;   ///< the message id; "sha256:<hex of the body>" when the scheme carries none
     std::string type; ///< the event type; empty when the scheme and body carry none
     std::optional<std::int64_t> timestamp; ///< signed timestamp, for schemes that have one
@@ -274,7 +274,7 @@ public:
     using verifier_type = Verifier;
     using store_type = Store;
     /// A handler's type-erased form.
-    using handler_function = std::function<result<void>(const event&)>;
+    using handler_function = std::function<result<void>(const webhook_event&)>;
 
     explicit basic_receiver(Verifier verifier, receiver_options options = {}, Store store = Store{})
         : verifier_(std::move(verifier)), options_(std::move(options)), store_(std::move(store)) {
@@ -293,25 +293,25 @@ public:
     /// Registers `fn` for `pattern`: an exact type ("invoice.paid"), a prefix ending in '*'
     /// ("invoice.*" matches "invoice.paid" and "invoice.line.created"), or "*" for any event. The most
     /// specific match wins: exact, then the longest prefix, then "*". A second handler for the same
-    /// pattern replaces the first. `fn(const event&)` returns void, bool or `result<void>`; throwing,
+    /// pattern replaces the first. `fn(const webhook_event&)` returns void, bool or `result<void>`; throwing,
     /// `false` or an error marks the delivery failed (500, and the id stays unhandled).
     template <class F>
-        requires std::invocable<F&, const event&>
+        requires std::invocable<F&, const webhook_event&>
     basic_receiver& on(std::string_view pattern, F fn) {
-        add(pattern, entry{[f = std::move(fn)](const event& e) mutable { return detail::invoke_handler(f, e); },
+        add(pattern, entry{[f = std::move(fn)](const webhook_event& e) mutable { return detail::invoke_handler(f, e); },
                            false});
         return *this;
     }
 
     /// A typed handler: the JSON body is converted with nlohmann/json's `from_json` into `T` and
-    /// passed as `fn(const T&)` or `fn(const T&, const event&)`. A body that is not JSON is rejected
+    /// passed as `fn(const T&)` or `fn(const T&, const webhook_event&)`. A body that is not JSON is rejected
     /// (400); a conversion that throws counts as a failed handler (500).
     template <class T, class F>
-        requires(std::invocable<F&, const T&> || std::invocable<F&, const T&, const event&>)
+        requires(std::invocable<F&, const T&> || std::invocable<F&, const T&, const webhook_event&>)
     basic_receiver& on(std::string_view pattern, F fn) {
-        add(pattern, entry{[f = std::move(fn)](const event& e) mutable -> result<void> {
+        add(pattern, entry{[f = std::move(fn)](const webhook_event& e) mutable -> result<void> {
                                const T value = e.payload.template get<T>();
-                               if constexpr (std::invocable<F&, const T&, const event&>)
+                               if constexpr (std::invocable<F&, const T&, const webhook_event&>)
                                    return detail::invoke_handler(f, value, e);
                                else
                                    return detail::invoke_handler(f, value);
@@ -322,7 +322,7 @@ public:
 
     /// Same as `on("*", fn)`.
     template <class F>
-        requires std::invocable<F&, const event&>
+        requires std::invocable<F&, const webhook_event&>
     basic_receiver& on_any(F fn) {
         return on("*", std::move(fn));
     }
@@ -452,7 +452,7 @@ private:
         if (!verified) return reject(r, verified.error());
 
         // 3. What it is: id and type from the scheme's headers, else from the body.
-        event ev;
+        webhook_event ev;
         ev.id = std::move(verified->id);
         ev.type = std::move(verified->event_type);
         ev.timestamp = verified->timestamp;
@@ -531,7 +531,7 @@ private:
         return plain(200, "200 ok");
     }
 
-    static result<void> run(const entry& handler, const event& ev, std::string& why) {
+    static result<void> run(const entry& handler, const webhook_event& ev, std::string& why) {
         try {
             auto ran = handler.fn(ev);
             if (!ran) why = ran.error().message();
@@ -544,7 +544,7 @@ private:
         return errc::handler_failed;
     }
 
-    void run_deferred(const entry& handler, const std::string& key, const event& ev) {
+    void run_deferred(const entry& handler, const std::string& key, const webhook_event& ev) {
         const auto start = std::chrono::steady_clock::now();
         std::string why;
         auto ran = run(handler, ev, why);

@@ -54,7 +54,7 @@ TEST_CASE("httplib adapter: signed requests are handled and forged ones refused"
     standard_receiver rx{standard_verifier(key())};
     std::mutex m;
     std::vector<std::string> types;
-    rx.on_any([&](const event& e) {
+    rx.on_any([&](const webhook_event& e) {
         std::lock_guard lock(m);
         types.push_back(e.type);
     });
@@ -92,7 +92,7 @@ TEST_CASE("httplib adapter: an oversized body is refused with 413", "[httplib]")
     opts.max_body_size = 1024;
     standard_receiver rx(standard_verifier(key()), opts);
     std::atomic<int> calls{0};
-    rx.on_any([&](const event&) { ++calls; });
+    rx.on_any([&](const webhook_event&) { ++calls; });
     test_server srv(rx);
     const std::string big(1 << 20, 'x');
     {
@@ -139,7 +139,7 @@ TEST_CASE("httplib adapter: many keep-alive clients against the asynchronous rec
         if (i.result == outcome::busy) ++busy;
     };
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on_any([](const event&) {});
+    rx.on_any([](const webhook_event&) {});
     int accepted = 0;
     {
         test_server srv(rx);

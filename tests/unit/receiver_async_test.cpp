@@ -110,7 +110,7 @@ TEST_CASE("async receiver: acknowledges with 202 and handles on a worker", "[rec
         deferred.push_back(i);
     };
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on_any([&](const event& e) {
+    rx.on_any([&](const webhook_event& e) {
         std::lock_guard lock(m);
         ids.push_back(e.id);
     });
@@ -134,7 +134,7 @@ TEST_CASE("async receiver: a full queue answers 503 with Retry-After and forgets
     auto opts = async_options(1, 1);
     opts.retry_after = std::chrono::seconds(7);
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on_any([&](const event&) {
+    rx.on_any([&](const webhook_event&) {
         ++calls;
         g.pass();
     });
@@ -163,7 +163,7 @@ TEST_CASE("async receiver: a failed handler is reported and its id stays unhandl
         if (i.deferred && i.result == outcome::failed) ++failures;
     };
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on_any([&](const event&) {
+    rx.on_any([&](const webhook_event&) {
         if (++calls == 1) throw std::runtime_error("first attempt fails");
     });
     CHECK(rx.handle(signed_request("a", "x").view()).status == 202);
@@ -178,7 +178,7 @@ TEST_CASE("async receiver: concurrent handle calls from many threads", "[receive
     std::atomic<int> calls{0};
     auto opts = async_options(2, 100000);
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on("a.*", [&](const event&) { ++calls; });
+    rx.on("a.*", [&](const webhook_event&) { ++calls; });
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
         threads.emplace_back([&, t] {

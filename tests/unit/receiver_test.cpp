@@ -54,9 +54,9 @@ void from_json(const nlohmann::json& j, invoice& i) {
 TEST_CASE("receiver: a signed request is dispatched to the exact handler with 200", "[receiver]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
     std::vector<std::string> seen;
-    rx.on("invoice.paid", [&](const event& e) { seen.push_back("exact " + e.id + " " + e.type); });
-    rx.on("invoice.*", [&](const event&) { seen.push_back("prefix"); });
-    rx.on_any([&](const event&) { seen.push_back("any"); });
+    rx.on("invoice.paid", [&](const webhook_event& e) { seen.push_back("exact " + e.id + " " + e.type); });
+    rx.on("invoice.*", [&](const webhook_event&) { seen.push_back("prefix"); });
+    rx.on_any([&](const webhook_event&) { seen.push_back("any"); });
     signed_request req(body_of("invoice.paid"));
     auto res = rx.handle(req.view());
     CHECK(res.status == 200);
@@ -67,9 +67,9 @@ TEST_CASE("receiver: a signed request is dispatched to the exact handler with 20
 TEST_CASE("receiver: prefix wildcards and the catch-all pick the most specific handler", "[receiver]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
     std::string last;
-    rx.on("invoice.*", [&](const event&) { last = "invoice.*"; });
-    rx.on("invoice.line.*", [&](const event&) { last = "invoice.line.*"; });
-    rx.on("*", [&](const event&) { last = "*"; });
+    rx.on("invoice.*", [&](const webhook_event&) { last = "invoice.*"; });
+    rx.on("invoice.line.*", [&](const webhook_event&) { last = "invoice.line.*"; });
+    rx.on("*", [&](const webhook_event&) { last = "*"; });
     CHECK(rx.handle(signed_request(body_of("invoice.created"), "a").view()).status == 200);
     CHECK(last == "invoice.*");
     CHECK(rx.handle(signed_request(body_of("invoice.line.created"), "b").view()).status == 200);
@@ -85,7 +85,7 @@ TEST_CASE("receiver: an event without a handler is acknowledged as unhandled", "
     auto opts = fixed_clock();
     opts.observer = [&](const request_info& i) { outcomes.push_back(i.result); };
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on("invoice.paid", [](const event&) {});
+    rx.on("invoice.paid", [](const webhook_event&) {});
     auto res = rx.handle(signed_request(body_of("customer.created")).view());
     CHECK(res.status == 200);
     REQUIRE(outcomes.size() == 1);
@@ -97,7 +97,7 @@ TEST_CASE("receiver: typed handlers get the body converted with from_json", "[re
     invoice got;
     std::string id;
     rx.on<invoice>("invoice.paid", [&](const invoice& i) { got = i; });
-    rx.on<invoice>("invoice.sent", [&](const invoice& i, const event& e) {
+    rx.on<invoice>("invoice.sent", [&](const invoice& i, const webhook_event& e) {
         got = i;
         id = e.id;
     });
@@ -115,7 +115,7 @@ TEST_CASE("receiver: typed handlers get the body converted with from_json", "[re
 TEST_CASE("receiver: a handled id is acknowledged again without dispatch", "[receiver][dedup]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
     int calls = 0;
-    rx.on_any([&](const event&) { ++calls; });
+    rx.on_any([&](const webhook_event&) { ++calls; });
     signed_request req(body_of("invoice.paid"), "msg_dup");
     CHECK(rx.handle(req.view()).status == 200);
     auto again = rx.handle(req.view());
@@ -130,7 +130,7 @@ TEST_CASE("receiver: a handled id is acknowledged again without dispatch", "[rec
 TEST_CASE("receiver: a failed handler leaves the id unhandled so the retry is dispatched", "[receiver][dedup]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
     int calls = 0;
-    rx.on_any([&](const event&) {
+    rx.on_any([&](const webhook_event&) {
         if (++calls == 1) throw std::runtime_error("database down: password=hunter2");
     });
     signed_request req(body_of("invoice.paid"), "msg_retry");
@@ -145,9 +145,9 @@ TEST_CASE("receiver: a failed handler leaves the id unhandled so the retry is di
 
 TEST_CASE("receiver: handlers may report failure with false or a result", "[receiver]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
-    rx.on("a", [](const event&) { return false; });
-    rx.on("b", [](const event&) -> result<void> { return errc::store_failure; });
-    rx.on("c", [](const event&) { return true; });
+    rx.on("a", [](const webhook_event&) { return false; });
+    rx.on("b", [](const webhook_event&) -> result<void> { return errc::store_failure; });
+    rx.on("c", [](const webhook_event&) { return true; });
     CHECK(rx.handle(signed_request(body_of("a"), "1").view()).status == 500);
     CHECK(rx.handle(signed_request(body_of("b"), "2").view()).status == 500);
     CHECK(rx.handle(signed_request(body_of("c"), "3").view()).status == 200);
@@ -156,7 +156,7 @@ TEST_CASE("receiver: handlers may report failure with false or a result", "[rece
 TEST_CASE("receiver: signature and timestamp failures answer 401", "[receiver][bad-input]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
     int calls = 0;
-    rx.on_any([&](const event&) { ++calls; });
+    rx.on_any([&](const webhook_event&) { ++calls; });
     signed_request tampered(body_of("invoice.paid"));
     tampered.body = body_of("invoice.paid", R"(,"x":1)");
     auto res = rx.handle(tampered.view());
@@ -172,7 +172,7 @@ TEST_CASE("receiver: signature and timestamp failures answer 401", "[receiver][b
 
 TEST_CASE("receiver: missing duplicated and malformed headers answer 400", "[receiver][bad-input]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
-    rx.on_any([](const event&) {});
+    rx.on_any([](const webhook_event&) {});
     signed_request missing(body_of("a"));
     missing.headers.erase("webhook-signature");
     CHECK(rx.handle(missing.view()).body == "400 missing header");
@@ -198,7 +198,7 @@ TEST_CASE("receiver: missing duplicated and malformed headers answer 400", "[rec
 TEST_CASE("receiver: bodies that are not JSON or truncated or invalid UTF-8 answer 400", "[receiver][bad-input]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
     int calls = 0;
-    rx.on_any([&](const event&) { ++calls; });
+    rx.on_any([&](const webhook_event&) { ++calls; });
     for (std::string body : {std::string("not json"), std::string(R"({"type":"a","data":)"), std::string(""),
                              std::string("{\"type\":\"\xff\xfe\"}"), std::string(100000, '['),
                              std::string(R"({"type":"a"} trailing)")}) {
@@ -214,7 +214,7 @@ TEST_CASE("receiver: wrong path method size and content type", "[receiver][bad-i
     opts.path = "/webhooks";
     opts.max_body_size = 64;
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on_any([](const event&) {});
+    rx.on_any([](const webhook_event&) {});
     signed_request wrong_path(body_of("a"));
     wrong_path.target = "/other";
     CHECK(rx.handle(wrong_path.view()).status == 404);
@@ -247,7 +247,7 @@ TEST_CASE("receiver: the content type check can be turned off", "[receiver]") {
     auto opts = fixed_clock();
     opts.content_type = "";
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on_any([](const event&) {});
+    rx.on_any([](const webhook_event&) {});
     signed_request form(body_of("a"));
     form.headers.erase("Content-Type");
     CHECK(rx.handle(form.view()).status == 200);
@@ -262,8 +262,8 @@ TEST_CASE("receiver: the observer sees outcome scheme type id and errors", "[rec
         CHECK(i.latency.count() >= 0);
     };
     standard_receiver rx(standard_verifier(key()), opts);
-    rx.on("boom", [](const event&) { throw std::runtime_error("kaput"); });
-    rx.on_any([](const event&) {});
+    rx.on("boom", [](const webhook_event&) { throw std::runtime_error("kaput"); });
+    rx.on_any([](const webhook_event&) {});
     (void)rx.handle(signed_request(body_of("invoice.paid"), "m1").view());
     (void)rx.handle(signed_request(body_of("invoice.paid"), "m1").view());
     (void)rx.handle(signed_request(body_of("boom"), "m2").view());
@@ -308,7 +308,7 @@ struct pointer_verifier {
 TEST_CASE("receiver: id and type can come from scheme headers and the body need not be JSON", "[receiver]") {
     basic_receiver<header_scheme_verifier> rx(header_scheme_verifier{}, fixed_clock());
     std::string type, id;
-    rx.on("push", [&](const event& e) {
+    rx.on("push", [&](const webhook_event& e) {
         type = e.type;
         id = e.id;
     });
@@ -330,7 +330,7 @@ TEST_CASE("receiver: id and type can come from scheme headers and the body need 
 TEST_CASE("receiver: without any id the body hash de-duplicates", "[receiver][dedup]") {
     basic_receiver<header_scheme_verifier> rx(header_scheme_verifier{}, fixed_clock());
     std::vector<std::string> ids;
-    rx.on_any([&](const event& e) { ids.push_back(e.id); });
+    rx.on_any([&](const webhook_event& e) { ids.push_back(e.id); });
     header_map h{{"X-Token", "good"}};
     CHECK(rx.handle({.method = "POST", .target = "/", .headers = h, .body = "one"}).status == 200);
     CHECK(rx.handle({.method = "POST", .target = "/", .headers = h, .body = "one"}).status == 200);
@@ -349,7 +349,7 @@ TEST_CASE("receiver: body fields may be JSON pointers and the public URL is pass
     opts.public_base_url = "https://example.com";
     basic_receiver<pointer_verifier> rx(v, opts);
     std::string type, id;
-    rx.on_any([&](const event& e) {
+    rx.on_any([&](const webhook_event& e) {
         type = e.type;
         id = e.id;
     });
@@ -365,7 +365,7 @@ TEST_CASE("receiver: body fields may be JSON pointers and the public URL is pass
 TEST_CASE("receiver: de-duplication can be turned off with the null store", "[receiver][dedup]") {
     basic_receiver<standard_verifier, null_dedup_store> rx(standard_verifier(key()), fixed_clock());
     int calls = 0;
-    rx.on_any([&](const event&) { ++calls; });
+    rx.on_any([&](const webhook_event&) { ++calls; });
     signed_request req(body_of("a"));
     CHECK(rx.handle(req.view()).status == 200);
     CHECK(rx.handle(req.view()).status == 200);
@@ -375,7 +375,7 @@ TEST_CASE("receiver: de-duplication can be turned off with the null store", "[re
 TEST_CASE("receiver: a delivery of an id that is being handled answers 409", "[receiver][dedup]") {
     memory_dedup_store store;
     standard_receiver rx(standard_verifier(key()), fixed_clock(), store);
-    rx.on_any([](const event&) {});
+    rx.on_any([](const webhook_event&) {});
     REQUIRE(store.try_claim("msg_busy", t0).value() == claim_status::acquired);
     auto res = rx.handle(signed_request(body_of("a"), "msg_busy").view());
     CHECK(res.status == 409);

@@ -76,7 +76,7 @@ TEST_CASE("sqlite store: a receiver acknowledges a replay after a restart", "[de
     for (int run = 0; run < 2; ++run) {
         basic_receiver<standard_verifier, sqlite_dedup_store> rx(standard_verifier(key), opts,
                                                                   sqlite_dedup_store({.path = file}));
-        rx.on_any([&](const event&) { ++calls; });
+        rx.on_any([&](const webhook_event&) { ++calls; });
         CHECK(rx.handle({.method = "POST", .target = "/", .headers = h, .body = body}).status == 200);
     }
     CHECK(calls == 1);
