@@ -25,7 +25,10 @@ namespace hookline_cli {
 
 inline std::string listen_help() {
     std::string schemes_text;
-    for (const auto& s : schemes()) schemes_text += (schemes_text.empty() ? "" : "|") + std::string(s.name);
+    for (const auto& s : schemes()) {
+        if (!schemes_text.empty()) schemes_text.push_back('|');
+        schemes_text.append(s.name);
+    }
     return "Usage: hookline listen --scheme SCHEME --secret SECRET [--secret SECRET...] [--port P]\n"
            "                       [--path /webhooks] [--json] [--tolerance SECONDS] [--public-url URL]\n\n"
            "Runs a webhook receiver on 127.0.0.1 and prints each verified event and each rejected request\n"

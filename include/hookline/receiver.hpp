@@ -20,6 +20,7 @@
 #include <hookline/encoding.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
+#include <hookline/json_scan.hpp>
 #include <hookline/schemes/standard.hpp>
 #include <hookline/verifier.hpp>
 #include <hookline/worker_pool.hpp>
@@ -117,14 +118,32 @@ inline int http_status_for(std::error_code ec) noexcept {
     }
 }
 
-/// One verified delivery, as handlers see it.
-struct webhook_event {
+/// One verified delivery, as handlers see it. Views into the request: valid during the handler call
+/// only; copy what you keep.
+class webhook_event {
+public:
+    webhook_event(std::string id, std::string type, std::optional<std::int64_t> timestamp, std::string_view body,
+                  const header_map& headers)
+        : id(std::move(id)), type(std::move(type)), timestamp(timestamp), body(body), headers_(&headers) {}
+
     std::string id;   ///< the message id; "sha256:<hex of the body>" when the scheme carries none
     std::string type; ///< the event type; empty when the scheme and body carry none
     std::optional<std::int64_t> timestamp; ///< signed timestamp, for schemes that have one
-    std::string body;        ///< the raw body
-    nlohmann::json payload;  ///< the parsed body, when it is JSON and was needed (else null)
-    header_map headers;      ///< the request's headers
+    std::string_view body;                 ///< the raw body, byte for byte
+
+    /// The request's headers.
+    const header_map& headers() const noexcept { return *headers_; }
+
+    /// The body parsed as JSON, on first use. Throws `nlohmann::json::parse_error` when it is not
+    /// JSON (a handler that lets it escape fails: 500). Typed handlers get it already converted.
+    const nlohmann::json& json() const {
+        if (!json_) json_ = nlohmann::json::parse(body);
+        return *json_;
+    }
+
+private:
+    const header_map* headers_;
+    mutable std::optional<nlohmann::json> json_;
 };
 
 /// What the observer hook learns about each request.
@@ -204,27 +223,6 @@ inline std::string_view media_type(std::string_view value) noexcept {
     return trim(value.substr(0, value.find(';')));
 }
 
-/// False when `body` nests arrays/objects deeper than `max_depth` (strings are skipped). Malformed
-/// JSON is left for the parser to reject.
-inline bool json_depth_within(std::string_view body, std::size_t max_depth) noexcept {
-    std::size_t depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        const char c = body[i];
-        if (in_string) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max_depth) return false;
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return true;
-}
-
 /// A field of a JSON object: a top-level member name, or a JSON pointer when it starts with '/'.
 inline const nlohmann::json* json_field(const nlohmann::json& doc, std::string_view field) {
     if (field.empty() || !doc.is_object()) return nullptr;
@@ -239,6 +237,16 @@ inline const nlohmann::json* json_field(const nlohmann::json& doc, std::string_v
     }
     auto it = doc.find(field);
     return it == doc.end() ? nullptr : &*it;
+}
+
+/// The text of a member found by `json_scan`: a string's contents (decoded when it has escapes), a
+/// number's digits; empty for other kinds. Strings without escapes cost no parse.
+inline std::string json_member_text(const json_member& m) {
+    if (m.is_number) return std::string(m.raw);
+    if (!m.is_string || m.raw.size() < 2) return {};
+    if (!m.has_escapes) return std::string(m.raw.substr(1, m.raw.size() - 2));
+    auto decoded = nlohmann::json::parse(m.raw, nullptr, false);
+    return decoded.is_string() ? decoded.template get<std::string>() : std::string();
 }
 
 inline std::string sha256_key(std::string_view data) { return "sha256:" + hex_encode(sha256(data).view()); }
@@ -304,13 +312,13 @@ public:
     }
 
     /// A typed handler: the JSON body is converted with nlohmann/json's `from_json` into `T` and
-    /// passed as `fn(const T&)` or `fn(const T&, const webhook_event&)`. A body that is not JSON is rejected
-    /// (400); a conversion that throws counts as a failed handler (500).
+    /// passed as `fn(const T&)` or `fn(const T&, const webhook_event&)`. A body that is not JSON is
+    /// rejected (400) before any handler runs; a conversion that throws counts as a failed handler (500).
     template <class T, class F>
         requires(std::invocable<F&, const T&> || std::invocable<F&, const T&, const webhook_event&>)
     basic_receiver& on(std::string_view pattern, F fn) {
         add(pattern, entry{[f = std::move(fn)](const webhook_event& e) mutable -> result<void> {
-                               const T value = e.payload.template get<T>();
+                               const T value = e.json().template get<T>();
                                if constexpr (std::invocable<F&, const T&, const webhook_event&>)
                                    return detail::invoke_handler(f, value, e);
                                else
@@ -452,43 +460,43 @@ private:
         if (!verified) return reject(r, verified.error());
 
         // 3. What it is: id and type from the scheme's headers, else from the body.
-        webhook_event ev;
-        ev.id = std::move(verified->id);
-        ev.type = std::move(verified->event_type);
-        ev.timestamp = verified->timestamp;
-        const std::string_view id_field = ev.id.empty() ? detail::body_id_field_of(verifier_).value_or("id") : "";
+        std::string id = std::move(verified->id);
+        std::string type = std::move(verified->event_type);
+        const std::string_view id_field = id.empty() ? detail::body_id_field_of(verifier_).value_or("id") : "";
         const std::string_view type_field =
-            ev.type.empty() ? detail::body_type_field_of(verifier_).value_or("type") : "";
-        bool parsed = false;
-        auto parse = [&]() -> bool {
-            if (parsed) return true;
-            if (!detail::json_depth_within(req.body, options_.max_json_depth)) return false;
-            ev.payload = nlohmann::json::parse(req.body, nullptr, false);
-            if (ev.payload.is_discarded()) {
-                ev.payload = nullptr;
-                return false;
-            }
-            parsed = true;
-            return true;
-        };
+            type.empty() ? detail::body_type_field_of(verifier_).value_or("type") : "";
+        const entry* handler = nullptr;
+        bool body_checked = false;
         if (!id_field.empty() || !type_field.empty()) {
-            if (!parse()) return reject(r, errc::malformed_body);
-            if (const auto* v = detail::json_field(ev.payload, id_field)) {
-                if (v->is_string()) ev.id = v->template get<std::string>();
-                else if (v->is_number()) ev.id = v->dump();
+            const bool pointers = id_field.starts_with('/') || type_field.starts_with('/');
+            auto scan = detail::json_scan(req.body, options_.max_json_depth, pointers ? "" : id_field,
+                                          pointers ? "" : type_field);
+            if (!scan) return reject(r, errc::malformed_body);
+            body_checked = true;
+            if (pointers) {
+                const auto doc = nlohmann::json::parse(req.body, nullptr, false);
+                if (const auto* v = detail::json_field(doc, id_field)) {
+                    if (v->is_string()) id = v->template get<std::string>();
+                    else if (v->is_number()) id = v->dump();
+                }
+                if (const auto* v = detail::json_field(doc, type_field); v && v->is_string())
+                    type = v->template get<std::string>();
+            } else {
+                if (id.empty()) id = detail::json_member_text(scan->first);
+                if (type.empty() && scan->second.is_string) type = detail::json_member_text(scan->second);
             }
-            if (const auto* v = detail::json_field(ev.payload, type_field); v && v->is_string())
-                ev.type = v->template get<std::string>();
         }
-        if (ev.id.empty()) ev.id = detail::sha256_key(req.body);
-        r.id = ev.id;
-        r.event_type = ev.type;
+        if (id.empty()) id = detail::sha256_key(req.body);
+        r.id = id;
+        r.event_type = type;
 
-        const entry* handler = find(ev.type);
-        if (handler && handler->needs_json && !parse()) return reject(r, errc::malformed_body);
+        handler = find(type);
+        if (handler && handler->needs_json && !body_checked &&
+            !detail::json_scan(req.body, options_.max_json_depth))
+            return reject(r, errc::malformed_body);
 
         // 4. Seen before?
-        std::string key = ev.id.size() > max_key_size ? detail::sha256_key(ev.id) : ev.id;
+        std::string key = id.size() > max_key_size ? detail::sha256_key(id) : id;
         auto claim = store_.try_claim(key, now);
         if (!claim) return busy(r, claim.error());
         if (*claim == claim_status::done) {
@@ -508,10 +516,12 @@ private:
         }
 
         // 5. Dispatch.
-        ev.body.assign(req.body);
-        ev.headers = req.headers;
         if (pool_) {
-            auto task = [this, handler, key, ev = std::move(ev)]() mutable { run_deferred(*handler, key, ev); };
+            auto job = std::make_unique<queued_event>(queued_event{std::move(id), std::move(type), verified->timestamp,
+                                                                   std::string(req.body), req.headers});
+            auto task = [this, handler, key, job = std::shared_ptr<queued_event>(std::move(job))]() {
+                run_deferred(*handler, key, *job);
+            };
             if (!pool_->try_submit(std::move(task))) {
                 (void)store_.release(key);
                 return busy(r, errc::queue_full);
@@ -519,6 +529,7 @@ private:
             r.result = outcome::queued;
             return plain(202, "202 accepted");
         }
+        const webhook_event ev(std::move(id), std::move(type), verified->timestamp, req.body, req.headers);
         auto ran = run(*handler, ev, r.detail);
         if (!ran) {
             (void)store_.release(key);
@@ -544,8 +555,18 @@ private:
         return errc::handler_failed;
     }
 
-    void run_deferred(const entry& handler, const std::string& key, const webhook_event& ev) {
+    /// An event waiting for a worker: owns what the request's views pointed at.
+    struct queued_event {
+        std::string id;
+        std::string type;
+        std::optional<std::int64_t> timestamp;
+        std::string body;
+        header_map headers;
+    };
+
+    void run_deferred(const entry& handler, const std::string& key, const queued_event& job) {
         const auto start = std::chrono::steady_clock::now();
+        const webhook_event ev(job.id, job.type, job.timestamp, job.body, job.headers);
         std::string why;
         auto ran = run(handler, ev, why);
         if (ran) (void)store_.complete(key, now_from(options_.clock));
@@ -554,8 +575,8 @@ private:
             request_info info{ran ? outcome::handled : outcome::failed,
                               ran ? 200 : 500,
                               detail::scheme_name_of(verifier_),
-                              ev.type,
-                              ev.id,
+                              job.type,
+                              job.id,
                               ran.error(),
                               why,
                               std::chrono::steady_clock::now() - start,

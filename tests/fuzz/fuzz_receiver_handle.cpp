@@ -40,7 +40,7 @@ hookline::standard_receiver& receiver() {
                                  memory_dedup_store({.max_entries = 1000}));
     }();
     static bool registered = [] {
-        rx.on("invoice.paid", [](const webhook_event& e) { return e.payload.is_object(); });
+        rx.on("invoice.paid", [](const webhook_event& e) { return e.json().is_object(); });
         rx.on<payload>("typed.*", [](const payload& p) { return p.amount >= 0; });
         rx.on("fail.*", [](const webhook_event&) -> hookline::result<void> { return hookline::errc::handler_failed; });
         rx.on("throw.*", [](const webhook_event&) { throw std::runtime_error("x"); });
