@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-duration=10; rounds=3; connections=16; threads=1
+duration=5; rounds=5; connections=16; threads=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -61,26 +61,37 @@ start() { # name, command...: starts a server, sets $port
   status=$(wrk -t1 -c1 -d1s -s "$work/post.lua" "http://127.0.0.1:$port/webhooks" | grep -c "Non-2xx" || true)
   [ "$status" = 0 ] || { echo "$name answers non-2xx to the signed request" >&2; exit 1; }
 }
-rps() { # url → requests/s
-  wrk -t"$threads" -c"$connections" -d"${duration}s" -s "$work/post.lua" "$1" > "$work/wrk.out"
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system CPU of a process, in clock ticks
+hz=$(getconf CLK_TCK)
+
+measure() { # pid url → "requests/s server-CPU-µs-per-request"
+  local before after
+  before=$(ticks "$1")
+  wrk -t"$threads" -c"$connections" -d"${duration}s" -s "$work/post.lua" "$2" > "$work/wrk.out"
+  after=$(ticks "$1")
   if grep -q "Non-2xx" "$work/wrk.out"; then echo "non-2xx answers:" >&2; cat "$work/wrk.out" >&2; exit 1; fi
-  awk '/Requests\/sec/ {print $2}' "$work/wrk.out"
+  local rps requests
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+  echo "$rps $(calc "($after - $before) * 1000000 / $hz / $requests")"
 }
 
-start bare "$build/benchmarks/receiver/bench_receiver_bare_server"; bare_port=$port
-start receiver "$build/benchmarks/receiver/bench_receiver_receiver_server" "$secret"; rx_port=$port
-start dedup "$build/benchmarks/receiver/bench_receiver_receiver_server" "$secret" dedup; dd_port=$port
+start bare "$build/benchmarks/receiver/bench_receiver_bare_server"; bare_port=$port; bare_pid=${pids[-1]}
+start receiver "$build/benchmarks/receiver/bench_receiver_receiver_server" "$secret"; rx_port=$port; rx_pid=${pids[-1]}
+start dedup "$build/benchmarks/receiver/bench_receiver_receiver_server" "$secret" dedup; dd_port=$port; dd_pid=${pids[-1]}
 
-echo "wrk -t$threads -c$connections -d${duration}s, 1 KiB body, $rounds alternating rounds, $(nproc) cores"
-printf '%-6s %12s %12s %8s %16s %8s\n' round bare receiver ratio "receiver+dedup" ratio
-sum_b=0; sum_r=0; sum_d=0
+echo "wrk -t$threads -c$connections -d${duration}s, 1 KiB body, $rounds alternating rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "rps = requests/s; cpu = server CPU time per request in µs (user+system, from /proc; load-independent-ish)"
+printf '%-5s | %8s %6s | %8s %6s %6s %6s | %8s %6s %6s %6s\n' round "bare rps" cpu "rx rps" cpu "rps x" "cpu x" "dd rps" cpu "rps x" "cpu x"
+: > "$work/ratios"
 for i in $(seq "$rounds"); do
-  b=$(rps "http://127.0.0.1:$bare_port/webhooks")
-  r=$(rps "http://127.0.0.1:$rx_port/webhooks")
-  d=$(rps "http://127.0.0.1:$dd_port/webhooks")
-  printf '%-6s %12.0f %12.0f %8.3f %16.0f %8.3f\n' "$i" "$b" "$r" "$(calc "$r / $b")" "$d" "$(calc "$d / $b")"
-  sum_b=$(calc "$sum_b + $b"); sum_r=$(calc "$sum_r + $r"); sum_d=$(calc "$sum_d + $d")
+  read -r b bc < <(measure "$bare_pid" "http://127.0.0.1:$bare_port/webhooks")
+  read -r r rc < <(measure "$rx_pid" "http://127.0.0.1:$rx_port/webhooks")
+  read -r d dc < <(measure "$dd_pid" "http://127.0.0.1:$dd_port/webhooks")
+  rr=$(calc "$r / $b"); rcx=$(calc "$bc / $rc"); dr=$(calc "$d / $b"); dcx=$(calc "$bc / $dc")
+  printf '%-5s | %8.0f %6.1f | %8.0f %6.1f %6.3f %6.3f | %8.0f %6.1f %6.3f %6.3f\n' "$i" "$b" "$bc" "$r" "$rc" "$rr" "$rcx" "$d" "$dc" "$dr" "$dcx"
+  echo "$rr $rcx $dr $dcx" >> "$work/ratios"
 done
-printf '%-6s %12.0f %12.0f %8.3f %16.0f %8.3f\n' mean "$(calc "$sum_b / $rounds")" \
-  "$(calc "$sum_r / $rounds")" "$(calc "$sum_r / $sum_b")" \
-  "$(calc "$sum_d / $rounds")" "$(calc "$sum_d / $sum_b")"
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+echo "median ratios vs bare: receiver rps $(cut -d' ' -f1 "$work/ratios" | median), receiver cpu $(cut -d' ' -f2 "$work/ratios" | median);" \
+     "receiver+dedup rps $(cut -d' ' -f3 "$work/ratios" | median), cpu $(cut -d' ' -f4 "$work/ratios" | median)"

@@ -67,8 +67,7 @@ void mount(httplib::Server& server, Receiver& receiver, std::string_view path = 
         const header_map headers = detail::to_header_map(req.headers);
         const std::size_t limit = receiver.options().max_body_size;
         std::optional<std::uint64_t> declared;
-        if (req.has_header("Content-Length")) {
-            const std::string cl = req.get_header_value("Content-Length");
+        if (const std::string cl = req.get_header_value("Content-Length"); !cl.empty()) {
             std::uint64_t n = 0;
             auto [end, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), n);
             if (ec == std::errc() && end == cl.data() + cl.size()) declared = n;

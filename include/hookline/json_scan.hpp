@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -158,10 +159,30 @@ private:
         return v;
     }
 
+    /// Skips printable ASCII other than '"' and '\\', eight bytes at a time (SWAR).
+    void skip_plain() {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL;
+        constexpr std::uint64_t highs = 0x8080808080808080ULL;
+        while (end_ - p_ >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p_, 8);
+            const std::uint64_t quote = w ^ (ones * '"');
+            const std::uint64_t backslash = w ^ (ones * '\\');
+            // A byte of `x` is zero / below 0x20 when the classic "has less than" test sets its high bit.
+            const std::uint64_t special = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                                          ((w - ones * 0x20) & ~w) | w;
+            if (special & highs) break;
+            p_ += 8;
+        }
+        while (p_ < end_ && *p_ >= 0x20 && *p_ < 0x80 && *p_ != '"' && *p_ != '\\') ++p_;
+    }
+
     /// A string starting at the opening quote. Sets `escapes` when it contains any.
     bool string(bool& escapes) {
         ++p_; // opening quote
         while (p_ < end_) {
+            skip_plain();
+            if (p_ >= end_) break;
             const unsigned char c = *p_;
             if (c == '"') {
                 ++p_;
