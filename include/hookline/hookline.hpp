@@ -8,8 +8,8 @@
 #include <hookline/encoding.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
-#include <hookline/json_scan.hpp>
 #include <hookline/httplib_adapter.hpp>
+#include <hookline/json_scan.hpp>
 #include <hookline/receiver.hpp>
 #include <hookline/receivers.hpp>
 #include <hookline/schemes.hpp>
