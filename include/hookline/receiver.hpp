@@ -119,7 +119,8 @@ inline int http_status_for(std::error_code ec) noexcept {
 }
 
 /// One verified delivery, as handlers see it. Views into the request: valid during the handler call
-/// only; copy what you keep.
+/// only; copy what you keep. Not for concurrent use (`json()` caches its parse); each delivery gets its
+/// own object.
 class webhook_event {
 public:
     webhook_event(std::string id, std::string type, std::optional<std::int64_t> timestamp, std::string_view body,
