@@ -3,6 +3,7 @@
 //   hookline verify --scheme S --secret K [--secret K...] -H "Name: value"... [--tolerance S] [--now UNIX] [BODY_FILE]
 // Each verb's --help lists the schemes and what their --secret is (see schemes.hpp).
 #include "args.hpp"
+#include "listen.hpp"
 #include "schemes.hpp"
 #include "send.hpp"
 
@@ -72,6 +73,7 @@ Verbs:
   sign      print the headers that sign a body
   verify    check a received request's signature headers against a body
   send      sign one event and deliver it to a URL, retrying as the library does
+  listen    run a receiver on 127.0.0.1 and print each event and rejection (local development)
 
 Run 'hookline <verb> --help' for a verb's options. 'hookline --version' prints the version.
 )";
@@ -243,6 +245,7 @@ int main(int argc, char** argv) {
         if (verb == "sign") return cmd_sign(rest);
         if (verb == "verify") return cmd_verify(rest);
         if (verb == "send") return cmd_send(rest);
+        if (verb == "listen") return cmd_listen(rest);
         throw usage_error("unknown verb '" + std::string(verb) + "' (run 'hookline --help')");
     } catch (const usage_error& e) {
         std::cerr << "hookline: " << e.what() << "\n";
