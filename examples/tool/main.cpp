@@ -5,6 +5,7 @@
 #include "args.hpp"
 #include "listen.hpp"
 #include "schemes.hpp"
+#include "demo.hpp"
 #include "send.hpp"
 
 #include <hookline/hookline.hpp>
@@ -73,6 +74,7 @@ Verbs:
   sign      print the headers that sign a body
   verify    check a received request's signature headers against a body
   send      sign one event and deliver it to a URL, retrying as the library does
+  demo      run a sender and receivers on 127.0.0.1 and show every event arrive once
   listen    run a receiver on 127.0.0.1 and print each event and rejection (local development)
 
 Run 'hookline <verb> --help' for a verb's options. 'hookline --version' prints the version.
@@ -245,6 +247,7 @@ int main(int argc, char** argv) {
         if (verb == "sign") return cmd_sign(rest);
         if (verb == "verify") return cmd_verify(rest);
         if (verb == "send") return cmd_send(rest);
+        if (verb == "demo") return cmd_demo(rest);
         if (verb == "listen") return cmd_listen(rest);
         throw usage_error("unknown verb '" + std::string(verb) + "' (run 'hookline --help')");
     } catch (const usage_error& e) {
