@@ -52,19 +52,6 @@ inline std::string send_help() {
 
 namespace detail {
 
-/// Adapts a signer that takes one key to the sender's `signer_factory` (it signs with the first key).
-template <class S>
-struct first_key_signer {
-    S inner;
-    static hookline::result<first_key_signer> make(std::span<const hookline::secret> keys) {
-        if (keys.empty()) return hookline::errc::invalid_secret;
-        auto s = S::make(keys.front());
-        if (!s) return s.error();
-        return first_key_signer{std::move(*s)};
-    }
-    hookline::result<hookline::header_map> sign(const hookline::outbound_message& m) const { return inner.sign(m); }
-};
-
 inline std::vector<std::chrono::milliseconds> parse_schedule(const std::string& text) {
     std::vector<std::chrono::milliseconds> out;
     if (text == "none") return out;
@@ -256,8 +243,8 @@ inline int cmd_send(const std::vector<std::string_view>& argv) {
     if (scheme == "shopify") return detail::run_send<hookline::shopify_signer>(in);
     if (scheme == "square") return detail::run_send<hookline::square_signer>(in);
     if (scheme == "twilio") return detail::run_send<hookline::twilio_signer>(in);
-    if (scheme == "github") return detail::run_send<detail::first_key_signer<hookline::github_signer>>(in);
-    if (scheme == "slack") return detail::run_send<detail::first_key_signer<hookline::slack_signer>>(in);
+    if (scheme == "github") return detail::run_send<hookline::github_signer>(in);
+    if (scheme == "slack") return detail::run_send<hookline::slack_signer>(in);
     throw usage_error("unknown scheme '" + scheme + "' for send");
 }
 

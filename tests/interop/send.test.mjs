@@ -31,6 +31,7 @@ function receiver(statuses) {
 function run(args, input = '') {
   return new Promise(resolve => {
     const p = spawn(hookline, ['send', ...args]);
+    p.stdin.on('error', () => { /* the tool may exit before reading standard input */ });
     p.stdin.end(input);
     let stdout = '', stderr = '';
     p.stdout.on('data', d => { stdout += d; });

@@ -3,7 +3,7 @@
 #include "support/sender_doubles.hpp"
 
 #include <hookline/memory_store.hpp>
-#include <hookline/schemes/standard.hpp>
+#include <hookline/schemes.hpp>
 #include <hookline/sender.hpp>
 
 #include <catch2/catch.hpp>
@@ -268,6 +268,8 @@ TEST_CASE("sender: a hanging endpoint does not hold up the others", "[sender]") 
         for (const auto& d : *t.delivered) n += d.endpoint_id == "fast";
         return n == 20;
     }));
+    // The hanging endpoint fills its two slots and no more.
+    REQUIRE(net.events->wait([&] { return net.count("http://a/hang") == 2; }));
     CHECK(net.max_in_flight("http://a/hang") == 2);
     CHECK(sender.endpoint("hang")->in_flight == 2);
     net.unblock();
@@ -492,4 +494,17 @@ TEST_CASE("sender: nothing accepted is lost under random failures", "[sender]") 
         CHECK((d.status == delivery_status::delivered || d.status == delivery_status::exhausted));
         CHECK(ids.count(d.message_id) == 1);
     }
+}
+
+TEST_CASE("sender: every stock signer can be the sender's signer", "[sender]") {
+    STATIC_REQUIRE(signer_factory<standard_signer>);
+    STATIC_REQUIRE(signer_factory<github_signer>);
+    STATIC_REQUIRE(signer_factory<stripe_signer>);
+    STATIC_REQUIRE(signer_factory<slack_signer>);
+    STATIC_REQUIRE(signer_factory<twilio_signer>);
+    STATIC_REQUIRE(signer_factory<shopify_signer>);
+    STATIC_REQUIRE(signer_factory<square_signer>);
+    STATIC_REQUIRE(signer_factory<shared_token_signer>);
+    const std::vector<secret> none;
+    CHECK(github_signer::make(std::span<const secret>(none)).error() == errc::invalid_secret);
 }

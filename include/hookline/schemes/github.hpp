@@ -49,6 +49,13 @@ public:
 
     /// `key`: the webhook secret as typed in GitHub, via `secret::from_bytes`.
     /// `errc::invalid_key` for an Ed25519 key.
+    /// For senders that build a signer from an endpoint's keys: signs with the first one (this scheme's
+    /// header carries a single signature). No keys: `errc::invalid_secret`.
+    static result<github_signer> make(std::span<const secret> keys, github_signer_options options = {}) {
+        if (keys.empty()) return errc::invalid_secret;
+        return make(keys.front(), std::move(options));
+    }
+
     static result<github_signer> make(const secret& key, github_signer_options options = {}) {
         auto k = detail::make_hmac_keys(std::span<const secret>(&key, 1), hmac_digest::sha256);
         if (!k) return k.error();

@@ -44,6 +44,13 @@ public:
 
     /// `token`: a symmetric secret, usually `secret::from_bytes("...")`. `errc::invalid_argument` for an
     /// empty header name, or when the header value would contain CR, LF or NUL.
+    /// For senders that build a signer from an endpoint's keys: signs with the first one (this scheme's
+    /// header carries a single signature). No keys: `errc::invalid_secret`.
+    static result<shared_token_signer> make(std::span<const secret> keys, shared_token_options options = {}) {
+        if (keys.empty()) return errc::invalid_secret;
+        return make(keys.front(), std::move(options));
+    }
+
     static result<shared_token_signer> make(const secret& token, shared_token_options options = {}) {
         if (token.kind() != secret_kind::symmetric) return errc::invalid_key;
         if (options.header.empty()) return errc::invalid_argument;

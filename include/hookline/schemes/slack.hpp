@@ -39,6 +39,13 @@ public:
     static constexpr std::string_view scheme_name = "slack";
 
     /// `key`: the signing secret as shown by Slack, via `secret::from_bytes`.
+    /// For senders that build a signer from an endpoint's keys: signs with the first one (this scheme's
+    /// header carries a single signature). No keys: `errc::invalid_secret`.
+    static result<slack_signer> make(std::span<const secret> keys) {
+        if (keys.empty()) return errc::invalid_secret;
+        return make(keys.front());
+    }
+
     static result<slack_signer> make(const secret& key) {
         auto k = detail::make_hmac_keys(std::span<const secret>(&key, 1), hmac_digest::sha256);
         if (!k) return k.error();
