@@ -26,7 +26,15 @@ endfunction()
 
 version_from(cmake CMakeLists.txt "project\\([ \t\r\n]*hookline[ \t\r\n]+VERSION[ \t\r\n]+([0-9][0-9.]*)")
 version_from(header include/hookline/config.hpp "#define[ \t]+HOOKLINE_VERSION_STRING[ \t]+\"([^\"]+)\"")
-version_from(vcpkg ports/hookline/vcpkg.json "\"version(-semver|-string)?\"[ \t\r\n]*:[ \t\r\n]*\"([^\"]+)\"" 2)
+
+# The vcpkg manifest is parsed as JSON (a malformed manifest fails here too).
+file(READ ${SOURCE_DIR}/ports/hookline/vcpkg.json manifest)
+string(JSON version_vcpkg ERROR_VARIABLE json_error GET "${manifest}" version)
+if(json_error)
+  message(FATAL_ERROR "ports/hookline/vcpkg.json: no \"version\" (${json_error})")
+endif()
+set(file_vcpkg ports/hookline/vcpkg.json)
+list(APPEND names vcpkg)
 version_from(conan conanfile.py "\n[ \t]+version[ \t]*=[ \t]*[\"']([^\"']+)[\"']")
 
 # The numeric macros of config.hpp.

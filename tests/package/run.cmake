@@ -2,6 +2,7 @@
 # -DWORK_DIR and -DMODE:
 #   MODE=find_package      install hookline into a temporary prefix, find it with find_package
 #   MODE=add_subdirectory  pull the source tree in with add_subdirectory
+#   MODE=fetch_content     pack the sources into an archive, pull it in with FetchContent (URL file://)
 #   MODE=pkg_config        install into a temporary prefix, compile CONSUMER_DIR/main.cpp with the
 #                          compiler alone and `pkg-config --cflags --libs hookline`
 # Optional: -DCONSUMER_DIR (default tests/package/consumer; test_package/ is the Conan test package)
@@ -71,6 +72,15 @@ set(consumer_args -DHOOKLINE_CONSUMER_MODE=${MODE})
 if(MODE STREQUAL "find_package")
   install_hookline()
   list(APPEND consumer_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+elseif(MODE STREQUAL "fetch_content")
+  # A release-style archive of what a consumer needs (the tests, examples and benchmarks are off
+  # when hookline is not the top-level project), fetched by URL from the local disk.
+  set(staged ${WORK_DIR}/archive/hookline)
+  file(MAKE_DIRECTORY ${staged})
+  file(COPY ${SOURCE_DIR}/CMakeLists.txt ${SOURCE_DIR}/LICENSE ${SOURCE_DIR}/cmake ${SOURCE_DIR}/include
+       DESTINATION ${staged})
+  run(${CMAKE_COMMAND} -E chdir ${WORK_DIR}/archive ${CMAKE_COMMAND} -E tar czf ${WORK_DIR}/hookline.tar.gz hookline)
+  list(APPEND consumer_args -DHOOKLINE_ARCHIVE=file://${WORK_DIR}/hookline.tar.gz)
 else()
   list(APPEND consumer_args -DHOOKLINE_SOURCE_DIR=${SOURCE_DIR})
 endif()
