@@ -20,10 +20,13 @@ vcpkg_from_github(
     HEAD_REF main
 )
 
+# hookline's build defines hookline::sqlite / hookline::postgres whenever it finds SQLite 3 / libpq
+# (FindSQLite3 / FindPostgreSQL). A feature that is off keeps those from being found, so the package
+# never picks up a library vcpkg did not install.
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
-    FEATURES
-        sqlite   HOOKLINE_WITH_SQLITE
-        postgres HOOKLINE_WITH_POSTGRES
+    INVERTED_FEATURES
+        sqlite   CMAKE_DISABLE_FIND_PACKAGE_SQLite3
+        postgres CMAKE_DISABLE_FIND_PACKAGE_PostgreSQL
 )
 
 vcpkg_cmake_configure(
@@ -39,8 +42,8 @@ vcpkg_cmake_configure(
         -DHOOKLINE_PKGCONFIG_CFLAGS=-DCPPHTTPLIB_OPENSSL_SUPPORT
         ${FEATURE_OPTIONS}
     MAYBE_UNUSED_VARIABLES
-        HOOKLINE_WITH_SQLITE
-        HOOKLINE_WITH_POSTGRES
+        CMAKE_DISABLE_FIND_PACKAGE_SQLite3
+        CMAKE_DISABLE_FIND_PACKAGE_PostgreSQL
 )
 vcpkg_cmake_install()
 vcpkg_cmake_config_fixup(PACKAGE_NAME hookline CONFIG_PATH lib/cmake/hookline)
