@@ -33,3 +33,19 @@ endif()
 
 configure_file(${CMAKE_CURRENT_LIST_DIR}/hookline.pc.in ${CMAKE_CURRENT_BINARY_DIR}/hookline.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookline.pc DESTINATION ${HOOKLINE_PKGCONFIG_DIR})
+
+# The stores' files, next to hookline.pc, for the store targets this build defines:
+# hookline-sqlite.pc (Requires: hookline sqlite3) and hookline-postgres.pc (Requires: hookline libpq).
+foreach(store IN ITEMS sqlite postgres)
+  if(TARGET hookline_${store})
+    set(HOOKLINE_PC_STORE ${store})
+    if(store STREQUAL "sqlite")
+      set(HOOKLINE_PC_STORE_REQUIRES sqlite3)
+    else()
+      set(HOOKLINE_PC_STORE_REQUIRES libpq)
+    endif()
+    configure_file(${CMAKE_CURRENT_LIST_DIR}/hookline-store.pc.in
+                   ${CMAKE_CURRENT_BINARY_DIR}/hookline-${store}.pc @ONLY)
+    install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookline-${store}.pc DESTINATION ${HOOKLINE_PKGCONFIG_DIR})
+  endif()
+endforeach()
