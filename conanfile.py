@@ -1,6 +1,6 @@
 """Conan 2 recipe for hookline, a header-only C++20 webhook library.
 
-    conan create . -o "hookline/*:with_sqlite=True"   # builds test_package/ against the package
+    conan create . -s compiler.cppstd=20 -o "hookline/*:with_sqlite=True"   # also runs test_package/
 
 The package holds the headers only; consumers get CMake targets from Conan's CMakeDeps:
 find_package(hookline CONFIG REQUIRED), then hookline::hookline (core), hookline::sqlite and
