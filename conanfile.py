@@ -1,0 +1,103 @@
+"""Conan 2 recipe for hookline, a header-only C++20 webhook library.
+
+    conan create . -s compiler.cppstd=20 -o "hookline/*:with_sqlite=True"   # also runs test_package/
+
+The package holds the headers only; consumers get CMake targets from Conan's CMakeDeps:
+find_package(hookline CONFIG REQUIRED), then hookline::hookline (core), hookline::sqlite and
+hookline::postgres (the stores, with the matching options). The version must equal CMakeLists.txt's
+project(VERSION) (checked by the ctest `package.versions_agree`).
+"""
+import os
+
+from conan import ConanFile
+from conan.errors import ConanInvalidConfiguration
+from conan.tools.build import check_min_cppstd
+from conan.tools.cmake import cmake_layout
+from conan.tools.files import copy
+
+
+class HooklineConan(ConanFile):
+    name = "hookline"
+    version = "0.1.0"
+    description = "Header-only C++20 library to send and receive signed webhooks"
+    license = "MIT"
+    # Placeholder: set to the repository that hosts hookline.
+    url = "https://github.com/OWNER/hookline"
+    homepage = "https://github.com/OWNER/hookline"
+    topics = ("webhooks", "standard-webhooks", "hmac", "http", "header-only")
+    package_type = "header-library"
+    settings = "os", "arch", "compiler", "build_type"
+    options = {
+        "with_sqlite": [True, False],
+        "with_postgres": [True, False],
+    }
+    default_options = {
+        "with_sqlite": False,
+        "with_postgres": False,
+        # hookline's transport speaks HTTPS: cpp-httplib must be built with OpenSSL.
+        "cpp-httplib/*:with_openssl": True,
+    }
+    exports_sources = "include/*", "LICENSE"
+    no_copy_source = True
+
+    def layout(self):
+        cmake_layout(self, src_folder=".")
+
+    def requirements(self):
+        # transitive_headers: hookline's public headers include these libraries' headers.
+        self.requires("cpp-httplib/[>=0.11.4 <1]", transitive_headers=True)
+        self.requires("openssl/[>=3 <4]", transitive_headers=True)
+        self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=True)
+        if self.options.with_sqlite:
+            self.requires("sqlite3/[>=3.40 <4]", transitive_headers=True)
+        if self.options.with_postgres:
+            self.requires("libpq/[>=15 <18]", transitive_headers=True)
+
+    def validate(self):
+        if self.settings.get_safe("compiler.cppstd"):
+            check_min_cppstd(self, 20)
+        if not self.dependencies["cpp-httplib"].options.with_openssl:
+            raise ConanInvalidConfiguration("hookline needs cpp-httplib/*:with_openssl=True")
+
+    def package_id(self):
+        # The same headers whatever the settings and options (the options only add requirements).
+        self.info.clear()
+
+    def package(self):
+        copy(self, "LICENSE", src=self.source_folder, dst=os.path.join(self.package_folder, "licenses"))
+        copy(self, "*.hpp", src=os.path.join(self.source_folder, "include"),
+             dst=os.path.join(self.package_folder, "include"))
+
+    def package_info(self):
+        self.cpp_info.set_property("cmake_file_name", "hookline")
+        # The aggregate of every component; hookline::hookline is the core component alone, as in
+        # hookline's own CMake package.
+        self.cpp_info.set_property("cmake_target_name", "hookline::hookline_all")
+        self.cpp_info.set_property("pkg_config_name", "hookline_all")
+        self.cpp_info.bindirs = []
+        self.cpp_info.libdirs = []
+
+        core = self.cpp_info.components["core"]
+        core.set_property("cmake_target_name", "hookline::hookline")
+        core.set_property("pkg_config_name", "hookline")
+        core.bindirs = []
+        core.libdirs = []
+        core.requires = ["cpp-httplib::cpp-httplib", "openssl::openssl", "nlohmann_json::nlohmann_json"]
+        if self.settings.os in ("Linux", "FreeBSD"):
+            core.system_libs = ["pthread"]
+
+        if self.options.with_sqlite:
+            sqlite = self.cpp_info.components["sqlite"]
+            sqlite.set_property("cmake_target_name", "hookline::sqlite")
+            sqlite.set_property("pkg_config_name", "hookline-sqlite")
+            sqlite.bindirs = []
+            sqlite.libdirs = []
+            sqlite.requires = ["core", "sqlite3::sqlite3"]
+
+        if self.options.with_postgres:
+            postgres = self.cpp_info.components["postgres"]
+            postgres.set_property("cmake_target_name", "hookline::postgres")
+            postgres.set_property("pkg_config_name", "hookline-postgres")
+            postgres.bindirs = []
+            postgres.libdirs = []
+            postgres.requires = ["core", "libpq::libpq"]

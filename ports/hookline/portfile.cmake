@@ -1,0 +1,59 @@
+# vcpkg port for hookline (header-only). Use it as an overlay port until it is in a registry:
+#   vcpkg install hookline --overlay-ports=<hookline>/ports
+#   (manifest mode: add "hookline" to vcpkg.json and pass --overlay-ports, or set VCPKG_OVERLAY_PORTS)
+set(VCPKG_BUILD_TYPE release) # header-only: nothing differs between debug and release
+
+# ---------------------------------------------------------------------------------------------------
+# PLACEHOLDERS — point these at a real release before publishing the port:
+#   REPO    the GitHub repository that hosts hookline
+#   REF     the release tag, "v${VERSION}" (VERSION comes from vcpkg.json)
+#   SHA512  of the tarball: run `vcpkg install hookline --overlay-ports=...` once with SHA512 0;
+#           vcpkg fails and prints the actual hash to paste here.
+# To build a local checkout instead (development), replace vcpkg_from_github with:
+#   set(SOURCE_PATH "/path/to/hookline")
+# ---------------------------------------------------------------------------------------------------
+vcpkg_from_github(
+    OUT_SOURCE_PATH SOURCE_PATH
+    REPO OWNER/hookline
+    REF "v${VERSION}"
+    SHA512 0
+    HEAD_REF main
+)
+
+# hookline's build defines hookline::sqlite / hookline::postgres whenever it finds SQLite 3 / libpq
+# (FindSQLite3 / FindPostgreSQL). A feature that is off keeps those from being found, so the package
+# never picks up a library vcpkg did not install.
+vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
+    INVERTED_FEATURES
+        sqlite   CMAKE_DISABLE_FIND_PACKAGE_SQLite3
+        postgres CMAKE_DISABLE_FIND_PACKAGE_PostgreSQL
+)
+
+vcpkg_cmake_configure(
+    SOURCE_PATH "${SOURCE_PATH}"
+    OPTIONS
+        -DHOOKLINE_BUILD_TESTS=OFF
+        -DHOOKLINE_BUILD_EXAMPLES=OFF
+        -DHOOKLINE_BUILD_BENCHMARKS=OFF
+        -DHOOKLINE_INSTALL=ON
+        # vcpkg's cpp-httplib is header-only and installs no .pc file: hookline.pc requires only
+        # what vcpkg ships and carries the define cpp-httplib.pc would have supplied.
+        "-DHOOKLINE_PKGCONFIG_REQUIRES=openssl nlohmann_json"
+        -DHOOKLINE_PKGCONFIG_CFLAGS=-DCPPHTTPLIB_OPENSSL_SUPPORT
+        ${FEATURE_OPTIONS}
+    MAYBE_UNUSED_VARIABLES
+        CMAKE_DISABLE_FIND_PACKAGE_SQLite3
+        CMAKE_DISABLE_FIND_PACKAGE_PostgreSQL
+)
+vcpkg_cmake_install()
+vcpkg_cmake_config_fixup(PACKAGE_NAME hookline CONFIG_PATH lib/cmake/hookline)
+vcpkg_fixup_pkgconfig()
+
+# Header-only: no libraries, so nothing under lib/ (the CMake config moved to share/hookline).
+file(REMOVE_RECURSE
+    "${CURRENT_PACKAGES_DIR}/debug"
+    "${CURRENT_PACKAGES_DIR}/lib"
+)
+
+file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")
+vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")
