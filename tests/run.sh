@@ -47,8 +47,12 @@ if [ -n "$sanitize" ]; then
 fi
 
 echo "== configuring $build"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="$flags" \
-  -DHOOKLINE_BUILD_TESTS=ON -DHOOKLINE_BUILD_EXAMPLES=ON -DHOOKLINE_BUILD_BENCHMARKS=ON >/dev/null
+# -g1: line tables for stack traces, without the full debug info that doubles the build time.
+lean=OFF
+[ -n "$sanitize" ] && lean=ON
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
+  -DCMAKE_CXX_FLAGS="$flags" -DHOOKLINE_SANITIZER_BUILD=$lean \
+  -DHOOKLINE_BUILD_TESTS=ON -DHOOKLINE_BUILD_EXAMPLES=ON -DHOOKLINE_BUILD_BENCHMARKS=$([ "$lean" = ON ] && echo OFF || echo ON) >/dev/null
 echo "== building"
 only=""
 if [ "$sanitize" = "thread" ]; then
