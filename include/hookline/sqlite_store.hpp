@@ -58,8 +58,10 @@ enum class sqlite_synchronous {
 struct sqlite_store_options {
     sqlite_durability durability = sqlite_durability::commit_each;
     /// With `group_commit`: how long the committer waits for more inserts to join a batch that is not
-    /// full yet. 0 = commit at once; inserts arriving during a commit still share the next one.
-    std::chrono::microseconds group_commit_delay{2000};
+    /// full yet. 0 (default) = commit at once: inserts arriving while a commit runs share the next one,
+    /// which already batches as many as there are concurrent senders. A delay only pays off when far more
+    /// inserts arrive per delay than one commit gathers (see benchmarks/README.md).
+    std::chrono::microseconds group_commit_delay{0};
     std::size_t group_commit_max_batch = 256; ///< inserts per transaction at most
     sqlite_synchronous synchronous = sqlite_synchronous::full;
     std::chrono::milliseconds busy_timeout{5000}; ///< how long to wait for another connection's lock
@@ -161,7 +163,6 @@ CREATE TABLE hookline_deliveries (
 );
 CREATE INDEX hookline_deliveries_due ON hookline_deliveries (endpoint_id, due) WHERE due IS NOT NULL;
 CREATE INDEX hookline_deliveries_message ON hookline_deliveries (message_id);
-CREATE INDEX hookline_deliveries_status ON hookline_deliveries (status);
 CREATE TABLE hookline_attempts (
   seq INTEGER PRIMARY KEY,
   delivery_id INTEGER NOT NULL,

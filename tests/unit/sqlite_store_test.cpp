@@ -187,6 +187,7 @@ TEST_CASE("sqlite_store: group commit makes every insert durable before it retur
     auto o = test_options();
     o.durability = sqlite_durability::group_commit;
     o.group_commit_max_batch = 16;
+    o.group_commit_delay = std::chrono::microseconds(500); // also exercises the wait for a fuller batch
     auto s = sqlite_store::open(dir.file(), o).value();
     const std::vector<std::string> eps = {"a", "b"};
     std::atomic<int> missing{0}, failed{0};
