@@ -136,6 +136,8 @@ inline std::int64_t sqlite_clamp_limit(std::size_t n) {
 }
 
 /// The schema, one migration per version: migrations[i] moves a database from version i to i + 1.
+/// `status` holds `delivery_status` values (0 pending, 1 in flight, ...); `due` is the claim key: the
+/// next attempt time when pending, the lease end when in flight, NULL when finished.
 /// The version lives in `hookline_schema`, not in PRAGMA user_version, which belongs to the application
 /// that shares its database file with the store (the transactional outbox).
 inline const std::vector<const char*>& sqlite_migrations() {
@@ -195,7 +197,8 @@ struct sqlite_tx {
     sqlite3* db = nullptr;
 };
 
-/// The SQLite store. See the file comment for durability, recovery and thread-safety.
+/// The SQLite store. See the file comment for durability, recovery and thread-safety. A moved-from
+/// handle is empty: only assigning to it or destroying it is allowed.
 class sqlite_store {
 public:
     /// The schema version this build writes; a database with a newer one is refused (`schema_mismatch`).
