@@ -31,6 +31,7 @@ function receiver(statuses) {
 function run(args, input = '') {
   return new Promise(resolve => {
     const p = spawn(hookline, ['send', ...args]);
+    p.stdin.on('error', () => {}); // EPIPE when the tool exits before reading standard input
     p.stdin.end(input);
     let stdout = '', stderr = '';
     p.stdout.on('data', d => { stdout += d; });
@@ -120,6 +121,7 @@ const base = ['--secret', secret, '--type', 'invoice.paid', '--allow-private'];
   hang = true;
   const killed = await new Promise(resolve => {
     const p = spawn(hookline, ['send', url, ...base, '--data', '{"n":2}', '--id', 'msg_store_2', '--store', db]);
+    p.stdin.on('error', () => {});
     p.stdin.end();
     onHang = () => p.kill('SIGKILL');
     const timer = setTimeout(() => p.kill('SIGKILL'), 30000);
