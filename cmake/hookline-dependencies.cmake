@@ -18,3 +18,6 @@ else()
   endif()
   set(hookline_httplib_target PkgConfig::hookline_httplib)
 endif()
+
+# Optional: SQLite 3 for the SQLite store (hookline::sqlite). Absent SQLite leaves the core unaffected.
+find_package(SQLite3 QUIET)

@@ -32,8 +32,8 @@ fi
 
 # The suites that exercise hookline's own threads; under TSan only these run. The Debian cpp-httplib
 # library is not instrumented: tests/tsan.supp silences races reported inside it.
-tsan_targets="test_sender test_memory_store test_transport test_retry_policy"
-tsan_tests="^(sender|memory_store|transport|retry_policy):"
+tsan_targets="test_sender test_memory_store test_sqlite_store test_transport test_retry_policy"
+tsan_tests="^(sender|memory_store|sqlite_store|transport|retry_policy):"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 build="$root/build/test"

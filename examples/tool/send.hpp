@@ -7,12 +7,16 @@
 
 #include <hookline/hookline.hpp>
 #include <hookline/sender.hpp>
+#if HOOKLINE_CLI_SQLITE
+#include <hookline/sqlite_store.hpp>
+#endif
 
 #include <csignal>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <mutex>
@@ -29,7 +33,7 @@ namespace hookline_cli {
 inline std::string send_help() {
     return "Usage: hookline send URL --secret SECRET --type TYPE (--data JSON | --file FILE) [--id ID]\n"
            "                     [--scheme SCHEME] [--retry-schedule SECONDS,SECONDS,...] [--timeout SECONDS]\n"
-           "                     [--allow-private]\n\n"
+           "                     [--allow-private] [--store FILE.db]\n\n"
            "Signs one event and delivers it to URL with hookline's delivery engine, printing each attempt\n"
            "(status, latency, when the next one is due) as it happens. Exits 0 once a 2xx arrives; exits 1\n"
            "with the reason once it gives up (retries exhausted, 410 Gone, a refused address).\n\n"
@@ -46,6 +50,12 @@ inline std::string send_help() {
            "  --timeout SECONDS       whole-request timeout of each attempt (default: 15)\n"
            "  --allow-private         permit private, loopback and link-local destinations (refused by\n"
            "                          default as SSRF protection; cloud metadata addresses stay refused)\n"
+           "  --store FILE.db         keep the event in an SQLite store (created if missing) instead of memory:\n"
+           "                          it is on disk before delivery starts, and a later 'hookline send' with\n"
+           "                          the same store and URL first delivers whatever an interrupted or killed\n"
+           "                          run left pending. An --id the store already accepted is not sent again\n"
+           "                          (reported as a duplicate, exit 0). With a store, the tool exits once\n"
+           "                          nothing is pending for URL\n"
            "  --help                  this text\n\n"
            "Exit status: 0 delivered, 1 gave up, 2 usage error, 130 interrupted.\n";
 }
@@ -109,10 +119,11 @@ struct send_input {
     std::optional<std::vector<std::chrono::milliseconds>> schedule;
     std::chrono::milliseconds timeout{15000};
     bool allow_private = false;
+    std::string store_path; ///< empty = memory
 };
 
-template <class Signer>
-int run_send(const send_input& in) {
+template <class Signer, class Store>
+int run_send(const send_input& in, Store store) {
     using namespace hookline;
     interrupt_watch watch;
     httplib_transport_options topts;
@@ -124,10 +135,22 @@ int run_send(const send_input& in) {
     }
     fixed_schedule schedule{in.schedule ? *in.schedule : standard_schedule::delays()};
 
+    const bool durable = !in.store_path.empty();
+    const std::string endpoint_id = durable ? in.url : "cli"; // stable: re-adding it resumes its deliveries
     std::mutex mutex;
     std::condition_variable cv;
     std::optional<int> exit_code;
     std::string reason;
+    std::optional<std::string> gave_up; // with a store: the first delivery that gave up
+    // With a store: true once nothing is pending or in flight for the endpoint.
+    auto drained = [&]() {
+        auto open_ones = store.list_deliveries(
+            {.endpoint_id = endpoint_id, .statuses = {delivery_status::pending, delivery_status::in_flight}, .limit = 1});
+        return open_ones && open_ones->empty();
+    };
+    bool sent = false;
+    bool attempted = false; // with a store: this run made an attempt // with a store: finishing waits until this run's event is in the store
+    std::function<void()> maybe_finish;
     auto finish = [&](int code, std::string why) {
         {
             std::lock_guard lock(mutex);
@@ -136,6 +159,18 @@ int run_send(const send_input& in) {
             reason = std::move(why);
         }
         cv.notify_all();
+    };
+
+    maybe_finish = [&] {
+        std::optional<std::string> failure;
+        {
+            std::lock_guard lock(mutex);
+            if (!sent) return;
+            failure = gave_up;
+        }
+        if (!drained()) return;
+        if (failure) finish(1, *failure);
+        else finish(0, attempted ? "delivered" : "nothing left to deliver");
     };
 
     sender_options o;
@@ -156,30 +191,74 @@ int run_send(const send_input& in) {
                                  std::chrono::system_clock::now().time_since_epoch()).count();
             line << "; next attempt in " << describe_delay(std::max<std::int64_t>(0, *r.next_attempt_at - now));
         }
+        if (durable) line << " (" << r.message_id << ")";
         std::cout << line.str() << std::endl;
-        if (r.status == delivery_status::delivered) finish(0, "delivered");
-        if (r.status == delivery_status::failed) finish(1, "gave up: the endpoint answered 410 Gone");
+        std::optional<std::string> why;
+        if (r.status == delivery_status::failed) why = "gave up: the endpoint answered 410 Gone";
         if (r.status == delivery_status::exhausted) {
             if (r.attempt.error == errc::address_refused)
-                finish(1, "gave up: destination address refused (private or loopback; see --allow-private)");
+                why = "gave up: destination address refused (private or loopback; see --allow-private)";
             else if (r.attempt.error == errc::invalid_url)
-                finish(1, "gave up: invalid URL");
+                why = "gave up: invalid URL";
             else
-                finish(1, "gave up: retries exhausted (last: " +
-                              (r.attempt.status ? std::to_string(r.attempt.status) : r.attempt.error.message()) + ")");
+                why = "gave up: retries exhausted (last: " +
+                      (r.attempt.status ? std::to_string(r.attempt.status) : r.attempt.error.message()) + ")";
         }
+        if (!durable) {
+            if (r.status == delivery_status::delivered) finish(0, "delivered");
+            if (why) finish(1, *why);
+            return;
+        }
+        {
+            std::lock_guard lock(mutex);
+            attempted = true;
+            if (why && !gave_up) gave_up = r.message_id + " " + *why;
+        }
+        if (r.status != delivery_status::pending) maybe_finish();
     };
-    basic_sender<httplib_transport, Signer, fixed_schedule, memory_store> sender(httplib_transport(topts), schedule,
-                                                                                   memory_store{}, std::move(o));
+    basic_sender<httplib_transport, Signer, fixed_schedule, Store> sender(httplib_transport(topts), schedule, store,
+                                                                            std::move(o));
     watch.start([&] { finish(130, "interrupted"); });
     endpoint_config cfg;
     cfg.url = in.url;
     for (const auto& s : in.secrets) cfg.secrets.push_back({s, 0});
     cfg.max_concurrency = 1;
-    if (auto r = sender.add_endpoint("cli", cfg); !r) throw usage_error("cannot use --secret: " + r.error().message());
+    if (durable) {
+        // Pending work a previous run left for this URL is resumed by adding the endpoint.
+        auto left = store.list_deliveries({.endpoint_id = endpoint_id,
+                                           .statuses = {delivery_status::pending, delivery_status::in_flight},
+                                           .limit = static_cast<std::size_t>(-1)});
+        if (left && !left->empty())
+            std::cout << "resuming " << left->size() << " pending deliver" << (left->size() == 1 ? "y" : "ies")
+                      << " from " << in.store_path << std::endl;
+    }
+    if (auto r = sender.add_endpoint(endpoint_id, cfg); !r) throw usage_error("cannot use --secret: " + r.error().message());
+    if (durable) (void)sender.enable_endpoint(endpoint_id); // sending to it again is an explicit request
     auto receipt = sender.send(event{.type = in.type, .payload = in.body, .id = in.id});
-    if (!receipt) throw usage_error("cannot send: " + receipt.error().message());
-    std::cout << "sending " << receipt->message_id << " (" << in.type << ") to " << in.url << std::endl;
+    if (!receipt) {
+        if (receipt.error() == errc::store_failure) {
+            std::cerr << "hookline: cannot store the event in " << in.store_path << std::endl;
+            return 1;
+        }
+        throw usage_error("cannot send: " + receipt.error().message());
+    }
+    if (receipt->duplicate) {
+        std::string was = "accepted";
+        if (auto d = store.list_deliveries({.message_id = receipt->message_id, .endpoint_id = endpoint_id});
+            d && !d->empty())
+            was = to_string(d->front().status);
+        std::cout << "duplicate: " << receipt->message_id << " was already accepted by this store (" << was
+                  << "); not sent again" << std::endl;
+    } else {
+        std::cout << "sending " << receipt->message_id << " (" << in.type << ") to " << in.url << std::endl;
+    }
+    if (durable) {
+        {
+            std::lock_guard lock(mutex);
+            sent = true;
+        }
+        maybe_finish(); // everything may have finished already (or nothing was pending)
+    }
     std::unique_lock lock(mutex);
     cv.wait(lock, [&] { return exit_code.has_value(); });
     lock.unlock();
@@ -191,6 +270,22 @@ int run_send(const send_input& in) {
     return *exit_code;
 }
 
+/// Runs with the store --store asks for (memory when absent).
+template <class Signer>
+int run_send(const send_input& in) {
+    if (in.store_path.empty()) return run_send<Signer>(in, hookline::memory_store{});
+#if HOOKLINE_CLI_SQLITE
+    auto store = hookline::sqlite_store::open(in.store_path);
+    if (!store) {
+        std::cerr << "hookline: cannot open the store " << in.store_path << ": " << store.error().message() << std::endl;
+        return 1;
+    }
+    return run_send<Signer>(in, *store);
+#else
+    throw usage_error("--store needs a hookline built with SQLite");
+#endif
+}
+
 } // namespace detail
 
 inline int cmd_send(const std::vector<std::string_view>& argv) {
@@ -198,7 +293,8 @@ inline int cmd_send(const std::vector<std::string_view>& argv) {
                                     {"--data", "", true, false},      {"--file", "", true, false},
                                     {"--id", "", true, false},        {"--scheme", "", true, false},
                                     {"--retry-schedule", "", true, false}, {"--timeout", "", true, false},
-                                    {"--allow-private", "", false, false}, {"--help", "-h", false, false}};
+                                    {"--allow-private", "", false, false}, {"--store", "", true, false},
+                                    {"--help", "-h", false, false}};
     parsed_args args(argv, specs);
     if (args.has("--help")) {
         std::cout << send_help();
@@ -230,6 +326,7 @@ inline int cmd_send(const std::vector<std::string_view>& argv) {
         in.timeout = std::chrono::seconds(secs);
     }
     in.allow_private = args.has("--allow-private");
+    in.store_path = args.get("--store").value_or("");
     const std::string scheme = args.get("--scheme").value_or("standard");
     scheme_input si;
     si.secrets = args.all("--secret");

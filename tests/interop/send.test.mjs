@@ -85,6 +85,64 @@ const base = ['--secret', secret, '--type', 'invoice.paid', '--allow-private'];
   check('--file - reads standard input', out.status === 0 && r.seen[0]?.body === '{"from":"stdin"}', { out, seen: r.seen });
   r.server.close();
 }
+// --store: the event is kept in an SQLite store; a killed run's in-flight delivery is resumed by the next
+// run with the same store and URL, and a repeated --id is not sent twice.
+{
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'hookline-send-store-'));
+  const db = join(dir, 'outbox.db');
+  let hang = false;
+  let onHang = () => {};
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', c => { body += c; });
+    req.on('end', () => {
+      let verified = false;
+      try { new Webhook(secret).verify(body, req.headers, { jsonParse: false }); verified = true; } catch { /* recorded */ }
+      seen.push({ id: req.headers['webhook-id'], verified });
+      if (hang) { onHang(); return; } // never answered: the sender is killed meanwhile
+      res.writeHead(200); res.end('ok');
+    });
+  });
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/hook`;
+
+  const first = await run([url, ...base, '--data', '{"n":1}', '--id', 'msg_store_1', '--store', db]);
+  check('--store delivers and exits 0', first.status === 0 && /attempt 1: 200/.test(first.stdout) && /delivered/.test(first.stdout), first);
+  const again = await run([url, ...base, '--data', '{"n":1}', '--id', 'msg_store_1', '--store', db]);
+  check('a repeated --id is reported as a duplicate and not sent', again.status === 0 &&
+    /duplicate: msg_store_1 was already accepted by this store \(delivered\)/.test(again.stdout) &&
+    seen.filter(s => s.id === 'msg_store_1').length === 1, { again, seen });
+
+  // Killed with the delivery in flight.
+  hang = true;
+  const killed = await new Promise(resolve => {
+    const p = spawn(hookline, ['send', url, ...base, '--data', '{"n":2}', '--id', 'msg_store_2', '--store', db]);
+    p.stdin.on('error', () => {});
+    p.stdin.end();
+    onHang = () => p.kill('SIGKILL');
+    const timer = setTimeout(() => p.kill('SIGKILL'), 30000);
+    p.on('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal }); });
+  });
+  check('the in-flight run was killed', killed.signal === 'SIGKILL', killed);
+  hang = false;
+  const resumed = await run([url, ...base, '--data', '{"n":3}', '--id', 'msg_store_3', '--store', db]);
+  check('the next run resumes what the killed one left, then its own', resumed.status === 0 &&
+    /resuming 1 pending delivery/.test(resumed.stdout) &&
+    seen.filter(s => s.id === 'msg_store_2').length === 2 && seen.filter(s => s.id === 'msg_store_3').length === 1 &&
+    seen.every(s => s.verified), { resumed, seen });
+  const dup2 = await run([url, ...base, '--data', '{"n":2}', '--id', 'msg_store_2', '--store', db]);
+  check('a resumed id is a duplicate afterwards', dup2.status === 0 && /duplicate: msg_store_2/.test(dup2.stdout) &&
+    seen.filter(s => s.id === 'msg_store_2').length === 2, { dup2, seen });
+  const bad = await run([url, ...base, '--data', '{}', '--store', join(dir, 'missing', 'x.db')]);
+  check('an unusable store exits 1', bad.status === 1 && /cannot open the store/.test(bad.stderr), bad);
+  server.closeAllConnections?.();
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+}
 for (const [name, args, pattern] of [
   ['no URL', ['--secret', secret, '--type', 'a', '--data', '{}'], /exactly one URL/],
   ['no type', ['http://127.0.0.1:1/', '--secret', secret, '--data', '{}'], /--type is required/],
@@ -98,7 +156,7 @@ for (const [name, args, pattern] of [
 {
   const out = await run(['--help']);
   check('send --help documents every flag', out.status === 0 &&
-    ['--secret', '--type', '--data', '--file', '--id', '--scheme', '--retry-schedule', '--timeout', '--allow-private']
+    ['--secret', '--type', '--data', '--file', '--id', '--scheme', '--retry-schedule', '--timeout', '--allow-private', '--store']
       .every(f => out.stdout.includes(f)), out);
 }
 done();
