@@ -6,11 +6,14 @@
 #include "args.hpp"
 
 #include <hookline/hookline.hpp>
+#include <hookline/sqlite_store.hpp>
 
 #include <httplib.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -124,7 +127,30 @@ inline int run(int events, int rate, int outage_seconds) {
     }
     std::thread server_thread([&] { server.listen_after_bind(); });
 
-    // --- the application: a sender with a short demo retry schedule -----------------------------------
+    // --- the application: a sender with a durable SQLite store and a short demo retry schedule --------
+    char dir_template[] = "/tmp/hookline-demo-XXXXXX";
+    const char* dir = ::mkdtemp(dir_template);
+    if (!dir) {
+        std::cerr << "hookline: demo: cannot create a temporary directory\n";
+        server.stop();
+        server_thread.join();
+        return 1;
+    }
+    const std::string db_path = std::string(dir) + "/outbox.db";
+    struct cleanup {
+        std::string dir;
+        ~cleanup() {
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+        }
+    } remove_dir{dir};
+    auto store = sqlite_store::open(db_path, {.durability = sqlite_durability::group_commit});
+    if (!store) {
+        std::cerr << "hookline: demo: cannot open " << db_path << ": " << store.error().message() << "\n";
+        server.stop();
+        server_thread.join();
+        return 1;
+    }
     std::mutex mutex;
     std::set<std::uint64_t> retrying;
     std::atomic<long> delivered{0}, failed{0}, attempts{0};
@@ -141,8 +167,8 @@ inline int run(int events, int rate, int outage_seconds) {
     using namespace std::chrono_literals;
     fixed_schedule schedule{{250ms, 500ms, 1s, 1s, 2s, 2s, 4s, 4s}};
     httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value()});
-    basic_sender<httplib_transport, standard_signer, fixed_schedule, memory_store> sender(transport, schedule,
-                                                                                        memory_store{}, so);
+    basic_sender<httplib_transport, standard_signer, fixed_schedule, sqlite_store> sender(transport, schedule, *store,
+                                                                                        so);
     for (const auto& e : specs) {
         endpoint_config c;
         c.url = "http://127.0.0.1:" + std::to_string(port) + "/" + e.id;
@@ -154,7 +180,8 @@ inline int run(int events, int rate, int outage_seconds) {
 
     std::cout << st.bold() << "hookline demo" << st.reset() << ": " << specs.size()
               << " endpoints on 127.0.0.1:" << port << ", " << events << " events at " << rate << "/s; '"
-              << specs.back().id << "' answers 503 + Retry-After for the first " << outage_seconds << " s\n";
+              << specs.back().id << "' answers 503 + Retry-After for the first " << outage_seconds << " s\n"
+              << "store: " << db_path << " (SQLite, WAL, group commit: each send returns once it is on disk)\n";
     for (const auto& e : specs) {
         std::cout << "  " << e.id << " <- ";
         for (std::size_t i = 0; i < e.types.size(); ++i) std::cout << (i ? ", " : "") << e.types[i];
