@@ -96,7 +96,6 @@ inline int cmd_listen(const std::vector<std::string_view>& argv) {
     if (base->secrets.empty()) throw usage_error("--secret is required");
     if (auto t = args.get("--tolerance")) {
         base->tolerance = std::chrono::seconds(parse_seconds("--tolerance", *t));
-        base->tolerance_given = true;
     }
     // Parse the secrets once up front: a bad one is a usage error now, not a 500 per request.
     {

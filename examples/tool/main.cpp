@@ -1,12 +1,16 @@
 // hookline: sign and verify webhooks from the command line.
-//   hookline sign   --scheme S --secret K [--id ID] [--timestamp UNIX] [BODY_FILE]
+//   hookline sign   --scheme S --secret K [--id ID] [--timestamp UNIX] [--url URL] [--type TYPE] [BODY_FILE]
 //   hookline verify --scheme S --secret K [--secret K...] -H "Name: value"... [--tolerance S] [--now UNIX] [BODY_FILE]
+// Each verb's --help lists the schemes and what their --secret is (see schemes.hpp).
 #include "args.hpp"
 #include "listen.hpp"
 #include "schemes.hpp"
+#include "demo.hpp"
+#include "send.hpp"
 
 #include <hookline/hookline.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -25,6 +29,43 @@ std::string scheme_list() {
     return out;
 }
 
+/// The names of the schemes with `trait`, as "a, b and c".
+std::string schemes_with(unsigned trait) {
+    std::vector<std::string_view> names;
+    for (const auto& s : schemes())
+        if (s.traits & trait) names.push_back(s.name);
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + std::string(names[i]);
+    return out;
+}
+
+/// The "Schemes:" section of sign's and verify's --help: each scheme with what its --secret is.
+std::string schemes_help(bool sign) {
+    std::string out = "Schemes: --scheme NAME, and what --secret is for it\n";
+    constexpr std::size_t indent = 16, width = 100;
+    for (const auto& s : schemes()) {
+        std::string line = "  " + std::string(s.name);
+        line.resize(std::max(line.size() + 1, indent), ' ');
+        std::string_view words = s.secret_help;
+        while (!words.empty()) { // wrap at `width` columns, continuing under the text
+            std::size_t end = words.find(' ');
+            std::string_view word = words.substr(0, end);
+            words = end == std::string_view::npos ? std::string_view{} : words.substr(end + 1);
+            if (line.size() > indent && line.size() + 1 + word.size() > width) {
+                out += line + "\n";
+                line.assign(indent, ' ');
+            }
+            line += (line.size() > indent && line.back() != ' ' ? " " : "") + std::string(word);
+        }
+        out += line + "\n";
+    }
+    out += "\n--url is required by " + schemes_with(needs_url) + " (the URL they sign).\n";
+    if (sign) out += "--type is sent by " + schemes_with(uses_type) + " (as the event type or topic header).\n";
+    out += "--token-header and --token-prefix apply to shared_token only.\n";
+    return out;
+}
+
 const char* const main_help = R"(hookline - sign, verify, send and receive webhooks
 
 Usage: hookline <verb> [options]
@@ -32,6 +73,8 @@ Usage: hookline <verb> [options]
 Verbs:
   sign      print the headers that sign a body
   verify    check a received request's signature headers against a body
+  send      sign one event and deliver it to a URL, retrying as the library does
+  demo      run a sender and receivers on 127.0.0.1 and show every event arrive once
   listen    run a receiver on 127.0.0.1 and print each event and rejection (local development)
 
 Run 'hookline <verb> --help' for a verb's options. 'hookline --version' prints the version.
@@ -39,39 +82,49 @@ Run 'hookline <verb> --help' for a verb's options. 'hookline --version' prints t
 
 std::string sign_help() {
     return "Usage: hookline sign --scheme SCHEME --secret SECRET [--secret SECRET...] [--id ID]\n"
-           "                     [--timestamp UNIX] [--url URL] [--type TYPE] [-H \"Name: value\"...] [BODY_FILE]\n\n"
+           "                     [--timestamp UNIX] [--url URL] [--type TYPE] [-H \"Name: value\"...]\n"
+           "                     [--token-header NAME] [--token-prefix PREFIX] [BODY_FILE]\n\n"
            "Prints the headers to send with BODY_FILE (standard input when absent or '-'), one\n"
            "'Name: value' a line.\n\n"
            "Options:\n"
-           "  --scheme SCHEME    " + scheme_list() + " (default: standard)\n"
-           "  --secret SECRET    signing key; repeat to sign with several keys (rotation). For 'standard':\n"
-           "                     whsec_... (HMAC-SHA256, v1) or whsk_... (Ed25519, v1a)\n"
-           "  --id ID            message id (default: a random msg_... id)\n"
-           "  --timestamp UNIX   signing time in Unix seconds (default: now)\n"
-           "  --url URL          the URL the request is sent to, for schemes that sign it\n"
-           "  --type TYPE        event type, for schemes that send it in a header\n"
-           "  -H \"Name: value\"   a request header the scheme may look at (e.g. Content-Type)\n"
-           "  --help             this text\n\n"
-           "Exit status: 0 printed, 2 usage error (including an invalid secret).\n";
+           "  --scheme SCHEME        " + scheme_list() + " (default: standard)\n"
+           "  --secret SECRET        signing key (see Schemes below); repeat to sign with several keys\n"
+           "                         (rotation) where the scheme's header holds several signatures\n"
+           "  --id ID                message id (default: a random msg_... id)\n"
+           "  --timestamp UNIX       signing time in Unix seconds (default: now)\n"
+           "                         (signed by " + schemes_with(has_timestamp) + "; ignored by the others)\n"
+           "  --url URL              the URL the request is sent to, for schemes that sign it\n"
+           "  --type TYPE            event type, for schemes that send it in a header\n"
+           "  --token-header NAME    shared_token: the header carrying the token (default: Authorization)\n"
+           "  --token-prefix PREFIX  shared_token: text before the token (default: 'Bearer '; '' for none)\n"
+           "  -H \"Name: value\"       a request header the scheme may look at (e.g. Content-Type)\n"
+           "  --help                 this text\n\n" +
+           schemes_help(true) +
+           "\nExit status: 0 printed, 2 usage error (including an invalid secret or a missing --url).\n";
 }
 
 std::string verify_help() {
     return "Usage: hookline verify --scheme SCHEME --secret SECRET [--secret SECRET...] -H \"Name: value\"...\n"
-           "                       [--tolerance SECONDS] [--now UNIX] [--url URL] [BODY_FILE]\n\n"
+           "                       [--tolerance SECONDS] [--now UNIX] [--url URL]\n"
+           "                       [--token-header NAME] [--token-prefix PREFIX] [BODY_FILE]\n\n"
            "Checks the signature headers given with -H against BODY_FILE (standard input when absent or\n"
            "'-'). Prints 'ok' and exits 0 when valid; otherwise prints the failed check on one line\n"
            "(missing header, malformed header, duplicate header, no matching signature, timestamp too\n"
            "old, timestamp too new, ...) and exits 1.\n\n"
            "Options:\n"
-           "  --scheme SCHEME      " + scheme_list() + " (default: standard)\n"
-           "  --secret SECRET      a trusted key; repeat for several (rotation). For 'standard': whsec_...,\n"
-           "                       whpk_... (Ed25519 public) or whsk_... (its public half is used)\n"
-           "  -H \"Name: value\"     a received header; repeat for each\n"
-           "  --tolerance SECONDS  accepted distance between the signed timestamp and now (default: 300)\n"
-           "  --now UNIX           the current time in Unix seconds (default: the system clock)\n"
-           "  --url URL            the public URL the request was sent to, for schemes that sign it\n"
-           "  --help               this text\n\n"
-           "Exit status: 0 valid, 1 invalid, 2 usage error (including an invalid secret).\n";
+           "  --scheme SCHEME        " + scheme_list() + " (default: standard)\n"
+           "  --secret SECRET        a trusted key (see Schemes below); repeat for several (rotation)\n"
+           "  -H \"Name: value\"       a received header; repeat for each\n"
+           "  --tolerance SECONDS    accepted distance between the signed timestamp and now (default: 300)\n"
+           "  --now UNIX             the current time in Unix seconds (default: the system clock)\n"
+           "  --url URL              the public URL the request was sent to, for schemes that sign it\n"
+           "  --token-header NAME    shared_token: the header carrying the token (default: Authorization)\n"
+           "  --token-prefix PREFIX  shared_token: text before the token (default: 'Bearer '; '' for none)\n"
+           "  --help                 this text\n\n"
+           "--tolerance and --now apply to the schemes that sign a timestamp: " + schemes_with(has_timestamp) +
+           ".\nThe other schemes sign no timestamp: for them both are accepted and ignored.\n\n" +
+           schemes_help(false) +
+           "\nExit status: 0 valid, 1 invalid, 2 usage error (including an invalid secret or a missing --url).\n";
 }
 
 std::string read_body(const std::vector<std::string>& positionals) {
@@ -105,8 +158,24 @@ std::string random_id() {
 }
 
 std::vector<flag_spec> common_flags() {
-    return {{"--scheme", "", true, false}, {"--secret", "", true, true}, {"--url", "", true, false},
-            {"--header", "-H", true, true}, {"--help", "-h", false, false}};
+    return {{"--scheme", "", true, false},       {"--secret", "", true, true},
+            {"--url", "", true, false},          {"--header", "-H", true, true},
+            {"--token-header", "", true, false}, {"--token-prefix", "", true, false},
+            {"--help", "-h", false, false}};
+}
+
+/// The inputs every verb shares: secrets, URL, headers and token placement (the body is read last).
+scheme_input common_input(const parsed_args& args, const scheme_entry& scheme) {
+    scheme_input in;
+    in.secrets = args.all("--secret");
+    if (in.secrets.empty()) throw usage_error("--secret is required");
+    in.url = args.get("--url").value_or("");
+    if ((scheme.traits & needs_url) && in.url.empty())
+        throw usage_error("--scheme " + std::string(scheme.name) + " needs --url");
+    in.token_header = args.get("--token-header").value_or(in.token_header);
+    in.token_prefix = args.get("--token-prefix").value_or(in.token_prefix);
+    in.headers = parse_headers(args.all("--header"));
+    return in;
 }
 
 int cmd_sign(const std::vector<std::string_view>& argv) {
@@ -120,14 +189,10 @@ int cmd_sign(const std::vector<std::string_view>& argv) {
         return 0;
     }
     const auto& scheme = find_scheme(args.get("--scheme").value_or("standard"));
-    scheme_input in;
-    in.secrets = args.all("--secret");
-    if (in.secrets.empty()) throw usage_error("--secret is required");
+    scheme_input in = common_input(args, scheme);
     in.id = args.get("--id").value_or(random_id());
     in.timestamp = args.has("--timestamp") ? parse_unix("--timestamp", *args.get("--timestamp")) : hookline::unix_now();
-    in.url = args.get("--url").value_or("");
     in.event_type = args.get("--type").value_or("");
-    in.headers = parse_headers(args.all("--header"));
     in.body = read_body(args.positionals());
     auto headers = scheme.sign(in);
     if (!headers) throw usage_error("cannot sign: " + headers.error().message());
@@ -145,16 +210,9 @@ int cmd_verify(const std::vector<std::string_view>& argv) {
         return 0;
     }
     const auto& scheme = find_scheme(args.get("--scheme").value_or("standard"));
-    scheme_input in;
-    in.secrets = args.all("--secret");
-    if (in.secrets.empty()) throw usage_error("--secret is required");
-    if (auto t = args.get("--tolerance")) {
-        in.tolerance = std::chrono::seconds(parse_seconds("--tolerance", *t));
-        in.tolerance_given = true;
-    }
+    scheme_input in = common_input(args, scheme);
+    if (auto t = args.get("--tolerance")) in.tolerance = std::chrono::seconds(parse_seconds("--tolerance", *t));
     in.now = args.has("--now") ? parse_unix("--now", *args.get("--now")) : hookline::unix_now();
-    in.url = args.get("--url").value_or("");
-    in.headers = parse_headers(args.all("--header"));
     in.body = read_body(args.positionals());
     auto verified = scheme.verify(in);
     if (!verified) {
@@ -188,6 +246,8 @@ int main(int argc, char** argv) {
         }
         if (verb == "sign") return cmd_sign(rest);
         if (verb == "verify") return cmd_verify(rest);
+        if (verb == "send") return cmd_send(rest);
+        if (verb == "demo") return cmd_demo(rest);
         if (verb == "listen") return cmd_listen(rest);
         throw usage_error("unknown verb '" + std::string(verb) + "' (run 'hookline --help')");
     } catch (const usage_error& e) {

@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -47,7 +48,9 @@ struct digest_value {
     std::string_view view() const noexcept { return {reinterpret_cast<const char*>(bytes.data()), size}; }
     /// Constant-time check that `candidate` equals this value; always false for an empty value, so a
     /// failed computation can never match.
-    bool matches(std::string_view candidate) const noexcept { return size != 0 && constant_time_equal(view(), candidate); }
+    bool matches(std::string_view candidate) const noexcept {
+        return size != 0 && constant_time_equal(view(), candidate);
+    }
 };
 
 /// SHA-256 of the concatenation of `parts`.
@@ -81,7 +84,8 @@ inline EVP_MAC* hmac_algorithm() {
 }
 
 /// One key schedule plus a free list of keyed contexts, so each MAC re-initialises a context that
-/// already holds the key instead of hashing the key again.
+/// already holds the key instead of hashing the key again. The most recently released context sits
+/// in a lock-free slot, so an uncontended caller takes no lock; the mutex guards the overflow list.
 class hmac_state {
 public:
     static std::shared_ptr<hmac_state> make(std::string_view key, hmac_digest digest) {
@@ -99,7 +103,11 @@ public:
         return s;
     }
 
+    hmac_state() = default;
+    hmac_state(const hmac_state&) = delete;
+    hmac_state& operator=(const hmac_state&) = delete;
     ~hmac_state() {
+        EVP_MAC_CTX_free(hot_.load(std::memory_order_acquire));
         for (auto* c : free_) EVP_MAC_CTX_free(c);
     }
 
@@ -108,8 +116,7 @@ public:
         mac_ctx_ptr ctx = acquire();
         if (!ctx || EVP_MAC_init(ctx.get(), nullptr, 0, nullptr) != 1) return out;
         for (auto p : parts)
-            if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(p.data()), p.size()) != 1)
-                return out;
+            if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(p.data()), p.size()) != 1) return out;
         std::size_t len = 0;
         if (EVP_MAC_final(ctx.get(), out.bytes.data(), &len, out.bytes.size()) != 1) return out;
         out.size = len;
@@ -121,6 +128,7 @@ private:
     static constexpr std::size_t max_pooled = 64;
 
     mac_ctx_ptr acquire() {
+        if (EVP_MAC_CTX* c = hot_.exchange(nullptr, std::memory_order_acquire)) return mac_ctx_ptr(c);
         {
             std::lock_guard lock(mutex_);
             if (!free_.empty()) {
@@ -132,11 +140,17 @@ private:
         return mac_ctx_ptr(EVP_MAC_CTX_dup(prototype_.get()));
     }
     void release(mac_ctx_ptr ctx) {
+        EVP_MAC_CTX* expected = nullptr;
+        if (hot_.compare_exchange_strong(expected, ctx.get(), std::memory_order_release, std::memory_order_relaxed)) {
+            (void)ctx.release();
+            return;
+        }
         std::lock_guard lock(mutex_);
         if (free_.size() < max_pooled) free_.push_back(ctx.release());
     }
 
     mac_ctx_ptr prototype_;
+    std::atomic<EVP_MAC_CTX*> hot_{nullptr};
     std::mutex mutex_;
     std::vector<EVP_MAC_CTX*> free_;
 };
@@ -208,8 +222,7 @@ public:
     std::string public_bytes() const {
         std::string out(public_size, '\0');
         std::size_t len = out.size();
-        if (EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1)
-            return {};
+        if (EVP_PKEY_get_raw_public_key(key_.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1) return {};
         out.resize(len);
         return out;
     }

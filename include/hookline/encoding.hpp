@@ -68,9 +68,12 @@ inline std::string base64_encode(std::string_view bytes) {
     return out;
 }
 
-/// Decodes standard or URL-safe base64, padded or not. Rejects characters outside the alphabet,
-/// misplaced padding and impossible lengths.
-inline std::optional<std::string> base64_decode(std::string_view text) {
+namespace detail {
+/// The decoding loop of `base64_decode`: calls `emit(index, byte)` for each decoded byte instead of
+/// building a string, so a caller can decode into a buffer it owns. Returns the decoded length, or
+/// nullopt for input `base64_decode` rejects. `emit` is taken by value so its state stays in registers.
+template <class Emit>
+constexpr std::optional<std::size_t> base64_decode_each(std::string_view text, Emit emit) {
     std::size_t padding = 0;
     if (!text.empty() && text.back() == '=') {
         if (text.size() % 4 != 0) return std::nullopt;
@@ -81,20 +84,42 @@ inline std::optional<std::string> base64_decode(std::string_view text) {
         if (text.size() % 4 == 0) return std::nullopt; // padding where none was due
     }
     if (text.size() % 4 == 1) return std::nullopt;
-    std::string out;
-    out.reserve(text.size() * 3 / 4);
+    // Whole groups of four digits first (three bytes each), then the tail digit by digit.
+    const auto digit = [](char c) -> std::uint32_t { return base64_table[static_cast<unsigned char>(c)]; };
+    std::size_t n = 0;
+    for (; text.size() >= 4; text.remove_prefix(4)) {
+        const std::uint32_t a = digit(text[0]), b = digit(text[1]), c = digit(text[2]), d = digit(text[3]);
+        if ((a | b | c | d) & 64) return std::nullopt;
+        const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+        emit(n, static_cast<char>(v >> 16));
+        emit(n + 1, static_cast<char>((v >> 8) & 0xFF));
+        emit(n + 2, static_cast<char>(v & 0xFF));
+        n += 3;
+    }
     std::uint32_t acc = 0;
     int bits = 0;
     for (char c : text) {
-        std::uint8_t v = detail::base64_table[static_cast<unsigned char>(c)];
+        const std::uint32_t v = digit(c);
         if (v == 64) return std::nullopt;
         acc = (acc << 6) | v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+            emit(n++, static_cast<char>((acc >> bits) & 0xFF));
         }
     }
+    return n;
+}
+} // namespace detail
+
+/// Decodes standard or URL-safe base64, padded or not. Rejects characters outside the alphabet,
+/// misplaced padding and impossible lengths.
+inline std::optional<std::string> base64_decode(std::string_view text) {
+    std::string out(text.size() / 4 * 3 + 2, '\0'); // room for every byte the text can hold
+    char* p = out.data();
+    auto n = detail::base64_decode_each(text, [p](std::size_t i, char c) { p[i] = c; });
+    if (!n) return std::nullopt;
+    out.resize(*n);
     return out;
 }
 

@@ -152,7 +152,8 @@ public:
         ensure();
         return *value_;
     }
-    T&& value() && {
+    /// By value, so `for (auto& x : f().value())` does not dangle.
+    T value() && {
         ensure();
         return std::move(*value_);
     }
@@ -163,7 +164,7 @@ public:
 
     T& operator*() & noexcept { return *value_; }
     const T& operator*() const& noexcept { return *value_; }
-    T&& operator*() && noexcept { return std::move(*value_); }
+    T operator*() && { return std::move(*value_); }
     T* operator->() noexcept { return &*value_; }
     const T* operator->() const noexcept { return &*value_; }
 

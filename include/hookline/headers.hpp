@@ -18,8 +18,8 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// One header field as received or to be sent.
 struct header {
-    std::string name;
-    std::string value;
+    std::string name{};
+    std::string value{};
     friend bool operator==(const header&, const header&) = default;
 };
 
@@ -75,7 +75,7 @@ public:
     friend bool operator==(const header_map&, const header_map&) = default;
 
 private:
-    std::vector<header> fields_;
+    std::vector<header> fields_{};
 };
 
 HOOKLINE_END_NAMESPACE

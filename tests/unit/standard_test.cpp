@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace hookline;
 
@@ -208,4 +211,81 @@ TEST_CASE("standard: v1a reproduces the reference Go library's Ed25519 vector", 
     CHECK(secret::parse(both).value() == priv);
     auto mismatched = "whsk_" + base64_encode(seed + std::string(32, 'x'));
     CHECK(secret::parse(mismatched).error() == errc::invalid_secret);
+}
+
+TEST_CASE("standard: rotation over many keys matches the first and the last key", "[standard]") {
+    std::vector<secret> keys;
+    keys.reserve(6);
+    for (int i = 0; i < 6; ++i) keys.push_back(secret::generate().value());
+    standard_verifier v(std::span<const secret>(keys.data(), keys.size()));
+    for (const auto& k : {keys.front(), keys[3], keys.back()}) {
+        auto h = spec_headers(standard_signer(k).signature(spec_id, spec_ts, spec_body).value());
+        CHECK(v.verify({.headers = h, .body = spec_body}, spec_ts));
+    }
+    auto h = spec_headers(standard_signer(secret::generate().value()).signature(spec_id, spec_ts, spec_body).value());
+    CHECK(v.verify({.headers = h, .body = spec_body}, spec_ts).error() == errc::no_matching_signature);
+}
+
+TEST_CASE("standard: signatures are read unpadded and URL-safe; overlong ones match nothing", "[standard]") {
+    standard_verifier v(key());
+    std::string sig(spec_sig);
+    sig.pop_back(); // drop the '='
+    CHECK(v.verify({.headers = spec_headers(sig), .body = spec_body}, spec_ts));
+    for (auto& c : sig) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    CHECK(v.verify({.headers = spec_headers(sig), .body = spec_body}, spec_ts));
+    auto overlong = "v1," + base64_encode(std::string(100, 'x'));
+    CHECK(v.verify({.headers = spec_headers(overlong), .body = spec_body}, spec_ts).error() ==
+          errc::no_matching_signature);
+}
+
+TEST_CASE("standard: webhook- headers take precedence over their svix- aliases", "[standard]") {
+    standard_verifier v(key());
+    auto h = spec_headers();
+    h.add("svix-id", "msg_other");
+    h.add("svix-id", "msg_other2"); // a repeated alias is ignored when the webhook- name is present
+    auto r = v.verify({.headers = h, .body = spec_body}, spec_ts);
+    REQUIRE(r);
+    CHECK(r->id == spec_id);
+    header_map svix{{"svix-id", std::string(spec_id)},
+                    {"svix-timestamp", std::to_string(spec_ts)},
+                    {"svix-signature", std::string(spec_sig)},
+                    {"SVIX-SIGNATURE", std::string(spec_sig)}};
+    CHECK(v.verify({.headers = svix, .body = spec_body}, spec_ts).error() == errc::duplicate_header);
+}
+
+TEST_CASE("standard: a message id too long for the stack buffer signs the same bytes", "[standard]") {
+    const std::string long_id(300, 'm');
+    auto k = key();
+    auto mac = hmac_key::make(k.bytes()).value().compute(long_id + "." + std::to_string(spec_ts) + "." +
+                                                         std::string(spec_body));
+    const std::string expected = "v1," + base64_encode(mac.view());
+    CHECK(standard_signer(k).signature(long_id, spec_ts, spec_body).value() == expected);
+    header_map h{
+        {"webhook-id", long_id}, {"webhook-timestamp", std::to_string(spec_ts)}, {"webhook-signature", expected}};
+    CHECK(standard_verifier(k).verify({.headers = h, .body = spec_body}, spec_ts));
+}
+
+TEST_CASE("standard: one signer and one verifier serve several threads at once", "[standard]") {
+    const standard_signer signer(key());
+    const standard_verifier verifier{key(), secret::generate().value()};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    threads.reserve(4);
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 200; ++i) {
+                const std::string body = "thread " + std::to_string(t) + " message " + std::to_string(i);
+                auto sig = signer.signature(spec_id, spec_ts, body);
+                if (!sig) {
+                    ++failures;
+                    continue;
+                }
+                auto h = spec_headers(*sig);
+                if (!verifier.verify({.headers = h, .body = body}, spec_ts)) ++failures;
+                if (verifier.verify({.headers = h, .body = body + "x"}, spec_ts)) ++failures;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(failures.load() == 0);
 }

@@ -14,9 +14,12 @@
 #include <hookline/signer.hpp>
 #include <hookline/verifier.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -88,6 +91,91 @@ inline result<std::optional<std::string_view>> single_header(const header_map& h
     if (n > 1) return errc::duplicate_header;
     return std::optional<std::string_view>{h.get(chosen)};
 }
+
+/// The `webhook-` headers (or, when absent, their `svix-` aliases) of a message, found in one pass.
+struct standard_header_values {
+    std::optional<std::string_view> id, timestamp, signature;
+
+    /// `errc::duplicate_header` when a chosen header is repeated (checked in the order id,
+    /// timestamp, signature); absent headers are left empty.
+    static result<standard_header_values> find(const header_map& h) {
+        // Per name: how often it occurs and its first value. Index 2k is `webhook-`, 2k+1 `svix-`.
+        static constexpr std::string_view names[] = {standard_headers::id,        standard_headers::svix_id,
+                                                     standard_headers::timestamp, standard_headers::svix_timestamp,
+                                                     standard_headers::signature, standard_headers::svix_signature};
+        std::size_t count[6] = {};
+        std::string_view first[6];
+        for (const auto& field : h) {
+            // The length picks the candidates (the names are lower case, so only `field` is folded).
+            std::size_t lo = 0, hi = 0;
+            switch (field.name.size()) {
+            case names[0].size(): lo = 0, hi = 1; break;
+            case names[1].size(): lo = 1, hi = 2; break;
+            case names[2].size(): lo = 2, hi = 5; break; // webhook-timestamp, webhook-signature
+            case names[3].size(): lo = 3, hi = 6; break; // svix-timestamp, svix-signature
+            default: continue;
+            }
+            for (std::size_t i = lo; i < hi; ++i) {
+                if (field.name.size() != names[i].size() || !equals_lower(field.name, names[i])) continue;
+                if (count[i]++ == 0) first[i] = field.value;
+                break;
+            }
+        }
+        standard_header_values out;
+        std::optional<std::string_view>* slots[] = {&out.id, &out.timestamp, &out.signature};
+        for (std::size_t k = 0; k < 3; ++k) {
+            const std::size_t i = count[2 * k] > 0 ? 2 * k : 2 * k + 1;
+            if (count[i] > 1) return errc::duplicate_header;
+            if (count[i] == 1) *slots[k] = first[i];
+        }
+        return out;
+    }
+
+private:
+    /// `text` equals the lower-case ASCII `lower` when folded to lower case; sizes are equal.
+    static bool equals_lower(std::string_view text, std::string_view lower) noexcept {
+        if (text == lower) return true; // the usual spelling: one memcmp
+        for (std::size_t i = 0; i < lower.size(); ++i) {
+            char c = text[i];
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            if (c != lower[i]) return false;
+        }
+        return true;
+    }
+};
+
+/// A decoded signature in a fixed buffer: base64 validated in full, at most `bytes.size()` bytes
+/// kept (a longer one matches no key, but is still well-formed).
+struct standard_signature_bytes {
+    static constexpr std::size_t capacity = 64; ///< the longest signature: Ed25519's
+    std::array<char, capacity> bytes;           ///< not zeroed: only the first `size` bytes are read
+    std::size_t size = 0;                       ///< decoded length, which may exceed `capacity`
+
+    /// False when `text` is not base64.
+    bool decode(std::string_view text) {
+        char* out = bytes.data();
+        auto n = base64_decode_each(text, [out](std::size_t i, char c) {
+            if (i < capacity) out[i] = c;
+        });
+        size = n.value_or(0);
+        return n.has_value();
+    }
+    bool fits() const noexcept { return size <= capacity; }
+    std::string_view view() const noexcept { return {bytes.data(), fits() ? size : 0}; }
+};
+
+/// The `v1` HMAC of `id.timestamp.body`: the short `id.timestamp.` prefix is joined on the stack so
+/// OpenSSL sees two updates instead of five.
+inline digest_value standard_mac(const hmac_key& key, std::string_view id, std::string_view ts, std::string_view body) {
+    std::array<char, 128> prefix;
+    if (id.size() + ts.size() + 2 > prefix.size()) return key.compute({id, ".", ts, ".", body});
+    char* p = prefix.data();
+    p = std::copy(id.begin(), id.end(), p);
+    *p++ = '.';
+    p = std::copy(ts.begin(), ts.end(), p);
+    *p++ = '.';
+    return key.compute({std::string_view(prefix.data(), static_cast<std::size_t>(p - prefix.data())), body});
+}
 } // namespace detail
 
 /// Signs with every key it holds (`whsec_` and `whsk_`), emitting one signature per key: during a
@@ -116,7 +204,7 @@ public:
         std::string out;
         out.reserve(48 * keys_.hmac.size() + 92 * keys_.ed25519.size());
         for (const auto& k : keys_.hmac) {
-            auto mac = k.compute({id, ".", ts, ".", body});
+            auto mac = detail::standard_mac(k, id, ts, body);
             if (mac.size == 0) return errc::crypto_failure;
             if (!out.empty()) out.push_back(' ');
             out.append("v1,");
@@ -188,15 +276,11 @@ public:
     const standard_verifier_options& options() const noexcept { return options_; }
 
     result<verified_message> verify(const inbound_message& m, std::int64_t now) const {
-        using namespace standard_headers;
-        auto id_h = detail::single_header(m.headers, id, svix_id);
-        auto ts_h = detail::single_header(m.headers, timestamp, svix_timestamp);
-        auto sig_h = detail::single_header(m.headers, signature, svix_signature);
-        for (auto* r : {&id_h, &ts_h, &sig_h})
-            if (!*r) return r->error();
-        if (!*id_h || !*ts_h || !*sig_h) return errc::missing_header;
-        const std::string_view msg_id = **id_h;
-        const std::string_view ts_text = detail::trim(**ts_h);
+        auto found = detail::standard_header_values::find(m.headers);
+        if (!found) return found.error();
+        if (!found->id || !found->timestamp || !found->signature) return errc::missing_header;
+        const std::string_view msg_id = *found->id;
+        const std::string_view ts_text = detail::trim(*found->timestamp);
         if (msg_id.empty()) return errc::malformed_header;
 
         auto ts = detail::parse_unix_seconds(ts_text);
@@ -205,11 +289,27 @@ public:
         if (now - *ts > tolerance) return errc::timestamp_too_old;
         if (*ts - now > tolerance) return errc::timestamp_too_new;
 
-        std::vector<digest_value> macs; // computed on first v1 signature, once per key
-        std::string content;            // built on first v1a signature
+        // v1 MACs are computed per key when a v1 signature first needs them, in key order, so a
+        // match on the first key costs one MAC. The first few live on the stack.
+        std::array<digest_value, 4> local_macs;
+        std::vector<digest_value> more_macs;
+        std::size_t computed = 0;
+        auto mac_of = [&](std::size_t i) -> const digest_value& {
+            for (; computed <= i; ++computed) {
+                auto mac = detail::standard_mac(keys_.hmac[computed], msg_id, ts_text, m.body);
+                if (computed < local_macs.size()) {
+                    local_macs[computed] = mac;
+                } else {
+                    more_macs.push_back(mac);
+                }
+            }
+            return i < local_macs.size() ? local_macs[i] : more_macs[i - local_macs.size()];
+        };
+        std::string content; // built on first v1a signature
+        detail::standard_signature_bytes raw;
         bool any_well_formed = false;
         std::size_t seen = 0;
-        std::string_view rest = **sig_h;
+        std::string_view rest = *found->signature;
         while (!rest.empty() && seen < options_.max_signatures) {
             std::size_t sp = rest.find(' ');
             std::string_view token = rest.substr(0, sp);
@@ -219,18 +319,16 @@ public:
             std::size_t comma = token.find(',');
             if (comma == std::string_view::npos || comma == 0) continue;
             std::string_view version = token.substr(0, comma);
-            auto raw = base64_decode(token.substr(comma + 1));
-            if (!raw || raw->empty()) continue;
+            if (!raw.decode(token.substr(comma + 1)) || raw.size == 0) continue;
             any_well_formed = true;
+            if (!raw.fits()) continue; // longer than any signature: matches nothing
             if (version == "v1") {
-                if (macs.empty())
-                    for (const auto& k : keys_.hmac) macs.push_back(k.compute({msg_id, ".", ts_text, ".", m.body}));
-                for (const auto& mac : macs)
-                    if (mac.matches(*raw)) return verified_message{std::string(msg_id), {}, *ts};
+                for (std::size_t i = 0; i < keys_.hmac.size(); ++i)
+                    if (mac_of(i).matches(raw.view())) return verified_message{std::string(msg_id), {}, *ts};
             } else if (version == "v1a" && !keys_.ed25519.empty()) {
                 if (content.empty()) content = detail::standard_signed_content(msg_id, ts_text, m.body);
                 for (const auto& k : keys_.ed25519)
-                    if (k.verify(content, *raw)) return verified_message{std::string(msg_id), {}, *ts};
+                    if (k.verify(content, raw.view())) return verified_message{std::string(msg_id), {}, *ts};
             }
         }
         return any_well_formed ? errc::no_matching_signature : errc::malformed_header;

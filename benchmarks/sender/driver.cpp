@@ -1,0 +1,114 @@
+// bench_sender: drives hookline's sender against bench_sink and prints one JSON line per mode.
+//   bench_sender PORT throughput N      N events to one endpoint as fast as the sender delivers them
+//   bench_sender PORT fanout N          one event to N endpoints (same sink, distinct paths), timed
+//   bench_sender PORT latency RATE SECS events at a fixed rate; the sink measures send -> handler
+#include <hookline/sender.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+
+using namespace hookline;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+long long now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct counter {
+    std::mutex mutex;
+    std::condition_variable cv;
+    long long delivered = 0, failed = 0;
+    void add(bool ok) {
+        {
+            std::lock_guard lock(mutex);
+            (ok ? delivered : failed)++;
+        }
+        cv.notify_all();
+    }
+    bool wait_for(long long n, std::chrono::seconds bound) {
+        std::unique_lock lock(mutex);
+        return cv.wait_for(lock, bound, [&] { return delivered + failed >= n; });
+    }
+};
+
+std::string payload(long long sent) {
+    std::string body = "{\"type\":\"bench.event\",\"sent_us\":" + std::to_string(sent) + ",\"pad\":\"";
+    body.append(1024 - body.size() - 2, 'x');
+    body += "\"}";
+    return body;
+}
+} // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: bench_sender PORT throughput|fanout|latency ARGS\n");
+        return 2;
+    }
+    const std::string base = std::string("http://127.0.0.1:") + argv[1];
+    const std::string mode = argv[2];
+    const long long n = std::atoll(argv[3]);
+    counter c;
+    sender_options o;
+    o.workers = 8;
+    o.callbacks.on_delivered = [&](const attempt_report&) { c.add(true); };
+    o.callbacks.on_exhausted = [&](const attempt_report&) { c.add(false); };
+    httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value(),
+                                 .max_idle_per_origin = 16});
+    standard_sender sender(transport, standard_schedule{}, memory_store{}, o);
+    const auto key = secret::generate().value();
+    const int endpoints = mode == "fanout" ? static_cast<int>(n) : 1;
+    for (int i = 0; i < endpoints; ++i) {
+        endpoint_config cfg;
+        cfg.url = base + "/hook/" + std::to_string(i);
+        cfg.secrets = {{key, 0}};
+        cfg.max_concurrency = mode == "fanout" ? 1 : 8;
+        sender.add_endpoint("e" + std::to_string(i), cfg).value();
+    }
+    if (mode == "throughput") {
+        // Warm up the connections, then time n events.
+        for (int i = 0; i < 200; ++i) (void)sender.send(event{.type = "bench.event", .payload = payload(0)});
+        c.wait_for(200, std::chrono::seconds(60));
+        const auto start = clock_type::now();
+        for (long long i = 0; i < n; ++i) (void)sender.send(event{.type = "bench.event", .payload = payload(0)});
+        bool ok = c.wait_for(200 + n, std::chrono::seconds(300));
+        const double secs = std::chrono::duration<double>(clock_type::now() - start).count();
+        std::printf("{\"mode\":\"throughput\",\"events\":%lld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,\"failed\":%lld,\"complete\":%s}\n",
+                    n, secs, static_cast<double>(n) / secs, c.failed, ok ? "true" : "false");
+    } else if (mode == "fanout") {
+        // Warm-up event so every endpoint has a connection, then time one event to all n endpoints.
+        (void)sender.send(event{.type = "bench.event", .payload = payload(0)});
+        c.wait_for(n, std::chrono::seconds(60));
+        const auto start = clock_type::now();
+        (void)sender.send(event{.type = "bench.event", .payload = payload(0)});
+        bool ok = c.wait_for(2 * n, std::chrono::seconds(60));
+        const double ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+        std::printf("{\"mode\":\"fanout\",\"endpoints\":%lld,\"all_delivered_ms\":%.2f,\"complete\":%s}\n", n, ms,
+                    ok ? "true" : "false");
+    } else if (mode == "latency") {
+        const long long seconds = argc > 4 ? std::atoll(argv[4]) : 5;
+        const auto interval = std::chrono::nanoseconds(1'000'000'000LL / std::max(1LL, n));
+        auto next = clock_type::now();
+        const long long total = n * seconds;
+        for (long long i = 0; i < total; ++i) {
+            std::this_thread::sleep_until(next); // pacing the load generator, not waiting for a result
+            (void)sender.send(event{.type = "bench.event", .payload = payload(now_us())});
+            next += interval;
+        }
+        bool ok = c.wait_for(total, std::chrono::seconds(60));
+        std::printf("{\"mode\":\"latency\",\"rate_per_s\":%lld,\"events\":%lld,\"complete\":%s}\n", n, total,
+                    ok ? "true" : "false");
+    } else {
+        std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+        return 2;
+    }
+    return 0;
+}

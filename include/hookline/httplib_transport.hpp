@@ -1,0 +1,461 @@
+/// \file `httplib_transport`: the stock `transport`, on cpp-httplib, with SSRF protection, a total
+/// timeout, a capped response body, TLS verification and a keep-alive connection pool.
+///
+/// Thread-safety: `send` is const and safe to call from any number of threads at once. Copies share
+/// one connection pool and one deadline watchdog; the last copy to go away closes them (no `send`
+/// may still be running then).
+///
+/// SIGPIPE: cpp-httplib 0.11.4 writes with `send(..., 0)` (no MSG_NOSIGNAL) and through OpenSSL, so a
+/// write to a connection the peer has reset raises SIGPIPE, whose default action kills the process.
+/// By default (`sigpipe_handling::block_in_send`) `send` blocks SIGPIPE in the calling thread for the
+/// duration of the call and discards a SIGPIPE it caused (the libpq technique); nothing process-wide
+/// changes. `ignore_process_wide` sets SIGPIPE to SIG_IGN once at construction; `leave_alone` does
+/// nothing (choose it when your program already ignores SIGPIPE).
+#pragma once
+
+#include <hookline/config.hpp>
+#include <hookline/error.hpp>
+#include <hookline/headers.hpp>
+#include <hookline/ssrf.hpp>
+#include <hookline/transport.hpp>
+
+#include <httplib.h>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+HOOKLINE_BEGIN_NAMESPACE
+
+/// What `httplib_transport` does about SIGPIPE (see the file comment).
+enum class sigpipe_handling { block_in_send, ignore_process_wide, leave_alone };
+
+/// Options for `httplib_transport`; aggregate, use designated initialisers.
+struct httplib_transport_options {
+    /// Used when a request's `timeout` is zero. Covers resolution, connection, TLS, sending and receiving.
+    std::chrono::milliseconds total_timeout = std::chrono::seconds(15);
+    /// Upper bound on the TCP connect (and never more than what is left of the total timeout).
+    std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
+    /// Response body bytes read at most; the rest is not read and the connection is closed.
+    std::size_t max_response_body = 64 * 1024;
+    /// With a longer body: false truncates (`http_response::body_truncated`), true fails with
+    /// `errc::response_too_large`.
+    bool fail_on_large_response = false;
+    /// Destination address policy (SSRF protection). Default: public unicast addresses only.
+    address_policy addresses{};
+    /// Verify the server's certificate chain and host name. Leave on.
+    bool verify_tls = true;
+    std::string ca_file{}; ///< PEM bundle of trusted CAs; empty with `ca_dir` empty: the system store
+    std::string ca_dir{};  ///< hashed CA directory (c_rehash)
+    std::string client_cert_file{}; ///< PEM client certificate, for mutual TLS
+    std::string client_key_file{};  ///< PEM private key (unencrypted) of `client_cert_file`
+    /// Optional HTTP proxy (HTTPS goes through CONNECT). The proxy resolves the destination itself,
+    /// so hookline can check the addresses it sees but cannot pin them: enforce SSRF rules at the proxy too.
+    std::string proxy_host{};
+    int proxy_port = 0;
+    std::string user_agent = std::string("hookline/") + HOOKLINE_VERSION_STRING;
+    /// Idle keep-alive connections kept per origin (scheme, host, port, address). Concurrent requests
+    /// to one origin each use their own connection; this caps only those kept for reuse.
+    std::size_t max_idle_per_origin = 4;
+    /// Idle connections kept across all origins (each holds a socket).
+    std::size_t max_idle_total = 256;
+    /// An idle connection older than this is closed instead of reused.
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
+    sigpipe_handling sigpipe = sigpipe_handling::block_in_send;
+    /// Name resolution; empty: `hookline::resolve` (getaddrinfo). Whatever it returns is still checked
+    /// against `addresses`. Tests use it to simulate DNS answers; it must be thread-safe.
+    std::function<result<std::vector<ip_address>>(const std::string& host)> resolver{};
+};
+
+namespace detail {
+
+/// Blocks SIGPIPE in this thread for its lifetime; a SIGPIPE raised meanwhile is consumed.
+class sigpipe_blocker {
+public:
+    explicit sigpipe_blocker(bool active) : active_(active) {
+        if (!active_) return;
+        sigset_t pending;
+        sigemptyset(&pending);
+        sigpending(&pending);
+        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+        sigset_t block;
+        sigemptyset(&block);
+        sigaddset(&block, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &block, &old_);
+    }
+    ~sigpipe_blocker() {
+        if (!active_) return;
+        if (!was_pending_) {
+            sigset_t pending;
+            sigemptyset(&pending);
+            sigpending(&pending);
+            if (sigismember(&pending, SIGPIPE) == 1) {
+                sigset_t only;
+                sigemptyset(&only);
+                sigaddset(&only, SIGPIPE);
+                timespec zero{0, 0};
+                while (sigtimedwait(&only, nullptr, &zero) < 0 && errno == EINTR) {}
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    sigpipe_blocker(const sigpipe_blocker&) = delete;
+    sigpipe_blocker& operator=(const sigpipe_blocker&) = delete;
+
+private:
+    bool active_;
+    bool was_pending_ = false;
+    sigset_t old_{};
+};
+
+/// One thread that shuts down the connection of any request still running past its deadline
+/// (`ClientImpl::stop`, which is safe while another thread uses the client). cpp-httplib 0.11.4 only
+/// has per-operation timeouts; this makes the total timeout hard, e.g. against a server that drips
+/// one header line just inside each read timeout.
+class deadline_watchdog {
+public:
+    using clock = std::chrono::steady_clock;
+
+    deadline_watchdog() = default;
+    deadline_watchdog(const deadline_watchdog&) = delete;
+    deadline_watchdog& operator=(const deadline_watchdog&) = delete;
+    ~deadline_watchdog() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+    /// Watches `client` until `remove(id)`; returns the id.
+    std::uint64_t add(clock::time_point deadline, httplib::ClientImpl* client) {
+        std::lock_guard lock(mutex_);
+        if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+        auto id = ++next_id_;
+        entries_.emplace(id, entry{deadline, client});
+        if (deadline < next_wake_) cv_.notify_all(); // otherwise the watchdog wakes early enough
+        return id;
+    }
+
+    /// Stops watching; returns whether the deadline fired. After it returns the watchdog no longer
+    /// touches the client.
+    bool remove(std::uint64_t id) {
+        std::unique_lock lock(mutex_);
+        auto it = entries_.find(id);
+        if (it == entries_.end()) return false;
+        cv_.wait(lock, [&] { return !it->second.firing; });
+        bool fired = it->second.fired;
+        entries_.erase(it);
+        return fired;
+    }
+
+private:
+    struct entry {
+        clock::time_point deadline;
+        httplib::ClientImpl* client;
+        bool firing = false;
+        bool fired = false;
+    };
+
+    void run() {
+        std::unique_lock lock(mutex_);
+        while (!stopping_) {
+            auto earliest = entries_.end();
+            for (auto it = entries_.begin(); it != entries_.end(); ++it)
+                if (!it->second.firing && (earliest == entries_.end() || it->second.deadline < earliest->second.deadline))
+                    earliest = it;
+            if (earliest == entries_.end()) {
+                next_wake_ = clock::time_point::max();
+                cv_.wait(lock);
+                continue;
+            }
+            if (const auto when = earliest->second.deadline; clock::now() < when) {
+                next_wake_ = when;
+                cv_.wait_until(lock, when); // a copy: the entry may be erased meanwhile
+                continue;
+            }
+            next_wake_ = clock::time_point::min();
+            auto& e = earliest->second;
+            e.firing = true;
+            auto* client = e.client;
+            lock.unlock();
+            client->stop(); // may wait while the client connects (bounded by its connect timeout)
+            lock.lock();
+            e.firing = false;
+            e.fired = true;
+            // Fire again shortly in case the stop landed before the connection existed.
+            e.deadline = clock::now() + std::chrono::milliseconds(50);
+            cv_.notify_all();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::map<std::uint64_t, entry> entries_;
+    std::uint64_t next_id_ = 0;
+    clock::time_point next_wake_ = clock::time_point::min(); // when the watchdog will look next
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+/// Header names and values must not smuggle line breaks into the request.
+inline bool header_text_ok(std::string_view s, bool is_name) {
+    if (is_name && s.empty()) return false;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (u == '\r' || u == '\n' || u == 0) return false;
+        if (is_name && (u <= 0x20 || u >= 0x7f || c == ':')) return false;
+    }
+    return true;
+}
+
+struct httplib_transport_state {
+    using clock = std::chrono::steady_clock;
+    explicit httplib_transport_state(httplib_transport_options o) : options(std::move(o)) {}
+
+    struct pooled {
+        std::unique_ptr<httplib::ClientImpl> client;
+        clock::time_point idle_since;
+    };
+
+    httplib_transport_options options;
+    deadline_watchdog watchdog;
+    std::mutex pool_mutex;
+    std::unordered_map<std::string, std::vector<pooled>> idle;
+    std::size_t idle_total = 0;
+
+    /// The most recently used idle client of `key` that has not idled too long, or null.
+    std::unique_ptr<httplib::ClientImpl> acquire(const std::string& key) {
+        std::vector<pooled> expired; // closed outside the lock
+        std::unique_ptr<httplib::ClientImpl> found;
+        {
+            std::lock_guard lock(pool_mutex);
+            auto it = idle.find(key);
+            if (it == idle.end()) return nullptr;
+            auto& v = it->second;
+            auto now = clock::now();
+            while (!v.empty()) {
+                pooled p = std::move(v.back());
+                v.pop_back();
+                --idle_total;
+                if (now - p.idle_since < options.idle_timeout) {
+                    found = std::move(p.client);
+                    break;
+                }
+                expired.push_back(std::move(p));
+            }
+            if (v.empty()) idle.erase(it);
+        }
+        return found;
+    }
+
+    /// Keeps `c` for reuse unless the origin or the whole pool is full.
+    void release(const std::string& key, std::unique_ptr<httplib::ClientImpl> c) {
+        std::vector<pooled> dropped; // closed outside the lock
+        std::lock_guard lock(pool_mutex);
+        auto now = clock::now();
+        auto& v = idle[key];
+        // Oldest first: drop the ones that idled too long.
+        auto keep = std::find_if(v.begin(), v.end(), [&](const pooled& p) { return now - p.idle_since < options.idle_timeout; });
+        for (auto i = v.begin(); i != keep; ++i) dropped.push_back(std::move(*i));
+        idle_total -= static_cast<std::size_t>(keep - v.begin());
+        v.erase(v.begin(), keep);
+        if (v.size() < options.max_idle_per_origin && idle_total < options.max_idle_total) {
+            v.push_back({std::move(c), now});
+            ++idle_total;
+        } else {
+            dropped.push_back({std::move(c), now});
+        }
+        if (v.empty()) idle.erase(key);
+    }
+};
+
+inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_options& o, const parsed_url& url,
+                                                        const std::string& pinned_ip) {
+    std::unique_ptr<httplib::ClientImpl> c;
+    if (url.scheme == "https") {
+        auto ssl = std::make_unique<httplib::SSLClient>(url.host, url.port, o.client_cert_file, o.client_key_file);
+        if (!ssl->is_valid()) return nullptr;
+        c = std::move(ssl);
+        c->enable_server_certificate_verification(o.verify_tls);
+        if (!o.ca_file.empty() || !o.ca_dir.empty()) c->set_ca_cert_path(o.ca_file, o.ca_dir);
+    } else {
+        c = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+    }
+    if (!pinned_ip.empty()) c->set_hostname_addr_map({{url.host, pinned_ip}});
+    if (!o.proxy_host.empty()) c->set_proxy(o.proxy_host, o.proxy_port);
+    c->set_tcp_nodelay(true);
+    c->set_keep_alive(true);
+    c->set_follow_location(false);
+    c->set_decompress(false); // no Accept-Encoding is sent; never inflate what a receiver sends
+    c->set_url_encode(false); // the target was validated by parse_url: send it byte for byte
+    return c;
+}
+
+} // namespace detail
+
+/// The stock transport. Per request: parse the URL strictly, resolve the host once, refuse it unless
+/// every address passes `options.addresses`, connect to a checked address (pinned, so there is no
+/// second DNS lookup), send, and read at most `max_response_body` bytes of the response, all within
+/// the total timeout. Redirects are not followed (a 3xx is returned as a response). Connections are
+/// kept alive and reused per origin.
+class httplib_transport {
+public:
+    explicit httplib_transport(httplib_transport_options options = {})
+        : state_(std::make_shared<detail::httplib_transport_state>(std::move(options))) {
+        if (state_->options.sigpipe == sigpipe_handling::ignore_process_wide) ::signal(SIGPIPE, SIG_IGN);
+    }
+
+    const httplib_transport_options& options() const noexcept { return state_->options; }
+
+    /// Sends `request`; see the `transport` concept for the errors.
+    result<http_response> send(const http_request& request) const {
+        using clock = std::chrono::steady_clock;
+        const auto start = clock::now();
+        const auto& o = state_->options;
+        const auto timeout = request.timeout.count() > 0 ? request.timeout : o.total_timeout;
+        const auto deadline = start + timeout;
+
+        auto url = parse_url(request.url);
+        if (!url) return url.error();
+        if (request.method.empty() || !detail::header_text_ok(request.method, true)) return errc::invalid_argument;
+        for (const auto& h : request.headers)
+            if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
+                return errc::invalid_argument;
+
+        auto addresses = o.resolver ? o.resolver(url->host) : resolve(url->host);
+        if (!addresses) return addresses.error();
+        if (auto checked = check_all(*addresses, o.addresses); !checked) return checked.error();
+        if (clock::now() >= deadline) return errc::timeout;
+
+        detail::sigpipe_blocker sigpipe(o.sigpipe == sigpipe_handling::block_in_send);
+        std::error_code last = make_error_code(errc::connection_failed);
+        // Try the checked addresses in resolver order while the connection itself is refused.
+        const bool via_proxy = !o.proxy_host.empty();
+        for (const auto& address : *addresses) {
+            std::string ip = via_proxy ? std::string() : address.to_string();
+            auto attempt = send_to(*url, ip, request, start, deadline);
+            if (attempt || attempt.error() != errc::connection_failed || !connect_failed_ || via_proxy) return attempt;
+            last = attempt.error();
+            if (clock::now() >= deadline) return errc::timeout;
+        }
+        return last;
+    }
+
+private:
+    // Set by send_to when the failure happened while connecting (try the next address). Thread-local
+    // because send is const and concurrent.
+    static inline thread_local bool connect_failed_ = false;
+
+    result<http_response> send_to(const parsed_url& url, const std::string& ip, const http_request& request,
+                                  std::chrono::steady_clock::time_point start,
+                                  std::chrono::steady_clock::time_point deadline) const {
+        using namespace std::chrono;
+        using clock = steady_clock;
+        const auto& o = state_->options;
+        connect_failed_ = false;
+        const std::string key = url.scheme + "://" + url.authority() + "@" + ip;
+        auto client = state_->acquire(key);
+        if (!client) client = detail::make_client(o, url, ip);
+        if (!client) return errc::tls_failure; // client certificate or key could not be loaded
+
+        auto remaining = duration_cast<microseconds>(deadline - clock::now());
+        if (remaining.count() <= 0) return errc::timeout;
+        // cpp-httplib polls with millisecond resolution (rounding down): add a little slack so a
+        // per-operation timeout never ends just before the deadline; the watchdog cuts at the deadline.
+        auto slack = duration_cast<microseconds>(milliseconds(20));
+        auto connect = std::min(duration_cast<microseconds>(o.connect_timeout), remaining + slack);
+        client->set_connection_timeout(connect);
+        client->set_read_timeout(remaining + slack);
+        client->set_write_timeout(remaining + slack);
+
+        httplib::Request req;
+        req.method = request.method;
+        req.path = url.target;
+        bool has_agent = false;
+        for (const auto& h : request.headers) {
+            // Framing is the transport's: a caller's Host, Content-Length or Transfer-Encoding could
+            // desynchronise the request from what is actually sent.
+            if (iequals(h.name, "host") || iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding"))
+                continue;
+            has_agent = has_agent || iequals(h.name, "user-agent");
+            req.headers.emplace(h.name, h.value);
+        }
+        if (!has_agent && !o.user_agent.empty()) req.headers.emplace("User-Agent", o.user_agent);
+        req.body.assign(request.body.data(), request.body.size());
+
+        http_response out;
+        bool truncated = false;
+        bool late = false;
+        req.response_handler = [&](const httplib::Response& res) {
+            out.status = res.status;
+            for (const auto& [k, v] : res.headers) out.headers.add(k, v);
+            return true;
+        };
+        req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+            if (clock::now() >= deadline) {
+                late = true;
+                return false;
+            }
+            std::size_t room = o.max_response_body - out.body_excerpt.size();
+            out.body_excerpt.append(data, std::min(n, room));
+            if (n > room) {
+                truncated = true;
+                return false;
+            }
+            return true;
+        };
+
+        httplib::Response res;
+        httplib::Error err = httplib::Error::Success;
+        auto watch = state_->watchdog.add(deadline, client.get());
+        bool ok = client->send(req, res, err);
+        bool fired = state_->watchdog.remove(watch);
+        out.latency = duration_cast<microseconds>(clock::now() - start);
+
+        if (ok && !late) {
+            out.status = res.status;
+            if (!fired) state_->release(key, std::move(client));
+            return out;
+        }
+        // Failed or aborted: never reuse this connection.
+        client.reset();
+        if (truncated && out.status != 0) {
+            if (o.fail_on_large_response) return errc::response_too_large;
+            out.body_truncated = true;
+            return out;
+        }
+        if (fired || late || clock::now() >= deadline) return errc::timeout;
+        switch (err) {
+        case httplib::Error::ConnectionTimeout: return errc::timeout;
+        case httplib::Error::SSLConnection:
+        case httplib::Error::SSLLoadingCerts:
+        case httplib::Error::SSLServerVerification: return errc::tls_failure;
+        case httplib::Error::Connection: connect_failed_ = true; return errc::connection_failed;
+        default: return errc::connection_failed;
+        }
+    }
+
+    static bool iequals(std::string_view a, std::string_view b) noexcept { return detail::iequals(a, b); }
+
+    std::shared_ptr<detail::httplib_transport_state> state_;
+};
+
+static_assert(transport<httplib_transport>);
+static_assert(transport<const httplib_transport>);
+
+HOOKLINE_END_NAMESPACE

@@ -1,0 +1,250 @@
+/// \file `memory_store`: the default store, in process memory. Fast, and gone with the process: use
+/// the SQLite or PostgreSQL store when accepted events must survive a crash.
+///
+/// Thread-safety: every member may be called from any thread; one mutex guards the state. Copies of a
+/// `memory_store` share the same state (it is a handle), so a sender and the application can hold one each.
+#pragma once
+
+#include <hookline/config.hpp>
+#include <hookline/error.hpp>
+#include <hookline/store.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+HOOKLINE_BEGIN_NAMESPACE
+
+class memory_store {
+public:
+    memory_store() : state_(std::make_shared<state>()) {}
+
+    result<bool> insert_message(const stored_message& m, std::span<const std::string> endpoints, std::int64_t due) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        if (s.messages.count(m.id)) return false;
+        auto msg = std::make_shared<const stored_message>(m);
+        s.messages.emplace(m.id, msg);
+        for (const auto& ep : endpoints) {
+            delivery_record d;
+            d.id = ++s.last_id;
+            d.message_id = m.id;
+            d.endpoint_id = ep;
+            d.next_attempt_at = due;
+            d.updated_at = m.created_at;
+            s.index_insert(d.endpoint_id, due, d.id);
+            s.by_message[m.id].push_back(d.id);
+            s.deliveries.emplace(d.id, std::move(d));
+        }
+        return true;
+    }
+
+    result<std::vector<claimed_delivery>> claim_due(std::int64_t now, std::size_t limit,
+                                                    std::span<const std::string> endpoints, std::int64_t lease_until) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        std::vector<claimed_delivery> out;
+        // Repeatedly take the earliest due delivery among the allowed endpoints.
+        while (out.size() < limit) {
+            const std::string* best_ep = nullptr;
+            std::pair<std::int64_t, std::uint64_t> best{};
+            for (const auto& ep : endpoints) {
+                auto it = s.due.find(ep);
+                if (it == s.due.end() || it->second.empty()) continue;
+                const auto& first = *it->second.begin();
+                if (first.first > now) continue;
+                if (!best_ep || first < best) {
+                    best = first;
+                    best_ep = &ep;
+                }
+            }
+            if (!best_ep) break;
+            s.index_erase(*best_ep, best.first, best.second);
+            auto& d = s.deliveries.at(best.second);
+            d.status = delivery_status::in_flight;
+            d.lease_until = lease_until;
+            d.updated_at = now;
+            s.index_insert(d.endpoint_id, lease_until, d.id); // an expired lease makes it claimable again
+            out.push_back({d, s.messages.at(d.message_id)});
+        }
+        return out;
+    }
+
+    result<std::optional<std::int64_t>> next_due(std::span<const std::string> endpoints) {
+        std::lock_guard lock(state_->mutex);
+        std::optional<std::int64_t> best;
+        for (const auto& ep : endpoints) {
+            auto it = state_->due.find(ep);
+            if (it == state_->due.end() || it->second.empty()) continue;
+            std::int64_t t = it->second.begin()->first;
+            if (!best || t < *best) best = t;
+        }
+        return best;
+    }
+
+    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status, std::int64_t next_due) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        auto it = s.deliveries.find(id);
+        if (it == s.deliveries.end()) return errc::message_not_found;
+        auto& d = it->second;
+        s.unindex(d);
+        d.attempts = std::max(d.attempts, a.number);
+        d.last_attempt = a;
+        d.last_attempt->response_excerpt.shrink_to_fit();
+        d.status = status;
+        d.updated_at = a.started_at;
+        d.lease_until = 0;
+        if (status == delivery_status::pending) {
+            d.next_attempt_at = next_due;
+            s.index_insert(d.endpoint_id, next_due, d.id);
+        }
+        s.attempts[id].push_back(a);
+        return {};
+    }
+
+    result<void> release(std::uint64_t id, std::int64_t due) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        auto it = s.deliveries.find(id);
+        if (it == s.deliveries.end()) return errc::message_not_found;
+        auto& d = it->second;
+        if (d.status != delivery_status::in_flight) return {};
+        s.unindex(d);
+        d.status = delivery_status::pending;
+        d.lease_until = 0;
+        d.next_attempt_at = due;
+        s.index_insert(d.endpoint_id, due, d.id);
+        return {};
+    }
+
+    result<std::size_t> reschedule(const delivery_query& q, std::int64_t due) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        std::size_t n = 0;
+        for (auto id : s.matching(q)) {
+            auto& d = s.deliveries.at(id);
+            if (d.status == delivery_status::in_flight) continue; // its attempt is under way
+            s.unindex(d);
+            d.status = delivery_status::pending;
+            d.next_attempt_at = due;
+            s.index_insert(d.endpoint_id, due, d.id);
+            ++n;
+        }
+        return n;
+    }
+
+    result<std::vector<delivery_record>> list_deliveries(const delivery_query& q) {
+        std::lock_guard lock(state_->mutex);
+        std::vector<delivery_record> out;
+        for (auto id : state_->matching(q)) out.push_back(state_->deliveries.at(id));
+        return out;
+    }
+
+    result<std::vector<attempt_record>> list_attempts(std::uint64_t id) {
+        std::lock_guard lock(state_->mutex);
+        auto it = state_->attempts.find(id);
+        if (it == state_->attempts.end()) return std::vector<attempt_record>{};
+        return it->second;
+    }
+
+    result<std::optional<endpoint_state>> load_endpoint_state(const std::string& endpoint_id) {
+        std::lock_guard lock(state_->mutex);
+        auto it = state_->endpoints.find(endpoint_id);
+        if (it == state_->endpoints.end()) return std::optional<endpoint_state>{};
+        return std::optional<endpoint_state>{it->second};
+    }
+
+    result<void> save_endpoint_state(const endpoint_state& es) {
+        std::lock_guard lock(state_->mutex);
+        state_->endpoints[es.endpoint_id] = es;
+        return {};
+    }
+
+    result<std::size_t> prune(std::int64_t before) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        std::size_t n = 0;
+        for (auto it = s.messages.begin(); it != s.messages.end();) {
+            const auto& ids = s.by_message[it->first];
+            bool finished = it->second->created_at < before;
+            for (auto id : ids) {
+                auto st = s.deliveries.at(id).status;
+                finished = finished && st != delivery_status::pending && st != delivery_status::in_flight;
+            }
+            if (!finished) {
+                ++it;
+                continue;
+            }
+            for (auto id : ids) {
+                s.deliveries.erase(id);
+                s.attempts.erase(id);
+            }
+            s.by_message.erase(it->first);
+            it = s.messages.erase(it);
+            ++n;
+        }
+        return n;
+    }
+
+    /// Number of messages held (for tests and metrics).
+    std::size_t message_count() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->messages.size();
+    }
+
+private:
+    struct state {
+        mutable std::mutex mutex;
+        std::uint64_t last_id = 0;
+        std::unordered_map<std::string, std::shared_ptr<const stored_message>> messages;
+        std::unordered_map<std::string, std::vector<std::uint64_t>> by_message;
+        std::map<std::uint64_t, delivery_record> deliveries; // ordered by id = creation order
+        std::unordered_map<std::uint64_t, std::vector<attempt_record>> attempts;
+        std::unordered_map<std::string, endpoint_state> endpoints;
+        // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries.
+        std::unordered_map<std::string, std::set<std::pair<std::int64_t, std::uint64_t>>> due;
+
+        void index_insert(const std::string& ep, std::int64_t t, std::uint64_t id) { due[ep].emplace(t, id); }
+        void index_erase(const std::string& ep, std::int64_t t, std::uint64_t id) {
+            auto it = due.find(ep);
+            if (it != due.end()) it->second.erase({t, id});
+        }
+        void unindex(const delivery_record& d) {
+            if (d.status == delivery_status::pending) index_erase(d.endpoint_id, d.next_attempt_at, d.id);
+            if (d.status == delivery_status::in_flight) index_erase(d.endpoint_id, d.lease_until, d.id);
+        }
+        bool matches(const delivery_record& d, const delivery_query& q) const {
+            if (!q.endpoint_id.empty() && d.endpoint_id != q.endpoint_id) return false;
+            if (!q.statuses.empty() && std::find(q.statuses.begin(), q.statuses.end(), d.status) == q.statuses.end())
+                return false;
+            if (q.created_since != 0 && messages.at(d.message_id)->created_at < q.created_since) return false;
+            return true;
+        }
+        std::vector<std::uint64_t> matching(const delivery_query& q) const {
+            std::vector<std::uint64_t> out;
+            auto take = [&](std::uint64_t id) {
+                if (out.size() < q.limit && matches(deliveries.at(id), q)) out.push_back(id);
+            };
+            if (!q.message_id.empty()) {
+                auto it = by_message.find(q.message_id);
+                if (it != by_message.end())
+                    for (auto id : it->second) take(id);
+            } else {
+                for (const auto& [id, d] : deliveries) take(id);
+            }
+            return out;
+        }
+    };
+    std::shared_ptr<state> state_;
+};
+
+static_assert(store<memory_store>);
+
+HOOKLINE_END_NAMESPACE

@@ -1,0 +1,671 @@
+// httplib_transport against real servers on 127.0.0.1 that misbehave on purpose: error statuses,
+// slow and dripping responses, resets, closed ports, endless bodies, TLS, SSRF; plus keep-alive reuse
+// and concurrent use.
+#include <hookline/httplib_transport.hpp>
+#include <hookline/retry_policy.hpp>
+
+#include "support/fake_transport.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace hookline;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A latch the test releases at teardown; waits on it are bounded.
+struct gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool open = false;
+    void release() {
+        {
+            std::lock_guard lock(m);
+            open = true;
+        }
+        cv.notify_all();
+    }
+    /// True when released within `limit`.
+    bool wait(std::chrono::milliseconds limit) {
+        std::unique_lock lock(m);
+        return cv.wait_for(lock, limit, [&] { return open; });
+    }
+};
+
+/// A cpp-httplib server on 127.0.0.1 with an OS-chosen port; counts connections by remote port.
+struct test_server {
+    std::unique_ptr<httplib::Server> svr;
+    std::thread thread;
+    int port = -1;
+    gate release;
+    std::mutex m;
+    std::set<int> remote_ports;
+    std::atomic<int> requests{0};
+
+    explicit test_server(std::unique_ptr<httplib::Server> s = std::make_unique<httplib::Server>()) : svr(std::move(s)) {
+        svr->set_tcp_nodelay(true);
+        svr->set_keep_alive_max_count(1000);
+        svr->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+            std::lock_guard lock(m);
+            remote_ports.insert(req.remote_port);
+            ++requests;
+            return httplib::Server::HandlerResponse::Unhandled;
+        });
+    }
+    void start() {
+        port = svr->bind_to_any_port("127.0.0.1");
+        REQUIRE(port > 0);
+        thread = std::thread([this] { svr->listen_after_bind(); });
+        // listen_after_bind must be running before stop() can end it; a bounded wait.
+        auto until = std::chrono::steady_clock::now() + 10s;
+        while (!svr->is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        REQUIRE(svr->is_running());
+    }
+    ~test_server() {
+        release.release();
+        svr->stop();
+        if (thread.joinable()) thread.join();
+    }
+    std::string url(const std::string& path, const std::string& host = "127.0.0.1") const {
+        std::string scheme = dynamic_cast<httplib::SSLServer*>(svr.get()) ? "https" : "http";
+        return scheme + "://" + host + ":" + std::to_string(port) + path;
+    }
+    std::size_t connections() {
+        std::lock_guard lock(m);
+        return remote_ports.size();
+    }
+};
+
+/// A raw TCP server on 127.0.0.1 that hands each accepted connection (at most `max_connections`)
+/// to `on_connection`; for behaviour cpp-httplib's server cannot produce.
+struct raw_server {
+    int fd = -1;
+    int port = -1;
+    std::thread thread;
+    gate release;
+
+    explicit raw_server(std::function<void(int, gate&)> on_connection, int max_connections = 1) {
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd >= 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd, 8) == 0);
+        socklen_t len = sizeof a;
+        REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+        port = ntohs(a.sin_port);
+        thread = std::thread([this, on_connection, max_connections] {
+            for (int i = 0; i < max_connections; ++i) {
+                pollfd p{fd, POLLIN, 0};
+                if (::poll(&p, 1, 10000) <= 0 || release.wait(0ms)) return;
+                int c = ::accept(fd, nullptr, nullptr);
+                if (c < 0) return;
+                on_connection(c, release);
+                ::close(c);
+            }
+        });
+    }
+    ~raw_server() {
+        release.release();
+        ::shutdown(fd, SHUT_RDWR);
+        thread.join();
+        ::close(fd);
+    }
+    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+};
+
+/// Reads until the end of the request headers (bounded).
+void read_request_head(int c) {
+    std::string got;
+    char buf[1024];
+    while (got.find("\r\n\r\n") == std::string::npos && got.size() < 65536) {
+        pollfd p{c, POLLIN, 0};
+        if (::poll(&p, 1, 10000) <= 0) return;
+        auto n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) return;
+        got.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+bool send_all(int c, std::string_view s) {
+    return ::send(c, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+}
+
+httplib_transport_options loopback_allowed(httplib_transport_options o = {}) {
+    o.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value();
+    return o;
+}
+
+} // namespace
+
+static_assert(transport<httplib_transport>);
+static_assert(transport<hookline_test::fake_transport>);
+
+TEST_CASE("transport: the fake transport plays its script and records requests", "[transport]") {
+    hookline_test::fake_transport t;
+    t.push_status(503, {{"Retry-After", "7"}});
+    t.push(errc::timeout);
+    std::string body = "{}";
+    http_request r{.url = "https://example.com/h", .body = body};
+    CHECK(t.send(r)->status == 503);
+    CHECK(t.send(r).error() == errc::timeout);
+    CHECK(t.send(r)->status == 200);
+    REQUIRE(t.sent().size() == 3);
+    CHECK(t.sent()[0].body == "{}");
+}
+
+TEST_CASE("transport: SSRF protection refuses loopback unless allow-listed", "[transport][ssrf]") {
+    test_server s;
+    s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+    s.start();
+    httplib_transport guarded; // default options: public addresses only
+    http_request r{.url = s.url("/hook"), .body = "{}"};
+    CHECK(guarded.send(r).error() == errc::address_refused);
+    r.url = s.url("/hook", "localhost");
+    CHECK(guarded.send(r).error() == errc::address_refused);
+    r.url = "http://2130706433:" + std::to_string(s.port) + "/hook";
+    CHECK(guarded.send(r).error() == errc::invalid_url);
+    r.url = "http://0x7f.1:" + std::to_string(s.port) + "/hook";
+    CHECK(guarded.send(r).error() == errc::invalid_url);
+    CHECK(s.requests.load() == 0);
+
+    httplib_transport allowed(loopback_allowed());
+    r.url = s.url("/hook");
+    auto res = allowed.send(r);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body_excerpt == "ok");
+    CHECK(s.requests.load() == 1);
+}
+
+TEST_CASE("transport: requests arrive intact and responses come back whole", "[transport]") {
+    test_server s;
+    httplib::Request seen;
+    s.svr->Post("/echo", [&](const httplib::Request& req, httplib::Response& res) {
+        seen = req;
+        res.set_header("X-Reply", "yes");
+        res.set_content(req.body, "application/octet-stream");
+    });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    std::string body("{\"a\":1}\0\xff binary", 17);
+    http_request r{.url = s.url("/echo?x=1&y=%20"),
+                   .headers = {{"Content-Type", "application/json"}, {"webhook-id", "msg_1"}, {"Content-Length", "999"}, {"Transfer-Encoding", "chunked"}},
+                   .body = body,
+                   .timeout = 10s};
+    auto res = t.send(r);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body_excerpt == body);
+    CHECK_FALSE(res->body_truncated);
+    CHECK(res->headers.get("x-reply") == "yes");
+    CHECK(res->latency.count() > 0);
+    CHECK(seen.body == body);
+    CHECK(seen.get_header_value("Content-Type") == "application/json");
+    CHECK(seen.get_header_value("webhook-id") == "msg_1");
+    CHECK(seen.get_header_value("Content-Length") == std::to_string(body.size()));
+    CHECK_FALSE(seen.has_header("Transfer-Encoding"));
+    CHECK(seen.get_header_value("User-Agent") == std::string("hookline/") + HOOKLINE_VERSION_STRING);
+    CHECK(seen.get_header_value("Host") == "127.0.0.1:" + std::to_string(s.port));
+    CHECK(seen.get_param_value("y") == " ");
+
+    http_request injected{.url = s.url("/echo"), .headers = {{"X-Evil", "a\r\nX-Injected: 1"}}};
+    CHECK(t.send(injected).error() == errc::invalid_argument);
+    http_request bad_name{.url = s.url("/echo"), .headers = {{"Bad Name", "x"}}};
+    CHECK(t.send(bad_name).error() == errc::invalid_argument);
+}
+
+TEST_CASE("transport: error statuses are responses for the retry policy", "[transport]") {
+    test_server s;
+    s.svr->Post("/500", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 500;
+        res.set_content("boom", "text/plain");
+    });
+    s.svr->Post("/429", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 429;
+        res.set_header("Retry-After", "120");
+    });
+    s.svr->Post("/410", [](const httplib::Request&, httplib::Response& res) { res.status = 410; });
+    s.svr->Post("/302", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/elsewhere"); });
+    std::atomic<int> redirected{0};
+    s.svr->Post("/elsewhere", [&](const httplib::Request&, httplib::Response&) { ++redirected; });
+    s.svr->Get("/elsewhere", [&](const httplib::Request&, httplib::Response&) { ++redirected; });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    standard_schedule policy;
+
+    auto r500 = t.send({.url = s.url("/500"), .body = "{}"});
+    REQUIRE(r500);
+    CHECK(r500->status == 500);
+    CHECK(r500->body_excerpt == "boom");
+    CHECK(policy.next(1, {.status = r500->status}).delay == 5s);
+
+    auto r429 = t.send({.url = s.url("/429"), .body = "{}"});
+    REQUIRE(r429);
+    CHECK(r429->status == 429);
+    auto ra = parse_retry_after(r429->headers.get_or("Retry-After", ""), 0);
+    CHECK(ra == 120s);
+    CHECK(policy.next(1, {.status = 429, .retry_after = ra}).delay == 5min);
+
+    auto r410 = t.send({.url = s.url("/410"), .body = "{}"});
+    REQUIRE(r410);
+    CHECK(r410->status == 410);
+    CHECK(policy.next(1, {.status = 410}).action == retry_action::endpoint_gone);
+
+    auto r302 = t.send({.url = s.url("/302"), .body = "{}"});
+    REQUIRE(r302);
+    CHECK(r302->status == 302);
+    CHECK(r302->headers.get("Location") == "/elsewhere");
+    CHECK(redirected.load() == 0);
+}
+
+TEST_CASE("transport: a slow server times out within the total timeout", "[transport]") {
+    test_server s;
+    s.svr->Post("/slow", [&](const httplib::Request&, httplib::Response& res) {
+        s.release.wait(10s); // released at teardown
+        res.set_content("late", "text/plain");
+    });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    auto r = t.send({.url = s.url("/slow"), .body = "{}", .timeout = 300ms});
+    CHECK(r.error() == errc::timeout);
+    // The options' total timeout applies when the request has none.
+    httplib_transport short_default(loopback_allowed({.total_timeout = 300ms}));
+    CHECK(short_default.send({.url = s.url("/slow"), .body = "{}"}).error() == errc::timeout);
+}
+
+TEST_CASE("transport: concurrent slow requests all time out", "[transport]") {
+    test_server s;
+    s.svr->Post("/slow", [&](const httplib::Request&, httplib::Response&) { s.release.wait(10s); });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    std::atomic<int> timed_out{0};
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 4; ++w)
+        workers.emplace_back([&, w] {
+            auto timeout = std::chrono::milliseconds(150 + 50 * w);
+            if (t.send({.url = s.url("/slow"), .body = "{}", .timeout = timeout}).error() == errc::timeout) ++timed_out;
+        });
+    for (auto& w : workers) w.join();
+    CHECK(timed_out.load() == 4);
+}
+
+TEST_CASE("transport: a proxy receives the request for the checked destination", "[transport]") {
+    test_server proxy;
+    std::string request_target, host;
+    proxy.svr->set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+        request_target = req.target;
+        host = req.get_header_value("Host");
+        res.set_content("via proxy", "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    proxy.start();
+    httplib_transport t(loopback_allowed({.proxy_host = "127.0.0.1", .proxy_port = proxy.port}));
+    auto r = t.send({.url = "http://127.0.0.1:9/hook?x=1", .body = "{}", .timeout = 10s});
+    REQUIRE(r);
+    CHECK(r->body_excerpt == "via proxy");
+    CHECK(host == "127.0.0.1:9");
+    CHECK(request_target == "http://127.0.0.1:9/hook?x=1"); // absolute form, as proxies expect
+    // The destination is still checked before anything goes to the proxy.
+    httplib_transport guarded({.proxy_host = "127.0.0.1", .proxy_port = proxy.port});
+    CHECK(guarded.send({.url = "http://127.0.0.1:9/hook", .body = "{}"}).error() == errc::address_refused);
+}
+
+TEST_CASE("transport: a server dripping headers cannot outlast the total timeout", "[transport]") {
+    // Each header line arrives well within any per-read timeout; only a whole-request deadline stops it.
+    std::atomic<int> drips{0};
+    raw_server s([&](int c, gate& release) {
+        read_request_head(c);
+        if (!send_all(c, "HTTP/1.1 200 OK\r\n")) return;
+        for (int i = 0; i < 100 && !release.wait(50ms); ++i) {
+            if (!send_all(c, "X-Drip: " + std::to_string(i) + "\r\n")) return;
+            ++drips;
+        }
+        send_all(c, "Content-Length: 0\r\n\r\n");
+    });
+    httplib_transport t(loopback_allowed());
+    auto r = t.send({.url = s.url("/drip"), .body = "{}", .timeout = 400ms});
+    CHECK(r.error() == errc::timeout);
+    CHECK(drips.load() < 100); // cut off, not served to the end
+}
+
+TEST_CASE("transport: a connection reset mid-response is a connection failure", "[transport]") {
+    raw_server s([](int c, gate&) {
+        read_request_head(c);
+        send_all(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial body");
+        linger l{1, 0}; // close with RST
+        ::setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    });
+    httplib_transport t(loopback_allowed());
+    auto r = t.send({.url = s.url("/reset"), .body = "{}", .timeout = 10s});
+    CHECK(r.error() == errc::connection_failed);
+}
+
+TEST_CASE("transport: a server closing before answering is a connection failure", "[transport]") {
+    raw_server s([](int c, gate&) { read_request_head(c); });
+    httplib_transport t(loopback_allowed());
+    CHECK(t.send({.url = s.url("/close"), .body = "{}", .timeout = 10s}).error() == errc::connection_failed);
+}
+
+TEST_CASE("transport: a closed port is a connection failure", "[transport]") {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    int port = ntohs(a.sin_port);
+    ::close(fd);
+    httplib_transport t(loopback_allowed());
+    auto r = t.send({.url = "http://127.0.0.1:" + std::to_string(port) + "/", .body = "{}", .timeout = 10s});
+    CHECK(r.error() == errc::connection_failed);
+}
+
+TEST_CASE("transport: unresolvable hosts are DNS failures", "[transport]") {
+    httplib_transport t;
+    CHECK(t.send({.url = "http://does-not-exist.invalid/", .body = "{}"}).error() == errc::dns_failure);
+    CHECK(t.send({.url = "ftp://example.com/"}).error() == errc::invalid_url);
+}
+
+TEST_CASE("transport: endless and oversized bodies are capped", "[transport]") {
+    test_server s;
+    std::atomic<std::size_t> served{0};
+    s.svr->Post("/endless", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("text/plain", [&](std::size_t, httplib::DataSink& sink) {
+            std::string chunk(4096, 'x');
+            if (served > (std::size_t{1} << 30) || !sink.write(chunk.data(), chunk.size())) return false;
+            served += chunk.size();
+            return true;
+        });
+    });
+    s.svr->Post("/big", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 500;
+        res.set_content(std::string(200000, 'y'), "text/plain");
+    });
+    s.start();
+    httplib_transport t(loopback_allowed({.max_response_body = 1000}));
+    auto r = t.send({.url = s.url("/endless"), .body = "{}", .timeout = 10s});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body_truncated);
+    CHECK(r->body_excerpt == std::string(1000, 'x'));
+
+    auto big = t.send({.url = s.url("/big"), .body = "{}", .timeout = 10s});
+    REQUIRE(big);
+    CHECK(big->status == 500);
+    CHECK(big->body_truncated);
+    CHECK(big->body_excerpt.size() == 1000);
+
+    httplib_transport strict(loopback_allowed({.max_response_body = 1000, .fail_on_large_response = true}));
+    CHECK(strict.send({.url = s.url("/endless"), .body = "{}", .timeout = 10s}).error() == errc::response_too_large);
+
+    // The default cap (64 KiB) holds too.
+    httplib_transport defaults(loopback_allowed());
+    auto d = defaults.send({.url = s.url("/endless"), .body = "{}", .timeout = 10s});
+    REQUIRE(d);
+    CHECK(d->body_excerpt.size() == 64 * 1024);
+}
+
+TEST_CASE("transport: keep-alive connections are reused", "[transport]") {
+    test_server s;
+    s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+    s.svr->Post("/fail", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    for (int i = 0; i < 10; ++i) {
+        auto r = t.send({.url = s.url(i % 2 ? "/hook" : "/fail"), .body = "{}", .timeout = 10s});
+        REQUIRE(r);
+    }
+    CHECK(s.requests.load() == 10);
+    CHECK(s.connections() == 1);
+
+    // Copies share the pool.
+    httplib_transport copy = t;
+    REQUIRE(copy.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}));
+    CHECK(s.connections() == 1);
+
+    // Connections idle longer than idle_timeout, or beyond the pool's size, are not reused.
+    httplib_transport no_idle(loopback_allowed({.idle_timeout = 0ms}));
+    for (int i = 0; i < 3; ++i) REQUIRE(no_idle.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}));
+    CHECK(s.connections() == 4);
+    httplib_transport no_pool(loopback_allowed({.max_idle_total = 0}));
+    for (int i = 0; i < 3; ++i) REQUIRE(no_pool.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}));
+    CHECK(s.connections() == 7);
+}
+
+TEST_CASE("transport: concurrent senders each get a connection and share the pool", "[transport]") {
+    test_server s;
+    s.svr->Post("/hook", [](const httplib::Request& req, httplib::Response& res) { res.set_content(req.body, "text/plain"); });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    constexpr int threads = 4, per_thread = 25;
+    std::atomic<int> ok{0};
+    std::vector<std::thread> workers;
+    for (int w = 0; w < threads; ++w)
+        workers.emplace_back([&, w] {
+            for (int i = 0; i < per_thread; ++i) {
+                std::string body = std::to_string(w) + ":" + std::to_string(i);
+                auto r = t.send({.url = s.url("/hook"), .body = body, .timeout = 20s});
+                if (r && r->status == 200 && r->body_excerpt == body) ++ok;
+            }
+        });
+    for (auto& w : workers) w.join();
+    CHECK(ok.load() == threads * per_thread);
+    CHECK(s.connections() <= static_cast<std::size_t>(threads) * 2);
+}
+
+TEST_CASE("transport: SIGPIPE raised inside send does not kill the process", "[transport]") {
+    // No httplib::Server in this test: its constructor would set SIGPIPE to SIG_IGN process-wide.
+    auto previous = ::signal(SIGPIPE, SIG_DFL);
+    {
+        int sv[2];
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+        ::close(sv[1]);
+        {
+            detail::sigpipe_blocker blocker(true);
+            errno = 0;
+            auto n = ::write(sv[0], "x", 1); // EPIPE and a SIGPIPE for this thread
+            CHECK(n == -1);
+            CHECK(errno == EPIPE);
+        }
+        ::close(sv[0]);
+        sigset_t pending;
+        sigemptyset(&pending);
+        sigpending(&pending);
+        CHECK(sigismember(&pending, SIGPIPE) == 0);
+        sigset_t mask;
+        pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+        CHECK(sigismember(&mask, SIGPIPE) == 0); // the thread's mask is restored
+    }
+    ::signal(SIGPIPE, previous);
+}
+
+namespace {
+/// A throwaway self-signed certificate (CA:TRUE, SAN 127.0.0.1 and localhost) and its key.
+struct self_signed {
+    static inline int counter = 0;
+    EVP_PKEY* key = nullptr;
+    X509* cert = nullptr;
+    std::filesystem::path ca_file;  // the certificate, PEM
+    std::filesystem::path key_file; // its key, PEM
+
+    explicit self_signed(const char* san = "IP:127.0.0.1,DNS:localhost") {
+        key = EVP_EC_gen("P-256");
+        REQUIRE(key);
+        cert = X509_new();
+        X509_set_version(cert, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+        X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+        X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+        X509_set_pubkey(cert, key);
+        X509_NAME* name = X509_get_subject_name(cert);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("hookline test"), -1, -1, 0);
+        X509_set_issuer_name(cert, name);
+        X509V3_CTX ctx;
+        X509V3_set_ctx_nodb(&ctx);
+        X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+        for (auto [nid, value] : {std::pair{NID_subject_alt_name, san},
+                                  std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+            X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+            REQUIRE(ext);
+            X509_add_ext(cert, ext, -1);
+            X509_EXTENSION_free(ext);
+        }
+        REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
+        ca_file = std::filesystem::temp_directory_path() / ("hookline-test-ca-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".pem");
+        BIO* out = BIO_new_file(ca_file.c_str(), "w");
+        REQUIRE(out);
+        PEM_write_bio_X509(out, cert);
+        BIO_free(out);
+        key_file = ca_file;
+        key_file.replace_extension(".key");
+        BIO* k = BIO_new_file(key_file.c_str(), "w");
+        REQUIRE(k);
+        PEM_write_bio_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
+        BIO_free(k);
+    }
+    ~self_signed() {
+        std::error_code ec;
+        std::filesystem::remove(ca_file, ec);
+        std::filesystem::remove(key_file, ec);
+        X509_free(cert);
+        EVP_PKEY_free(key);
+    }
+};
+} // namespace
+
+TEST_CASE("transport: TLS verification is on by default and trusts a given CA", "[transport][tls]") {
+    self_signed pki;
+    test_server s(std::make_unique<httplib::SSLServer>(pki.cert, pki.key));
+    REQUIRE(s.svr->is_valid());
+    s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("secure", "text/plain"); });
+    s.start();
+    http_request r{.url = s.url("/hook"), .body = "{}", .timeout = 10s};
+
+    httplib_transport strict(loopback_allowed());
+    CHECK(strict.send(r).error() == errc::tls_failure);
+
+    httplib_transport trusting(loopback_allowed({.ca_file = pki.ca_file.string()}));
+    auto ok = trusting.send(r);
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    CHECK(ok->body_excerpt == "secure");
+
+    httplib_transport unverified(loopback_allowed({.verify_tls = false})); // for tests only
+    CHECK(unverified.send(r));
+}
+
+TEST_CASE("transport: TLS refuses a trusted certificate for another host", "[transport][tls]") {
+    self_signed pki("DNS:other.example");
+    test_server s(std::make_unique<httplib::SSLServer>(pki.cert, pki.key));
+    REQUIRE(s.svr->is_valid());
+    s.svr->Post("/hook", [](const httplib::Request&, httplib::Response&) {});
+    s.start();
+    httplib_transport t(loopback_allowed({.ca_file = pki.ca_file.string()}));
+    CHECK(t.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}).error() == errc::tls_failure);
+    CHECK(s.requests.load() == 0);
+}
+
+TEST_CASE("transport: mutual TLS presents the client certificate", "[transport][tls]") {
+    self_signed server_pki;
+    self_signed client_pki("DNS:hookline-client");
+    X509_STORE* client_cas = X509_STORE_new(); // owned by the server's SSL_CTX
+    X509_STORE_add_cert(client_cas, client_pki.cert);
+    test_server s(std::make_unique<httplib::SSLServer>(server_pki.cert, server_pki.key, client_cas));
+    REQUIRE(s.svr->is_valid());
+    s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("mtls", "text/plain"); });
+    s.start();
+    http_request r{.url = s.url("/hook"), .body = "{}", .timeout = 10s};
+
+    httplib_transport anonymous(loopback_allowed({.ca_file = server_pki.ca_file.string()}));
+    auto refused = anonymous.send(r);
+    REQUIRE_FALSE(refused);
+    // TLS 1.3 completes the client's side of the handshake before the server rejects it, so the
+    // rejection can surface while reading the response.
+    CHECK((refused.error() == errc::tls_failure || refused.error() == errc::connection_failed));
+
+    httplib_transport with_cert(loopback_allowed({.ca_file = server_pki.ca_file.string(),
+                                                  .client_cert_file = client_pki.ca_file.string(),
+                                                  .client_key_file = client_pki.key_file.string()}));
+    auto ok = with_cert.send(r);
+    REQUIRE(ok);
+    CHECK(ok->body_excerpt == "mtls");
+
+    httplib_transport missing_key(loopback_allowed({.ca_file = server_pki.ca_file.string(),
+                                                    .client_cert_file = client_pki.ca_file.string(),
+                                                    .client_key_file = "/nonexistent/key.pem"}));
+    CHECK(missing_key.send(r).error() == errc::tls_failure);
+}
+
+TEST_CASE("transport: IPv6 literals connect to the checked address", "[transport][ssrf]") {
+    test_server s;
+    s.svr->Post("/hook", [](const httplib::Request& req, httplib::Response& res) {
+        res.set_content(req.get_header_value("Host"), "text/plain");
+    });
+    s.port = s.svr->bind_to_any_port("::1");
+    if (s.port <= 0) {
+        WARN("no IPv6 loopback here: skipped");
+        return;
+    }
+    s.thread = std::thread([&] { s.svr->listen_after_bind(); });
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (!s.svr->is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    std::string url = "http://[::1]:" + std::to_string(s.port) + "/hook";
+
+    httplib_transport guarded;
+    CHECK(guarded.send({.url = url, .body = "{}"}).error() == errc::address_refused);
+    httplib_transport allowed({.addresses = address_policy::with_allowed({"::1/128"}).value()});
+    auto r = allowed.send({.url = url, .body = "{}", .timeout = 10s});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body_excerpt == "[::1]:" + std::to_string(s.port));
+}
+
+TEST_CASE("transport: every resolved address is checked and the next one tried", "[transport][ssrf]") {
+    test_server s;
+    s.svr->Post("/hook", [](const httplib::Request& req, httplib::Response& res) {
+        res.set_content(req.get_header_value("Host"), "text/plain");
+    });
+    s.start();
+    // A name answering with a public and a loopback address (DNS rebinding, split answers) is refused
+    // as a whole, even though the public one alone would pass.
+    auto rebinding = [](const std::string&) -> result<std::vector<ip_address>> {
+        return std::vector<ip_address>{*ip_address::parse("93.184.216.34"), *ip_address::parse("127.0.0.1")};
+    };
+    httplib_transport guarded({.resolver = rebinding});
+    CHECK(guarded.send({.url = "http://hooks.example:" + std::to_string(s.port) + "/hook"}).error() ==
+          errc::address_refused);
+    // Two allowed addresses: the first refuses connections, the second answers; the host name
+    // stays the request's.
+    auto two = [](const std::string&) -> result<std::vector<ip_address>> {
+        return std::vector<ip_address>{*ip_address::parse("127.0.0.2"), *ip_address::parse("127.0.0.1")};
+    };
+    httplib_transport fallback({.addresses = address_policy::with_allowed({"127.0.0.0/8"}).value(), .resolver = two});
+    auto r = fallback.send({.url = "http://hooks.example:" + std::to_string(s.port) + "/hook", .timeout = 10s});
+    REQUIRE(r);
+    CHECK(r->body_excerpt == "hooks.example:" + std::to_string(s.port));
+    auto none = [](const std::string&) -> result<std::vector<ip_address>> { return std::vector<ip_address>{}; };
+    httplib_transport empty({.resolver = none});
+    CHECK(empty.send({.url = "http://hooks.example/"}).error() == errc::dns_failure);
+}
