@@ -47,8 +47,8 @@ inline std::string listen_help() {
 
 namespace listen_detail {
 /// Adapts a tool scheme entry to the library's verifier concept. Id and type come from the scheme's
-/// headers, or from the JSON body's "id"/"type" when present (read by the printer, so that bodies that
-/// are not JSON, such as form posts, are still shown).
+/// headers, or from the JSON body's "id"/"type" when present (for schemes other than Standard Webhooks
+/// read by the printer, so that bodies that are not JSON, such as form posts, are still shown).
 struct cli_verifier {
     const scheme_entry* scheme = nullptr;
     std::shared_ptr<const scheme_input> base;
@@ -135,7 +135,10 @@ inline int cmd_listen(const std::vector<std::string_view>& argv) {
         }
     };
     using receiver_type = hookline::basic_receiver<cli_verifier>;
-    receiver_type receiver(cli_verifier{&scheme, base, scheme.name}, std::move(options));
+    // Standard Webhooks bodies are JSON with a "type": read it as the library's receiver does (a
+    // non-JSON body is refused). Other schemes: shown whatever the body is.
+    const std::string_view type_field = scheme.name == "standard" ? "type" : "";
+    receiver_type receiver(cli_verifier{&scheme, base, scheme.name, "", type_field}, std::move(options));
     receiver.on_any([&](const hookline::webhook_event& e) {
         auto body = nlohmann::json::parse(e.body, nullptr, false);
         std::string type = e.type;

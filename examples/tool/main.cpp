@@ -25,7 +25,10 @@ namespace {
 
 std::string scheme_list() {
     std::string out;
-    for (const auto& s : schemes()) out += (out.empty() ? "" : "|") + std::string(s.name);
+    for (const auto& s : schemes()) {
+        if (!out.empty()) out += '|';
+        out.append(s.name);
+    }
     return out;
 }
 

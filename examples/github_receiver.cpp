@@ -1,4 +1,4 @@
-// A complete GitHub webhook receiver on cpp-httplib. (Moved to examples/ once github_verifier lands.)
+// A complete GitHub webhook receiver on cpp-httplib.
 //
 //   GITHUB_WEBHOOK_SECRET=... ./github_receiver [PORT]        (default port 8080)
 //
@@ -6,7 +6,6 @@
 // receiver reads both from the verified headers, and de-duplicates redeliveries by delivery id.
 // Configure the webhook with content type "application/json".
 #include <hookline/hookline.hpp>
-#include <hookline/schemes/github.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -45,7 +44,7 @@ int main(int argc, char** argv) {
         std::clog << hookline::to_string(i.result) << " " << i.status << " " << i.event_type << " " << i.id
                   << (i.error ? " (" + i.error.message() + ")" : std::string()) << "\n";
     };
-    hookline::basic_receiver<hookline::github_verifier> receiver(hookline::github_verifier(*key), options);
+    hookline::github_receiver receiver(hookline::github_verifier(*key), options);
 
     receiver.on<push_event>("push", [](const push_event& p) {
         std::cout << p.repository << ": " << p.commits << " commit(s) pushed to " << p.ref << "\n";

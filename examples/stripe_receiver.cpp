@@ -1,4 +1,4 @@
-// A complete Stripe webhook receiver on cpp-httplib. (Moved to examples/ once stripe_verifier lands.)
+// A complete Stripe webhook receiver on cpp-httplib.
 //
 //   STRIPE_WEBHOOK_SECRET=whsec_... ./stripe_receiver [PORT]        (default port 8080)
 //
@@ -7,7 +7,6 @@
 // every non-2xx answer for up to three days, so a handler that throws gets its event again.
 // Local testing: `stripe listen --forward-to localhost:8080/stripe` prints the secret to use.
 #include <hookline/hookline.hpp>
-#include <hookline/schemes/stripe.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -49,7 +48,7 @@ int main(int argc, char** argv) {
         std::clog << hookline::to_string(i.result) << " " << i.status << " " << i.event_type << " " << i.id
                   << (i.error ? " (" + i.error.message() + ")" : std::string()) << "\n";
     };
-    hookline::basic_receiver<hookline::stripe_verifier> receiver(hookline::stripe_verifier(*key), options);
+    hookline::stripe_receiver receiver(hookline::stripe_verifier(*key), options);
 
     receiver.on<payment_intent_event>("payment_intent.succeeded", [](const payment_intent_event& e) {
         std::cout << "payment " << e.intent << " succeeded: " << e.amount << " " << e.currency << "\n";

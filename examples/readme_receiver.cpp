@@ -1,0 +1,18 @@
+// The README's "receiver in 20 lines", kept compiling by the build (not run by the tests: it listens
+// on port 8080 until killed).
+#include <hookline/hookline.hpp>
+#include <hookline/httplib_adapter.hpp>
+
+struct invoice { std::string id; long amount; };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(invoice, id, amount)
+
+int main() {
+    auto key = hookline::secret::parse(std::getenv("WEBHOOK_SECRET")).value();
+    hookline::standard_receiver receiver{hookline::standard_verifier(key)};
+    receiver.on<invoice>("invoice.paid", [](const invoice& inv) { /* fulfil the order */ (void)inv; });
+    receiver.on("user.*", [](const hookline::webhook_event& e) { /* e.id, e.type, e.json() */ (void)e; });
+
+    httplib::Server server;
+    hookline::mount(server, receiver, "/webhooks");   // 401 bad signature, 2xx duplicates, 5xx retry...
+    server.listen("0.0.0.0", 8080);
+}
