@@ -57,6 +57,15 @@ if [ "$sanitize" = "thread" ]; then
 else
   cmake --build "$build" -j "$jobs"
 fi
+# The postgres_ tests run against a throw-away PostgreSQL cluster (tests/postgres/cluster.sh), stopped on
+# exit; HOOKLINE_TEST_PG pointing at a server of your own skips it, HOOKLINE_SKIP_PG=1 skips those tests.
+if [ "$sanitize" != "thread" ] && [ -z "${HOOKLINE_TEST_PG:-}" ] && [ "${HOOKLINE_SKIP_PG:-}" != "1" ]; then
+  echo "== starting a throw-away PostgreSQL cluster"
+  pg_dir=$(bash "$root/tests/postgres/cluster.sh" start)
+  trap 'bash "$root/tests/postgres/cluster.sh" stop "$pg_dir"' EXIT
+  HOOKLINE_TEST_PG="$(cat "$pg_dir/conninfo")"
+  export HOOKLINE_TEST_PG
+fi
 echo "== testing"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp"
