@@ -168,7 +168,7 @@ inline const char* category_name(const std::error_code& ec) {
 
 /// Every statement the store runs, with the schema name filled in.
 struct statements {
-    std::string insert_message, claim, next_due, record_attempt, release, list_attempts, load_endpoint,
+    std::string insert_message, claim, claim_one, next_due, next_due_one, record_attempt, release, list_attempts, load_endpoint,
         save_endpoint, prune;
     std::string schema;
 
@@ -189,7 +189,11 @@ struct statements {
             "RETURNING d.id, d.message_id, d.endpoint_id, d.attempts, d.next_attempt_at, d.lease_until, "
             "d.updated_at, d.last_number, d.last_started_at, d.last_status, d.last_error_category, "
             "d.last_error, d.last_latency_us, d.last_excerpt, c.due_at, m.event_type, m.payload, m.created_at";
+        // One endpoint (what a sender asks for): the index hands rows over in claim order.
+        claim_one = claim;
+        claim_one.replace(claim_one.find("endpoint_id = ANY($1::text[])"), 29, "endpoint_id = $1::text");
         next_due = "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = ANY($1::text[]) AND due_at IS NOT NULL";
+        next_due_one = "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = $1::text AND due_at IS NOT NULL";
         record_attempt =
             "WITH u AS (UPDATE " + q + "deliveries SET attempts = GREATEST(attempts, $2::integer), "
             "last_number = $2::integer, last_started_at = $3::bigint, last_status = $4::integer, "
@@ -241,7 +245,7 @@ struct statements {
                "last_excerpt bytea);"
                "COMMENT ON COLUMN " + q + "deliveries.due_at IS "
                "'next_attempt_at when pending, lease_until when in flight, NULL when finished';"
-               "CREATE INDEX ON " + q + "deliveries (endpoint_id, due_at) WHERE due_at IS NOT NULL;"
+               "CREATE INDEX ON " + q + "deliveries (endpoint_id, due_at, id) WHERE due_at IS NOT NULL;"
                "CREATE INDEX ON " + q + "deliveries (message_id);"
                "CREATE TABLE " + q + "attempts (seq bigserial PRIMARY KEY, "
                "delivery_id bigint NOT NULL REFERENCES " + q + "deliveries (id) ON DELETE CASCADE, "
@@ -319,8 +323,12 @@ public:
         std::vector<claimed_delivery> out;
         if (limit == 0 || endpoints.empty()) return out;
         detail::pg::params ps;
-        ps.text(detail::pg::text_array(endpoints)).integer(now).integer(static_cast<std::int64_t>(limit)).integer(lease_until);
-        auto r = run("claim_due", "claim", ps);
+        const bool one = endpoints.size() == 1;
+        ps.text(one ? endpoints[0] : detail::pg::text_array(endpoints))
+            .integer(now)
+            .integer(static_cast<std::int64_t>(limit))
+            .integer(lease_until);
+        auto r = run("claim_due", one ? "claim_one" : "claim", ps);
         if (!r) return r.error();
         std::vector<std::pair<std::int64_t, std::size_t>> order;
         for (int i = 0; i < r->rows(); ++i) {
@@ -357,8 +365,9 @@ public:
     result<std::optional<std::int64_t>> next_due(std::span<const std::string> endpoints) {
         if (endpoints.empty()) return std::optional<std::int64_t>{};
         detail::pg::params ps;
-        ps.text(detail::pg::text_array(endpoints));
-        auto r = run("next_due", "next_due", ps);
+        const bool one = endpoints.size() == 1;
+        ps.text(one ? endpoints[0] : detail::pg::text_array(endpoints));
+        auto r = run("next_due", one ? "next_due_one" : "next_due", ps);
         if (!r) return r.error();
         if (r->rows() == 0 || r->null(0, 0)) return std::optional<std::int64_t>{};
         return std::optional<std::int64_t>{r->i64(0, 0)};
@@ -573,6 +582,7 @@ private:
         bool prepare(PGconn* c) {
             const std::pair<const char*, const std::string*> all[] = {
                 {"insert_message", &sql.insert_message}, {"claim", &sql.claim},
+                {"claim_one", &sql.claim_one},           {"next_due_one", &sql.next_due_one},
                 {"next_due", &sql.next_due},             {"record_attempt", &sql.record_attempt},
                 {"release", &sql.release},               {"list_attempts", &sql.list_attempts},
                 {"load_endpoint", &sql.load_endpoint},   {"save_endpoint", &sql.save_endpoint},
