@@ -9,7 +9,7 @@ root=$(pwd)
 build="$root/build/bench"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKLINE_BUILD_TESTS=OFF \
   -DHOOKLINE_BUILD_EXAMPLES=OFF -DHOOKLINE_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build "$build" --target hookline_postgres_bench >/dev/null
+cmake --build "$build" --target hookline_postgres_bench >"$build/postgres_bench_build.log" 2>&1 || { cat "$build/postgres_bench_build.log" >&2; exit 1; }
 export HOOKLINE_PG_FSYNC="${HOOKLINE_PG_FSYNC:-on}"
 pg_dir=$(bash "$root/tests/postgres/cluster.sh" start)
 trap 'bash "$root/tests/postgres/cluster.sh" stop "$pg_dir"' EXIT

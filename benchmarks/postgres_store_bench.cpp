@@ -50,7 +50,10 @@ void enqueue(int proc, std::size_t count, int threads, shared_result* out) {
     for (int t = 0; t < threads; ++t)
         ts.emplace_back([&, t] {
             for (std::size_t i = static_cast<std::size_t>(t); i < count; i += static_cast<std::size_t>(threads)) {
-                stored_message m{"p" + std::to_string(proc) + "-" + std::to_string(i), "bench.event", payload, 1};
+                std::string id = std::to_string(proc); // (not "p" + ...: GCC 12's -Wrestrict false positive at -O3)
+                id += '-';
+                id += std::to_string(i);
+                stored_message m{std::move(id), "bench.event", payload, 1};
                 if (!s->insert_message(m, eps, 1)) ++out->failures;
                 else ++out->done;
             }
