@@ -280,6 +280,10 @@ public:
             PQfinish(*c);
             return errc::store_failure;
         }
+        {
+            std::lock_guard lock(p->mutex);
+            ++p->open; // the first pooled connection
+        }
         p->put_back(*c);
         return postgres_store(std::move(p));
     }

@@ -245,3 +245,50 @@ TEST_CASE("postgres_store: the sender enqueues through the outbox and delivers f
     CHECK(s.list_deliveries({.statuses = {delivery_status::delivered}}).value().size() == 2);
     CHECK(net.count("http://a/hook") == 2);
 }
+
+TEST_CASE("postgres_store: prune deletes finished messages with their deliveries and attempts", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto s = open_store(db);
+    const std::vector<std::string> eps = {"e1", "e2"};
+    REQUIRE(s.insert_message(make_message("done", 100), eps, 100).value());
+    REQUIRE(s.insert_message(make_message("half", 100), eps, 100).value());
+    for (auto& c : s.claim_due(200, 10, eps, 9000).value()) {
+        REQUIRE(s.record_attempt(c.delivery.id, {.number = 1, .started_at = 200, .status = 500},
+                                 delivery_status::pending, 300));
+        if (c.delivery.message_id == "done" || c.delivery.endpoint_id == "e1")
+            REQUIRE(s.record_attempt(c.delivery.id, {.number = 2, .started_at = 300, .status = 200},
+                                     delivery_status::delivered, 0));
+    }
+    CHECK(s.prune(1000).value() == 1);
+    app_connection app(db.conninfo());
+    REQUIRE(app.ok());
+    const std::string q = "\"" + db.name() + "\".";
+    CHECK(app.scalar("SELECT count(*) FROM " + q + "messages") == "1");
+    CHECK(app.scalar("SELECT count(*) FROM " + q + "deliveries") == "2");
+    CHECK(app.scalar("SELECT count(*) FROM " + q + "attempts") == "3"); // "half": 2 on e1, 1 on e2
+    CHECK(s.prune(1000).value() == 0);
+}
+
+TEST_CASE("postgres_store: a dropped connection is replaced on the next call", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    const std::string tag = "hookline_drop_" + db.name().substr(14);
+    auto s = postgres_store::open(db.conninfo() + " application_name=" + tag, {.schema = db.name(), .pool_size = 1});
+    REQUIRE(s);
+    const std::vector<std::string> e1 = {"e1"};
+    REQUIRE(s->insert_message(make_message("m1"), e1, 1).value());
+    app_connection app(db.conninfo());
+    REQUIRE(app.ok());
+    // The server ends the store's connection (a restart, an idle timeout, a failover).
+    CHECK(app.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" + tag +
+                     "'") == "1");
+    auto first = s->next_due(e1); // may fail: the pool finds out only now
+    auto second = s->next_due(e1);
+    REQUIRE(second);
+    CHECK(second->value_or(-1) == 1);
+    if (!first) CHECK(first.error() == errc::store_failure);
+    CHECK(s->claim_due(1, 10, e1, 100).value().size() == 1);
+}
