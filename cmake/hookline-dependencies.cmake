@@ -21,3 +21,31 @@ endif()
 
 # Optional: SQLite 3 for the SQLite store (hookline::sqlite). Absent SQLite leaves the core unaffected.
 find_package(SQLite3 QUIET)
+
+# Optional: libpq, for hookline::postgres (the PostgreSQL store). When found, defines the imported
+# target hookline::libpq (include dirs and library paths, no further targets). CMake's FindPostgreSQL
+# first, pkg-config's libpq otherwise.
+if(NOT TARGET hookline::libpq)
+  set(hookline_libpq_includes "")
+  set(hookline_libpq_libraries "")
+  find_package(PostgreSQL QUIET)
+  if(PostgreSQL_FOUND)
+    set(hookline_libpq_includes ${PostgreSQL_INCLUDE_DIRS})
+    set(hookline_libpq_libraries ${PostgreSQL_LIBRARIES})
+  else()
+    find_package(PkgConfig QUIET)
+    if(PKG_CONFIG_FOUND)
+      pkg_check_modules(hookline_libpq QUIET libpq)
+      if(hookline_libpq_FOUND)
+        set(hookline_libpq_includes ${hookline_libpq_INCLUDE_DIRS})
+        set(hookline_libpq_libraries ${hookline_libpq_LINK_LIBRARIES})
+      endif()
+    endif()
+  endif()
+  if(hookline_libpq_libraries)
+    add_library(hookline::libpq INTERFACE IMPORTED GLOBAL)
+    set_target_properties(hookline::libpq PROPERTIES
+      INTERFACE_INCLUDE_DIRECTORIES "${hookline_libpq_includes}"
+      INTERFACE_LINK_LIBRARIES "${hookline_libpq_libraries}")
+  endif()
+endif()

@@ -32,8 +32,8 @@ fi
 
 # The suites that exercise hookline's own threads; under TSan only these run. The Debian cpp-httplib
 # library is not instrumented: tests/tsan.supp silences races reported inside it.
-tsan_targets="test_sender test_memory_store test_sqlite_store test_transport test_retry_policy"
-tsan_tests="^(sender|memory_store|sqlite_store|transport|retry_policy):"
+tsan_targets="test_sender test_memory_store test_sqlite_store test_transport test_retry_policy test_postgres_store"
+tsan_tests="^(sender|memory_store|sqlite_store|transport|retry_policy|postgres_store):"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 build="$root/build/test"
@@ -60,6 +60,15 @@ if [ "$sanitize" = "thread" ]; then
   only="$tsan_tests"
 else
   cmake --build "$build" -j "$jobs"
+fi
+# The postgres_ tests run against a throw-away PostgreSQL cluster (tests/postgres/cluster.sh), stopped on
+# exit; HOOKLINE_TEST_PG pointing at a server of your own skips it, HOOKLINE_SKIP_PG=1 skips those tests.
+if [ -z "${HOOKLINE_TEST_PG:-}" ] && [ "${HOOKLINE_SKIP_PG:-}" != "1" ]; then
+  echo "== starting a throw-away PostgreSQL cluster"
+  pg_dir=$(bash "$root/tests/postgres/cluster.sh" start)
+  trap 'bash "$root/tests/postgres/cluster.sh" stop "$pg_dir"' EXIT
+  HOOKLINE_TEST_PG="$(cat "$pg_dir/conninfo")"
+  export HOOKLINE_TEST_PG
 fi
 echo "== testing"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
