@@ -22,19 +22,25 @@ long long now_us() {
         .count();
 }
 
+// Counts outcomes; wakes the waiting main thread only once the count it waits for is reached (a
+// wake-up per delivery would put the driver's own context switches into the measurement).
 struct counter {
     std::mutex mutex;
     std::condition_variable cv;
     long long delivered = 0, failed = 0;
+    long long target = 0;
     void add(bool ok) {
+        bool reached = false;
         {
             std::lock_guard lock(mutex);
             (ok ? delivered : failed)++;
+            reached = delivered + failed == target;
         }
-        cv.notify_all();
+        if (reached) cv.notify_all();
     }
     bool wait_for(long long n, std::chrono::seconds bound) {
         std::unique_lock lock(mutex);
+        target = n;
         return cv.wait_for(lock, bound, [&] { return delivered + failed >= n; });
     }
 };
