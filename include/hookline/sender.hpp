@@ -257,7 +257,7 @@ public:
                 if (!ep.state.disabled && endpoint_subscribes(ep.config, e.type, e.channels)) targets.push_back(id);
         }
         const std::int64_t now = now_ms();
-        stored_message m{e.id, e.type, std::make_shared<const std::string>(std::move(e.payload)), now};
+        stored_message m{std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)), now};
         auto inserted = store_.insert_message(m, targets, now);
         if (!inserted) return inserted.error();
         if (!*inserted) return send_receipt{m.id, 0, true};
