@@ -645,8 +645,9 @@ private:
             claimed_delivery job = std::move(queue_.front());
             queue_.pop_front();
             auto it = endpoints_.find(job.delivery.endpoint_id);
-            if (it == endpoints_.end()) {
+            if (it == endpoints_.end()) { // removed meanwhile
                 (void)store_.release(job.delivery.id, now_ms());
+                if (!stopping_) after_rounds(run_rounds(lock, 1)); // this worker is free again
                 continue;
             }
             auto& ep = it->second;
