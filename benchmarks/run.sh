@@ -41,6 +41,7 @@ status=0
 for bin in "$build"/benchmarks/bench_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")
+  case "$name" in bench_sink|bench_sender) continue ;; esac # sender load: benchmarks/sender/run.sh
   json="$build/results/$name.json"
   echo "== $name"
   "$bin" --benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true \

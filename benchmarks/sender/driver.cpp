@@ -2,6 +2,8 @@
 //   bench_sender PORT throughput N      N events to one endpoint as fast as the sender delivers them
 //   bench_sender PORT fanout N          one event to N endpoints (same sink, distinct paths), timed
 //   bench_sender PORT latency RATE SECS events at a fixed rate; the sink measures send -> handler
+//   bench_sender PORT bare N            no hookline: N POSTs from 8 threads, one keep-alive
+//                                       httplib::Client each (the ceiling of blocking cpp-httplib I/O)
 #include <hookline/sender.hpp>
 
 #include <atomic>
@@ -12,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace hookline;
 using clock_type = std::chrono::steady_clock;
@@ -22,19 +25,25 @@ long long now_us() {
         .count();
 }
 
+// Counts outcomes; wakes the waiting main thread only once the count it waits for is reached (a
+// wake-up per delivery would put the driver's own context switches into the measurement).
 struct counter {
     std::mutex mutex;
     std::condition_variable cv;
     long long delivered = 0, failed = 0;
+    long long target = 0;
     void add(bool ok) {
+        bool reached = false;
         {
             std::lock_guard lock(mutex);
             (ok ? delivered : failed)++;
+            reached = delivered + failed == target;
         }
-        cv.notify_all();
+        if (reached) cv.notify_all();
     }
     bool wait_for(long long n, std::chrono::seconds bound) {
         std::unique_lock lock(mutex);
+        target = n;
         return cv.wait_for(lock, bound, [&] { return delivered + failed >= n; });
     }
 };
@@ -56,6 +65,31 @@ int main(int argc, char** argv) {
     const std::string base = std::string("http://127.0.0.1:") + argv[1];
     const std::string mode = argv[2];
     const long long n = std::atoll(argv[3]);
+    if (mode == "bare") {
+        const int port = std::atoi(argv[1]);
+        const std::string body = payload(0);
+        std::atomic<long long> next{0}, failed{0};
+        auto run = [&](long long count) {
+            next = 0;
+            std::vector<std::thread> threads;
+            for (int t = 0; t < 8; ++t)
+                threads.emplace_back([&] {
+                    httplib::Client client("127.0.0.1", port);
+                    client.set_tcp_nodelay(true);
+                    client.set_keep_alive(true);
+                    while (next++ < count)
+                        if (auto r = client.Post("/hook/bare", body, "application/json"); !r || r->status >= 300) ++failed;
+                });
+            for (auto& t : threads) t.join();
+        };
+        run(200); // warm-up
+        const auto start = clock_type::now();
+        run(n);
+        const double secs = std::chrono::duration<double>(clock_type::now() - start).count();
+        std::printf("{\"mode\":\"bare\",\"requests\":%lld,\"seconds\":%.3f,\"requests_per_s\":%.0f,\"failed\":%lld}\n", n,
+                    secs, static_cast<double>(n) / secs, failed.load());
+        return 0;
+    }
     counter c;
     sender_options o;
     o.workers = 8;

@@ -9,8 +9,10 @@
 /// write to a connection the peer has reset raises SIGPIPE, whose default action kills the process.
 /// By default (`sigpipe_handling::block_in_send`) `send` blocks SIGPIPE in the calling thread for the
 /// duration of the call and discards a SIGPIPE it caused (the libpq technique); nothing process-wide
-/// changes. `ignore_process_wide` sets SIGPIPE to SIG_IGN once at construction; `leave_alone` does
-/// nothing (choose it when your program already ignores SIGPIPE).
+/// changes. In a thread that called `detail::block_sigpipe_for_this_thread()` (a sender's worker
+/// threads do) SIGPIPE stays blocked for good, `send` makes no signal-mask calls, and a pending
+/// SIGPIPE is discarded after a failed request. `ignore_process_wide` sets SIGPIPE to SIG_IGN once at
+/// construction; `leave_alone` does nothing (choose it when your program already ignores SIGPIPE).
 #pragma once
 
 #include <hookline/config.hpp>
@@ -29,7 +31,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -121,13 +122,56 @@ private:
     sigset_t old_{};
 };
 
+/// Marks SIGPIPE as blocked for good in the calling thread (a thread the library owns, such as a
+/// sender's worker): blocks it once, and `httplib_transport` then skips its per-call signal-mask
+/// calls in this thread. A SIGPIPE raised later in the thread stays pending and blocked, and is
+/// discarded after a failed request. Idempotent.
+inline thread_local bool sigpipe_blocked_for_thread = false;
+inline void block_sigpipe_for_this_thread() noexcept {
+    if (sigpipe_blocked_for_thread) return;
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, nullptr);
+    sigpipe_blocked_for_thread = true;
+}
+
+/// Discards a SIGPIPE pending for this thread (only call where SIGPIPE is blocked).
+inline void consume_pending_sigpipe() noexcept {
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) != 1) return;
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, SIGPIPE);
+    timespec zero{0, 0};
+    while (sigtimedwait(&only, nullptr, &zero) < 0 && errno == EINTR) {}
+}
+
 /// One thread that shuts down the connection of any request still running past its deadline
 /// (`ClientImpl::stop`, which is safe while another thread uses the client). cpp-httplib 0.11.4 only
 /// has per-operation timeouts; this makes the total timeout hard, e.g. against a server that drips
 /// one header line just inside each read timeout.
+///
+/// Cost per request: two short critical sections and no allocation (a `ticket` lives on the caller's
+/// stack, linked into an intrusive list). The watchdog thread is woken only when a new deadline is
+/// earlier than the time it already plans to look again; after the last request ends it keeps that
+/// plan for `idle_linger` before sleeping until woken, so a steady stream of requests never wakes it.
 class deadline_watchdog {
 public:
     using clock = std::chrono::steady_clock;
+    static constexpr std::chrono::milliseconds idle_linger{1000};
+
+    /// One watched request; must stay alive (and unmoved) between `add` and `remove`.
+    struct ticket {
+        clock::time_point deadline{};
+        httplib::ClientImpl* client = nullptr;
+        bool firing = false;
+        bool fired = false;
+        ticket* prev = nullptr;
+        ticket* next = nullptr;
+    };
 
     deadline_watchdog() = default;
     deadline_watchdog(const deadline_watchdog&) = delete;
@@ -137,76 +181,81 @@ public:
             std::lock_guard lock(mutex_);
             stopping_ = true;
         }
-        cv_.notify_all();
+        wake_cv_.notify_all();
         if (thread_.joinable()) thread_.join();
     }
 
-    /// Watches `client` until `remove(id)`; returns the id.
-    std::uint64_t add(clock::time_point deadline, httplib::ClientImpl* client) {
+    /// Watches `t.client` until `t.deadline`, then until `remove(t)`.
+    void add(ticket& t) {
         std::lock_guard lock(mutex_);
         if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
-        auto id = ++next_id_;
-        entries_.emplace(id, entry{deadline, client});
-        if (deadline < next_wake_) cv_.notify_all(); // otherwise the watchdog wakes early enough
-        return id;
+        t.prev = nullptr;
+        t.next = head_;
+        if (head_) head_->prev = &t;
+        head_ = &t;
+        if (t.deadline < next_wake_) { // otherwise the watchdog looks early enough anyway
+            next_wake_ = t.deadline;
+            wake_cv_.notify_one();
+        }
     }
 
     /// Stops watching; returns whether the deadline fired. After it returns the watchdog no longer
     /// touches the client.
-    bool remove(std::uint64_t id) {
+    bool remove(ticket& t) {
         std::unique_lock lock(mutex_);
-        auto it = entries_.find(id);
-        if (it == entries_.end()) return false;
-        cv_.wait(lock, [&] { return !it->second.firing; });
-        bool fired = it->second.fired;
-        entries_.erase(it);
-        return fired;
+        if (t.firing) fired_cv_.wait(lock, [&] { return !t.firing; });
+        if (t.prev) t.prev->next = t.next;
+        else head_ = t.next;
+        if (t.next) t.next->prev = t.prev;
+        t.prev = t.next = nullptr;
+        return t.fired;
     }
 
 private:
-    struct entry {
-        clock::time_point deadline;
-        httplib::ClientImpl* client;
-        bool firing = false;
-        bool fired = false;
-    };
-
     void run() {
         std::unique_lock lock(mutex_);
+        bool lingering = false;
         while (!stopping_) {
-            auto earliest = entries_.end();
-            for (auto it = entries_.begin(); it != entries_.end(); ++it)
-                if (!it->second.firing && (earliest == entries_.end() || it->second.deadline < earliest->second.deadline))
-                    earliest = it;
-            if (earliest == entries_.end()) {
-                next_wake_ = clock::time_point::max();
-                cv_.wait(lock);
+            ticket* earliest = nullptr;
+            for (ticket* t = head_; t; t = t->next)
+                if (!t->firing && (!earliest || t->deadline < earliest->deadline)) earliest = t;
+            const auto now = clock::now();
+            if (!earliest) {
+                if (lingering) { // quiet for idle_linger: sleep until a request comes
+                    lingering = false;
+                    next_wake_ = clock::time_point::max();
+                    wake_cv_.wait(lock);
+                } else {
+                    lingering = true;
+                    next_wake_ = now + idle_linger;
+                    wake_cv_.wait_until(lock, next_wake_);
+                }
                 continue;
             }
-            if (const auto when = earliest->second.deadline; clock::now() < when) {
-                next_wake_ = when;
-                cv_.wait_until(lock, when); // a copy: the entry may be erased meanwhile
+            lingering = false;
+            if (now < earliest->deadline) {
+                next_wake_ = earliest->deadline;
+                wake_cv_.wait_until(lock, next_wake_);
                 continue;
             }
             next_wake_ = clock::time_point::min();
-            auto& e = earliest->second;
-            e.firing = true;
-            auto* client = e.client;
+            earliest->firing = true;
+            auto* client = earliest->client;
             lock.unlock();
             client->stop(); // may wait while the client connects (bounded by its connect timeout)
             lock.lock();
-            e.firing = false;
-            e.fired = true;
+            earliest->firing = false; // remove() waits for this: the ticket is still alive
+            earliest->fired = true;
             // Fire again shortly in case the stop landed before the connection existed.
-            e.deadline = clock::now() + std::chrono::milliseconds(50);
-            cv_.notify_all();
+            earliest->deadline = clock::now() + std::chrono::milliseconds(50);
+            fired_cv_.notify_all();
         }
     }
 
     std::mutex mutex_;
-    std::condition_variable cv_;
-    std::map<std::uint64_t, entry> entries_;
-    std::uint64_t next_id_ = 0;
+    std::condition_variable wake_cv_;  // the watchdog thread waits here
+    std::condition_variable fired_cv_; // remove() waits here while its ticket fires
+    ticket* head_ = nullptr;
     clock::time_point next_wake_ = clock::time_point::min(); // when the watchdog will look next
     bool stopping_ = false;
     std::thread thread_;
@@ -337,18 +386,28 @@ public:
             if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
                 return errc::invalid_argument;
 
-        auto addresses = o.resolver ? o.resolver(url->host) : resolve(url->host);
+        // An IP literal needs no lookup (and is checked like any resolved address).
+        result<std::vector<ip_address>> addresses = errc::dns_failure;
+        if (o.resolver) addresses = o.resolver(url->host);
+        else if (auto literal = url->host_is_ip ? ip_address::parse(url->host) : std::nullopt)
+            addresses = std::vector<ip_address>{*literal};
+        else addresses = resolve(url->host);
         if (!addresses) return addresses.error();
         if (auto checked = check_all(*addresses, o.addresses); !checked) return checked.error();
         if (clock::now() >= deadline) return errc::timeout;
 
-        detail::sigpipe_blocker sigpipe(o.sigpipe == sigpipe_handling::block_in_send);
+        // In a thread that keeps SIGPIPE blocked for good (a sender's worker) no mask change is needed.
+        const bool blocked_for_thread = detail::sigpipe_blocked_for_thread;
+        detail::sigpipe_blocker sigpipe(o.sigpipe == sigpipe_handling::block_in_send && !blocked_for_thread);
+        const bool consume_on_failure = blocked_for_thread && o.sigpipe == sigpipe_handling::block_in_send;
         std::error_code last = make_error_code(errc::connection_failed);
         // Try the checked addresses in resolver order while the connection itself is refused.
         const bool via_proxy = !o.proxy_host.empty();
         for (const auto& address : *addresses) {
             std::string ip = via_proxy ? std::string() : address.to_string();
             auto attempt = send_to(*url, ip, request, start, deadline);
+            // A failed write may have left a SIGPIPE pending in this thread: discard it.
+            if (!attempt && consume_on_failure) detail::consume_pending_sigpipe();
             if (attempt || attempt.error() != errc::connection_failed || !connect_failed_ || via_proxy) return attempt;
             last = attempt.error();
             if (clock::now() >= deadline) return errc::timeout;
@@ -422,7 +481,8 @@ private:
 
         httplib::Response res;
         httplib::Error err = httplib::Error::Success;
-        auto watch = state_->watchdog.add(deadline, client.get());
+        detail::deadline_watchdog::ticket watch{.deadline = deadline, .client = client.get()};
+        state_->watchdog.add(watch);
         bool ok = client->send(req, res, err);
         bool fired = state_->watchdog.remove(watch);
         out.latency = duration_cast<microseconds>(clock::now() - start);

@@ -50,27 +50,26 @@ public:
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
         std::vector<claimed_delivery> out;
+        // The due indexes of the allowed endpoints, looked up once.
+        std::vector<due_set*> sets;
+        sets.reserve(endpoints.size());
+        for (const auto& ep : endpoints)
+            if (auto it = s.due.find(ep); it != s.due.end() && !it->second.empty()) sets.push_back(&it->second);
         // Repeatedly take the earliest due delivery among the allowed endpoints.
         while (out.size() < limit) {
-            const std::string* best_ep = nullptr;
-            std::pair<std::int64_t, std::uint64_t> best{};
-            for (const auto& ep : endpoints) {
-                auto it = s.due.find(ep);
-                if (it == s.due.end() || it->second.empty()) continue;
-                const auto& first = *it->second.begin();
-                if (first.first > now) continue;
-                if (!best_ep || first < best) {
-                    best = first;
-                    best_ep = &ep;
-                }
+            due_set* best_set = nullptr;
+            for (auto* set : sets) {
+                if (set->empty() || set->begin()->first > now) continue;
+                if (!best_set || *set->begin() < *best_set->begin()) best_set = set;
             }
-            if (!best_ep) break;
-            s.index_erase(*best_ep, best.first, best.second);
-            auto& d = s.deliveries.at(best.second);
+            if (!best_set) break;
+            const std::uint64_t id = best_set->begin()->second;
+            best_set->erase(best_set->begin());
+            auto& d = s.deliveries.at(id);
             d.status = delivery_status::in_flight;
             d.lease_until = lease_until;
             d.updated_at = now;
-            s.index_insert(d.endpoint_id, lease_until, d.id); // an expired lease makes it claimable again
+            best_set->emplace(lease_until, d.id); // an expired lease makes it claimable again
             out.push_back({d, s.messages.at(d.message_id)});
         }
         return out;
@@ -200,6 +199,7 @@ public:
     }
 
 private:
+    using due_set = std::set<std::pair<std::int64_t, std::uint64_t>>; // (due or lease time, delivery id)
     struct state {
         mutable std::mutex mutex;
         std::uint64_t last_id = 0;
@@ -209,7 +209,7 @@ private:
         std::unordered_map<std::uint64_t, std::vector<attempt_record>> attempts;
         std::unordered_map<std::string, endpoint_state> endpoints;
         // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries.
-        std::unordered_map<std::string, std::set<std::pair<std::int64_t, std::uint64_t>>> due;
+        std::unordered_map<std::string, due_set> due;
 
         void index_insert(const std::string& ep, std::int64_t t, std::uint64_t id) { due[ep].emplace(t, id); }
         void index_erase(const std::string& ep, std::int64_t t, std::uint64_t id) {

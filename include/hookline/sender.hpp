@@ -190,6 +190,7 @@ public:
             }
             e.tokens = bucket_size(e.config);
             e.refilled_at = now_ms();
+            refresh_snapshot(e);
             endpoints_.emplace(id, std::move(e));
         }
         poke();
@@ -209,6 +210,7 @@ public:
             it->second.retry = std::move(retry);
             it->second.signer = std::move(signer->signer);
             it->second.signer_valid_until = signer->valid_until;
+            refresh_snapshot(it->second);
         }
         poke();
         return {};
@@ -255,11 +257,11 @@ public:
                 if (!ep.state.disabled && endpoint_subscribes(ep.config, e.type, e.channels)) targets.push_back(id);
         }
         const std::int64_t now = now_ms();
-        stored_message m{e.id, e.type, std::make_shared<const std::string>(std::move(e.payload)), now};
+        stored_message m{std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)), now};
         auto inserted = store_.insert_message(m, targets, now);
         if (!inserted) return inserted.error();
         if (!*inserted) return send_receipt{m.id, 0, true};
-        poke();
+        poke_for(targets);
         return send_receipt{m.id, targets.size(), false};
     }
 
@@ -344,6 +346,14 @@ public:
     }
 
 private:
+    /// What an attempt needs of its endpoint: immutable, shared by every attempt until the endpoint's
+    /// configuration or signer changes (no per-attempt copy of URLs, headers or keys).
+    struct snapshot {
+        endpoint_config config{};
+        RetryPolicy retry;
+        Signer signer;
+    };
+
     struct endpoint_entry {
         endpoint_config config{};
         std::optional<RetryPolicy> retry{};
@@ -353,7 +363,12 @@ private:
         std::size_t in_flight = 0;
         double tokens = 0;
         std::int64_t refilled_at = 0;
+        std::shared_ptr<const snapshot> snap{}; // config, retry policy and signer as attempts see them
     };
+
+    void refresh_snapshot(endpoint_entry& e) const {
+        e.snap = std::make_shared<const snapshot>(snapshot{e.config, e.retry ? *e.retry : retry_, e.signer});
+    }
 
     std::int64_t now_ms() const { return options_.clock ? options_.clock() : detail::system_unix_ms(); }
 
@@ -425,8 +440,33 @@ private:
         {
             std::lock_guard lock(mutex_);
             dirty_ = true;
+            wake_scheduler_ = true;
         }
         schedule_cv_.notify_one();
+    }
+
+    /// After queuing deliveries for `targets`: if one of them has a free slot and a worker is free,
+    /// wakes an idle worker to run a scheduling round and take what it claims (one hand-off, not two
+    /// through the scheduler thread). Otherwise a worker finishing an attempt runs a round, which (it
+    /// decrements in_flight under this lock, then claims) is bound to see the new deliveries.
+    void poke_for(const std::vector<std::string>& targets) {
+        {
+            std::lock_guard lock(mutex_);
+            if (queue_.size() + in_progress_.size() >= options_.workers) return;
+            bool any_free = false;
+            for (const auto& id : targets) {
+                auto it = endpoints_.find(id);
+                if (it != endpoints_.end() && it->second.in_flight < concurrency_of(it->second)) {
+                    any_free = true;
+                    break;
+                }
+            }
+            if (!any_free) return;
+            dirty_ = true;
+            if (scheduling_) return; // the thread running rounds goes round again and sees them
+            round_wanted_ = true;
+        }
+        work_cv_.notify_one();
     }
 
     result<void> set_disabled(const std::string& id, bool disabled, const std::string& reason) {
@@ -458,127 +498,189 @@ private:
 
     // --- scheduler -------------------------------------------------------------------------------
 
+    /// The scheduler thread: runs scheduling rounds when poked and when a timer is due (a retry, a
+    /// rate-limit refill, `max_idle`). Workers run rounds themselves after each attempt, so under a
+    /// steady load this thread sleeps.
     void schedule_loop() {
         std::unique_lock lock(mutex_);
         while (!stopping_) {
-            dirty_ = false;
+            wake_scheduler_ = false;
+            auto wake_at = run_rounds(lock, 0);
+            if (stopping_) break;
             const std::int64_t now = now_ms();
-            std::vector<std::pair<std::string, std::size_t>> ready; // endpoint, deliveries it may take now
-            std::vector<std::string> waiting; // enabled endpoints with a free slot, for the next wake-up
-            std::int64_t wake_at = now + options_.max_idle.count();
-            for (auto& [id, e] : endpoints_) {
-                if (e.state.disabled) continue;
-                refill(e, now);
-                const std::size_t limit = concurrency_of(e);
-                if (e.in_flight >= limit) continue;
-                std::size_t slots = limit - e.in_flight;
-                waiting.push_back(id);
-                if (e.config.rate_limit > 0) {
-                    slots = std::min(slots, static_cast<std::size_t>(e.tokens));
-                    if (slots == 0) {
-                        auto ms = static_cast<std::int64_t>((1.0 - e.tokens) * 1000.0 / e.config.rate_limit) + 1;
-                        wake_at = std::min(wake_at, now + ms);
-                    }
-                }
-                if (slots > 0) ready.emplace_back(id, slots);
-            }
-            const std::size_t busy = queue_.size() + in_progress_.size();
-            std::size_t free = busy < options_.workers ? options_.workers - busy : 0;
-            if (free > 0 && !ready.empty()) {
-                // Start each round at a different endpoint so none is always served first.
-                std::rotate(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(round_++ % ready.size()),
-                            ready.end());
-                lock.unlock();
-                std::vector<claimed_delivery> claimed{};
-                for (const auto& [id, slots] : ready) {
-                    if (free == 0) break;
-                    auto got = store_.claim_due(now, std::min(slots, free), std::span<const std::string>(&id, 1),
-                                                now + lease_for(id));
-                    if (!got) continue; // store trouble: retried on the next round
-                    free -= std::min(free, got->size());
-                    for (auto& c : *got) claimed.push_back(std::move(c));
-                }
-                lock.lock();
-                if (!claimed.empty()) {
-                    for (auto& c : claimed) {
-                        auto it = endpoints_.find(c.delivery.endpoint_id);
-                        if (it == endpoints_.end() || stopping_) { // removed or stopping meanwhile
-                            (void)store_.release(c.delivery.id, now);
-                            continue;
-                        }
-                        ++it->second.in_flight;
-                        if (it->second.config.rate_limit > 0) it->second.tokens -= 1.0;
-                        queue_.push_back(std::move(c));
-                    }
-                    work_cv_.notify_all();
-                    continue; // look again at once: more may be due
-                }
-            }
-            if (!waiting.empty()) {
-                lock.unlock();
-                auto next = store_.next_due(waiting);
-                lock.lock();
-                if (next && *next) wake_at = std::min(wake_at, **next);
-            }
-            if (dirty_ || stopping_) continue;
-            auto delay = std::chrono::milliseconds(std::clamp<std::int64_t>(wake_at - now, 0, options_.max_idle.count()));
-            schedule_cv_.wait_for(lock, delay, [&] { return dirty_ || stopping_; });
+            const std::int64_t idle_until = now + options_.max_idle.count();
+            // A thread already running rounds (nullopt) wakes us if it needs us before max_idle.
+            planned_wake_ = std::min(wake_at.value_or(idle_until), idle_until);
+            wake_scheduler_ = false; // pokes during our rounds set dirty_ and were covered by them
+            auto delay = std::chrono::milliseconds(std::clamp<std::int64_t>(planned_wake_ - now, 0, options_.max_idle.count()));
+            schedule_cv_.wait_for(lock, delay, [&] { return wake_scheduler_ || stopping_; });
         }
     }
 
-    /// How long a claim lasts: longer than the endpoint's timeout, so a live sender never loses one.
-    std::int64_t lease_for(const std::string& endpoint_id) {
-        std::int64_t timeout = options_.timeout.count();
-        {
-            std::lock_guard lock(mutex_);
-            auto it = endpoints_.find(endpoint_id);
-            if (it != endpoints_.end() && it->second.config.timeout.count() > 0) timeout = it->second.config.timeout.count();
+    /// Runs scheduling rounds (claiming due deliveries into queue_) until nothing changed meanwhile.
+    /// Called with `lock` held; returns with it held. One thread schedules at a time: a second caller
+    /// only marks the state dirty, so the running one goes round again, and gets nullopt. Otherwise
+    /// returns when the next round is needed by (timers). `self_takes`: jobs the caller will take from
+    /// the queue itself (a worker), so that many fewer idle workers are woken.
+    std::optional<std::int64_t> run_rounds(std::unique_lock<std::mutex>& lock, std::size_t self_takes) {
+        if (scheduling_) {
+            dirty_ = true;
+            return std::nullopt;
         }
-        return timeout + options_.lease_margin.count();
+        scheduling_ = true;
+        std::size_t pushed = 0;
+        std::int64_t wake_at = 0;
+        bool again = false;
+        do {
+            dirty_ = false;
+            wake_at = round(lock, pushed, again);
+        } while ((dirty_ || again) && !stopping_);
+        scheduling_ = false;
+        for (std::size_t i = self_takes; i < pushed; ++i) work_cv_.notify_one();
+        return wake_at;
+    }
+
+    /// After a worker's rounds: wakes the scheduler thread if it is needed earlier than it plans to look.
+    void after_rounds(std::optional<std::int64_t> wake_at) {
+        if (wake_at && *wake_at < planned_wake_) {
+            planned_wake_ = *wake_at;
+            wake_scheduler_ = true;
+            schedule_cv_.notify_one();
+        }
+    }
+
+    /// One scheduling pass: claims due deliveries for endpoints with a free slot, as many as there are
+    /// free workers. Sets `again` when it claimed and workers are still free (more may be due). Returns
+    /// when the next pass is needed by.
+    std::int64_t round(std::unique_lock<std::mutex>& lock, std::size_t& pushed, bool& again) {
+        again = false;
+        const std::int64_t now = now_ms();
+        std::int64_t wake_at = now + options_.max_idle.count();
+        if (stopping_) return wake_at;
+        struct ready_endpoint {
+            std::string id;
+            std::size_t slots; // deliveries it may take now
+            std::int64_t lease;
+        };
+        std::vector<ready_endpoint> ready;
+        std::vector<std::string> waiting; // enabled endpoints with a free slot, for the next wake-up
+        const std::size_t busy = queue_.size() + in_progress_.size();
+        std::size_t free = busy < options_.workers ? options_.workers - busy : 0;
+        for (auto& [id, e] : endpoints_) {
+            if (e.state.disabled) continue;
+            refill(e, now);
+            const std::size_t limit = concurrency_of(e);
+            if (e.in_flight >= limit) continue;
+            std::size_t slots = limit - e.in_flight;
+            if (free > 0) waiting.push_back(id); // with no free worker, the next one to finish schedules
+            if (e.config.rate_limit > 0) {
+                slots = std::min(slots, static_cast<std::size_t>(e.tokens));
+                if (slots == 0) {
+                    auto ms = static_cast<std::int64_t>((1.0 - e.tokens) * 1000.0 / e.config.rate_limit) + 1;
+                    wake_at = std::min(wake_at, now + ms);
+                }
+            }
+            if (slots > 0 && free > 0) {
+                const std::int64_t timeout =
+                    e.config.timeout.count() > 0 ? e.config.timeout.count() : options_.timeout.count();
+                ready.push_back({id, slots, timeout + options_.lease_margin.count()});
+            }
+        }
+        if (!ready.empty()) {
+            // Start each round at a different endpoint so none is always served first.
+            std::rotate(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(round_++ % ready.size()), ready.end());
+            lock.unlock();
+            std::vector<claimed_delivery> claimed{};
+            for (const auto& r : ready) {
+                if (free == 0) break;
+                // The lease outlasts the endpoint's timeout, so a live sender never loses a claim.
+                auto got = store_.claim_due(now, std::min(r.slots, free), std::span<const std::string>(&r.id, 1),
+                                            now + r.lease);
+                if (!got) continue; // store trouble: retried on the next round
+                free -= std::min(free, got->size());
+                for (auto& c : *got) claimed.push_back(std::move(c));
+            }
+            lock.lock();
+            if (!claimed.empty()) {
+                for (auto& c : claimed) {
+                    auto it = endpoints_.find(c.delivery.endpoint_id);
+                    if (it == endpoints_.end() || stopping_) { // removed or stopping meanwhile
+                        (void)store_.release(c.delivery.id, now);
+                        continue;
+                    }
+                    ++it->second.in_flight;
+                    if (it->second.config.rate_limit > 0) it->second.tokens -= 1.0;
+                    queue_.push_back(std::move(c));
+                    ++pushed;
+                }
+                again = free > 0; // workers still free: more may be due
+            }
+            // Workers still free: look again at once. None free: the next to finish schedules.
+            if (again || free == 0) return wake_at;
+        }
+        if (!waiting.empty()) {
+            lock.unlock();
+            auto next = store_.next_due(waiting);
+            lock.lock();
+            if (next && *next) wake_at = std::min(wake_at, **next);
+        }
+        return wake_at;
     }
 
     // --- workers ---------------------------------------------------------------------------------
 
     void work_loop() {
+        // The sender's own threads keep SIGPIPE blocked for good (the transport then needs no
+        // per-request signal-mask calls); a callback writing to a closed pipe gets EPIPE here.
+        detail::block_sigpipe_for_this_thread();
         std::unique_lock lock(mutex_);
         for (;;) {
-            work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return; // stopping, nothing left
+            work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || round_wanted_; });
+            if (queue_.empty()) {
+                if (stopping_) return; // nothing left
+                round_wanted_ = false; // new deliveries (poke_for): claim them here
+                after_rounds(run_rounds(lock, 1));
+                continue;
+            }
             claimed_delivery job = std::move(queue_.front());
             queue_.pop_front();
             auto it = endpoints_.find(job.delivery.endpoint_id);
-            if (it == endpoints_.end()) {
+            if (it == endpoints_.end()) { // removed meanwhile
                 (void)store_.release(job.delivery.id, now_ms());
+                if (!stopping_) after_rounds(run_rounds(lock, 1)); // this worker is free again
                 continue;
             }
             auto& ep = it->second;
-            const std::int64_t now = now_ms();
-            if (ep.signer_valid_until != 0 && now >= ep.signer_valid_until) {
-                if (auto b = build_signer(ep.config, now)) {
-                    ep.signer = std::move(b->signer);
-                    ep.signer_valid_until = b->valid_until;
+            if (ep.signer_valid_until != 0) {
+                const std::int64_t now = now_ms();
+                if (now >= ep.signer_valid_until) {
+                    if (auto b = build_signer(ep.config, now)) {
+                        ep.signer = std::move(b->signer);
+                        ep.signer_valid_until = b->valid_until;
+                        refresh_snapshot(ep);
+                    }
                 }
             }
-            snapshot snap{ep.config, ep.retry ? *ep.retry : retry_, ep.signer};
+            std::shared_ptr<const snapshot> snap = ep.snap;
             in_progress_.emplace(job.delivery.id, job.delivery.endpoint_id);
             lock.unlock();
-            attempt(job, snap);
+            attempt(job, *snap);
+            snap.reset();
             lock.lock();
             in_progress_.erase(job.delivery.id);
             if (auto done = endpoints_.find(job.delivery.endpoint_id); done != endpoints_.end() && done->second.in_flight > 0)
                 --done->second.in_flight;
             ++attempts_done_;
-            dirty_ = true;
-            schedule_cv_.notify_one();
+            if (!stopping_) {
+                // Schedule from here, with no hand-off to the scheduler thread; wake that only if it is
+                // needed earlier than it plans to look (a retry or a rate-limit refill due soon).
+                after_rounds(run_rounds(lock, 1));
+            } else {
+                schedule_cv_.notify_one();
+            }
             if (in_progress_.empty()) idle_cv_.notify_all();
         }
     }
-
-    struct snapshot {
-        endpoint_config config{};
-        RetryPolicy retry;
-        Signer signer;
-    };
 
     void attempt(const claimed_delivery& job, const snapshot& snap) {
         const auto& d = job.delivery;
@@ -642,8 +744,15 @@ private:
         (void)store_.record_attempt(d.id, a, status, next_at.value_or(0));
         std::optional<std::string> disabled_reason = update_health(d.endpoint_id, status, gone, finished);
 
-        attempt_report report{m.id, d.endpoint_id, m.event_type, d.id, std::move(a), status, next_at};
         const auto& cb = options_.callbacks;
+        const bool report_needed = cb.on_attempt || (status == delivery_status::delivered && cb.on_delivered) ||
+                                   ((status == delivery_status::exhausted || status == delivery_status::failed) &&
+                                    cb.on_exhausted);
+        if (!report_needed) {
+            if (disabled_reason && cb.on_endpoint_disabled) cb.on_endpoint_disabled(d.endpoint_id, *disabled_reason);
+            return;
+        }
+        attempt_report report{m.id, d.endpoint_id, m.event_type, d.id, std::move(a), status, next_at};
         if (cb.on_attempt) cb.on_attempt(report);
         if (status == delivery_status::delivered && cb.on_delivered) cb.on_delivered(report);
         if ((status == delivery_status::exhausted || status == delivery_status::failed) && cb.on_exhausted)
@@ -705,7 +814,11 @@ private:
     std::set<std::uint64_t> abandoned_;
     std::size_t attempts_done_ = 0;
     std::size_t round_ = 0;
-    bool dirty_ = false;
+    bool dirty_ = false;          // something changed during a scheduling round: go round again
+    bool scheduling_ = false;     // a thread is running scheduling rounds
+    bool wake_scheduler_ = false; // the scheduler thread should run a round now
+    bool round_wanted_ = false;   // an idle worker should run a round (new deliveries)
+    std::int64_t planned_wake_ = 0; // when the scheduler thread looks next (Unix ms)
     bool accepting_ = true;
     bool stopping_ = false;
     bool stopped_ = false;

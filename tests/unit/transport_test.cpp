@@ -501,6 +501,36 @@ TEST_CASE("transport: SIGPIPE raised inside send does not kill the process", "[t
     ::signal(SIGPIPE, previous);
 }
 
+TEST_CASE("transport: a thread that keeps SIGPIPE blocked survives a broken pipe and can discard it", "[transport]") {
+    auto previous = ::signal(SIGPIPE, SIG_DFL);
+    bool write_failed = false, was_pending = false, still_pending = true, still_blocked = false;
+    std::thread worker([&] { // a fresh thread: the mask change stays in it
+        detail::block_sigpipe_for_this_thread();
+        detail::block_sigpipe_for_this_thread(); // idempotent
+        int sv[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return;
+        ::close(sv[1]);
+        write_failed = ::write(sv[0], "x", 1) == -1 && errno == EPIPE;
+        ::close(sv[0]);
+        sigset_t set;
+        sigemptyset(&set);
+        sigpending(&set);
+        was_pending = sigismember(&set, SIGPIPE) == 1;
+        detail::consume_pending_sigpipe();
+        sigemptyset(&set);
+        sigpending(&set);
+        still_pending = sigismember(&set, SIGPIPE) == 1;
+        pthread_sigmask(SIG_SETMASK, nullptr, &set);
+        still_blocked = sigismember(&set, SIGPIPE) == 1;
+    });
+    worker.join();
+    ::signal(SIGPIPE, previous);
+    CHECK(write_failed);
+    CHECK(was_pending);
+    CHECK_FALSE(still_pending);
+    CHECK(still_blocked);
+}
+
 namespace {
 /// A throwaway self-signed certificate (CA:TRUE, SAN 127.0.0.1 and localhost) and its key.
 struct self_signed {
