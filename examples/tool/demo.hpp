@@ -192,6 +192,7 @@ inline int run(int events, int rate, int outage_seconds) {
     std::map<std::string, std::set<std::string>> expected; // endpoint -> message ids
     std::atomic<int> sent{0};
     std::atomic<bool> sending_done{false};
+    std::string last_line;
     auto progress = [&](bool final_line) {
         const double secs = std::chrono::duration<double>(clock::now() - started).count();
         std::size_t retry_now;
@@ -203,10 +204,12 @@ inline int run(int events, int rate, int outage_seconds) {
         std::snprintf(line, sizeof line, "sent %4d/%d  delivered %5ld  %sretrying %3zu%s  %sfailed %ld%s  %5.0f deliveries/s",
                       sent.load(), events, delivered.load(), retry_now ? st.yellow() : "", retry_now, st.reset(),
                       failed ? st.red() : "", failed.load(), st.reset(), secs > 0 ? delivered / secs : 0.0);
-        if (st.tty)
+        if (st.tty) {
             std::cout << "\r\033[K" << line << (final_line ? "\n" : "") << std::flush;
-        else
+        } else if (last_line != line) { // one line per change when the output is not a terminal
             std::cout << line << "\n";
+            last_line = line;
+        }
     };
     std::thread producer([&] {
         const auto interval = std::chrono::nanoseconds(1'000'000'000LL / std::max(1, rate));
