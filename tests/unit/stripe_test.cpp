@@ -2,6 +2,8 @@
 // sides, and a table of malformed Stripe-Signature headers.
 #include <hookline/schemes/stripe.hpp>
 
+#include "support/mutate.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -30,21 +32,7 @@ result<verified_message> check(const stripe_verifier& v, const std::string& head
 }
 } // namespace
 
-namespace {
-/// Deterministic random edits of `s`: replace, insert or delete bytes (all 256 values).
-std::string mutate(std::string s, std::mt19937& rng) {
-    std::uniform_int_distribution<int> byte(0, 255), op(0, 2), edits(1, 4);
-    for (int n = edits(rng); n > 0; --n) {
-        std::size_t pos = s.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, s.size() - 1)(rng);
-        switch (op(rng)) {
-        case 0: if (!s.empty()) s[pos] = static_cast<char>(byte(rng)); break;
-        case 1: s.insert(pos, 1, static_cast<char>(byte(rng))); break;
-        default: if (!s.empty()) s.erase(pos, 1); break;
-        }
-    }
-    return s;
-}
-} // namespace
+using test_support::mutate;
 
 TEST_CASE("stripe: signing reproduces the SDK's test header", "[stripe]") {
     stripe_signer signer(key());
