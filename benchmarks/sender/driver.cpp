@@ -4,12 +4,15 @@
 //   bench_sender PORT latency RATE SECS events at a fixed rate; the sink measures send -> handler
 //   bench_sender PORT bare N            no hookline: N POSTs from 8 threads, one keep-alive
 //                                       httplib::Client each (the ceiling of blocking cpp-httplib I/O)
+// Environment: BENCH_SECRET (a whsec_ secret; default a random one) and BENCH_PATH (throughput mode
+// posts there instead of /hook/0), to drive a verifying hookline receiver instead of bench_sink.
 #include <hookline/sender.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -98,11 +101,13 @@ int main(int argc, char** argv) {
     httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value(),
                                  .max_idle_per_origin = 16});
     standard_sender sender(transport, standard_schedule{}, memory_store{}, o);
-    const auto key = secret::generate().value();
+    const char* secret_env = std::getenv("BENCH_SECRET");
+    const char* path_env = std::getenv("BENCH_PATH");
+    const auto key = secret_env ? secret::parse(secret_env).value() : secret::generate().value();
     const int endpoints = mode == "fanout" ? static_cast<int>(n) : 1;
     for (int i = 0; i < endpoints; ++i) {
         endpoint_config cfg;
-        cfg.url = base + "/hook/" + std::to_string(i);
+        cfg.url = path_env && mode == "throughput" ? base + path_env : base + "/hook/" + std::to_string(i);
         cfg.secrets = {{key, 0}};
         cfg.max_concurrency = mode == "fanout" ? 1 : 8;
         sender.add_endpoint("e" + std::to_string(i), cfg).value();

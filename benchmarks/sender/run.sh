@@ -39,9 +39,10 @@ if [ "$build_it" = 1 ]; then
     -DHOOKLINE_BUILD_TESTS=OFF -DHOOKLINE_BUILD_EXAMPLES=OFF -DHOOKLINE_BUILD_BENCHMARKS=ON \
     -DHOOKLINE_INSTALL=OFF >/dev/null
   echo "== building bench_sink bench_sender"
-  cmake --build "$build" --target bench_sink bench_sender >/dev/null
+  cmake --build "$build" --target bench_sink bench_sender bench_receiver_receiver_server >/dev/null
 fi
 sink_bin="$build/benchmarks/bench_sink"
+receiver_bin="$build/benchmarks/receiver/bench_receiver_receiver_server"
 sender_bin="$build/benchmarks/bench_sender"
 
 sink_out=$(mktemp)
@@ -140,4 +141,50 @@ echo "fan-out, one event to 100 endpoints: $(echo "$fanout_json" | field all_del
 echo "latency at 500/s for 5 s, send -> handler: p50 $(echo "$lat500" | field p50_us) us, p99 $(echo "$lat500" | field p99_us) us ($(echo "$lat500" | field count) samples)"
 echo "latency at 2000/s for 5 s, send -> handler: p50 $(echo "$lat2000" | field p50_us) us, p99 $(echo "$lat2000" | field p99_us) us ($(echo "$lat2000" | field count) samples)"
 echo
+
+# The same comparison against a verifying receiver: hookline's Standard Webhooks receiver
+# (benchmarks/receiver/receiver_server.cpp: verify, parse, dispatch to an empty handler; de-duplication
+# off because wrk repeats one signed request). wrk posts one signed 1 KiB request; the sender signs
+# each delivery with the same secret. A second reading, closer to a real integration than the bare sink.
+if [ -x "$receiver_bin" ]; then
+  secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+  rx_work=$(mktemp -d)
+  "$receiver_bin" "$secret" >"$rx_work/port" 2>/dev/null &
+  rx_pid=$!
+  trap 'cleanup; kill "$rx_pid" 2>/dev/null || true; rm -rf "$rx_work"' EXIT INT TERM
+  rx_port=""
+  for _ in $(seq 100); do rx_port=$(head -n1 "$rx_work/port" 2>/dev/null || true); [ -n "$rx_port" ] && break; sleep 0.05; done
+  [ -n "$rx_port" ] || { echo "receiver server did not start" >&2; exit 1; }
+  body='{"type":"bench.event","sent_us":0,"pad":"'
+  pad=$(head -c 2000 /dev/zero | tr '\0' 'x')
+  body="$body${pad:0:$((1024 - ${#body} - 2))}\"}"
+  printf '%s' "$body" >"$rx_work/body.json"
+  { echo 'wrk.method = "POST"'; printf 'wrk.body = [==[%s]==]\n' "$body"
+    echo 'wrk.headers["Content-Type"] = "application/json"'
+    "$receiver_bin" "$secret" --sign "$rx_work/body.json" | while IFS= read -r line; do
+      printf 'wrk.headers["%s"] = "%s"\n' "${line%%: *}" "${line#*: }"; done; } >"$rx_work/post.lua"
+  rx_ticks() { awk '{print $14 + $15}' "/proc/$rx_pid/stat"; }
+  rw=() rs=() rr=() rcw=() rcs=() rcr=()
+  for r in $(seq "$rounds"); do
+    b=$(rx_ticks); tf=$(mktemp)
+    out=$( { TIMEFORMAT='%U %S'; time wrk -t1 -c8 -d5s -s "$rx_work/post.lua" "http://127.0.0.1:$rx_port/webhooks" 2>/dev/null; } 2>"$tf" )
+    a=$(rx_ticks)
+    w=$(echo "$out" | sed -n 's/^Requests\/sec: *//p'); n=$(echo "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
+    non2xx=$(echo "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *//p')
+    [ -z "$non2xx" ] || echo "   (wrk got $non2xx non-2xx responses: the numbers measure rejections)"
+    wc_=$(us_per "$(awk '{print $1 + $2}' "$tf")" "$n"); ws_=$(awk -v a="$a" -v b="$b" -v t="$tck" -v n="$n" 'BEGIN {printf "%.1f", 1e6 * (a - b) / t / n}')
+    b=$(rx_ticks)
+    out=$( { TIMEFORMAT='%U %S'; time env BENCH_SECRET="$secret" BENCH_PATH=/webhooks "$sender_bin" "$rx_port" throughput 20000 2>/dev/null; } 2>"$tf" )
+    a=$(rx_ticks)
+    echo "$out" | grep -q '"complete":true' || echo "   (throughput run incomplete: $out)"
+    sv=$(echo "$out" | field deliveries_per_s)
+    sc_=$(us_per "$(awk '{print $1 + $2}' "$tf")" 20200); ss_=$(awk -v a="$a" -v b="$b" -v t="$tck" 'BEGIN {printf "%.1f", 1e6 * (a - b) / t / 20200}')
+    rm -f "$tf"
+    cr=$(awk -v a="$wc_" -v b="$ws_" -v c="$sc_" -v d="$ss_" 'BEGIN {printf "%.2f", (a + b) / (c + d)}')
+    echo "receiver round $r: wrk -c8 $w req/s (CPU us: wrk $wc_ + receiver $ws_); sender $sv deliveries/s = $(ratio "$sv" "$w")x (CPU us: sender $sc_ + receiver $ss_; cpu ratio $cr)"
+    rw+=("$w") rs+=("$sv") rr+=("$(ratio "$sv" "$w")") rcr+=("$cr")
+  done
+  echo "against hookline's receiver, medians: wrk -c8 $(m "${rw[@]}") req/s, sender $(m "${rs[@]}") deliveries/s = $(m "${rr[@]}")x wall clock, $(m "${rcr[@]}")x by CPU cost"
+  echo
+fi
 awk -v r="$send_ratio" -v c="$(m "${cr_send[@]}")" 'BEGIN {printf "sender / wrk -c8 = %.2f wall clock, %.2f by CPU cost (target >= 0.60): %s\n", r, c, (r >= 0.6 ? "met" : "NOT met")}'

@@ -23,8 +23,11 @@
 
 #include <httplib.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -333,6 +336,39 @@ struct httplib_transport_state {
     }
 };
 
+/// A plain-HTTP client that puts each request's head and body into one TCP segment. cpp-httplib
+/// writes them with two `send` calls, which costs the peer two wake-ups and both sides a second trip
+/// through the TCP stack; here the socket is corked while they are written and uncorked after the body.
+/// Not for TLS (the handshake must not wait on the cork).
+class corked_client : public httplib::ClientImpl {
+public:
+    corked_client(const std::string& host, int port) : httplib::ClientImpl(host, port) {
+        // A connection made during the request is corked as it is created.
+        set_socket_options([this](socket_t s) {
+            if (cork_) set_cork(s, true);
+        });
+    }
+    /// Before a request with a body: cork the open connection, or the one about to be made.
+    void cork_next() {
+        cork_ = true;
+        if (socket_.is_open()) set_cork(socket_.sock, true);
+    }
+    /// Once the body was handed to the socket: send what is held.
+    void flush() {
+        cork_ = false;
+        if (socket_.is_open()) set_cork(socket_.sock, false);
+    }
+
+private:
+    static void set_cork([[maybe_unused]] socket_t s, [[maybe_unused]] bool on) {
+#ifdef TCP_CORK
+        int v = on ? 1 : 0;
+        (void)::setsockopt(s, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+#endif
+    }
+    bool cork_ = false;
+};
+
 inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_options& o, const parsed_url& url,
                                                         const std::string& pinned_ip) {
     std::unique_ptr<httplib::ClientImpl> c;
@@ -343,7 +379,7 @@ inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_
         c->enable_server_certificate_verification(o.verify_tls);
         if (!o.ca_file.empty() || !o.ca_dir.empty()) c->set_ca_cert_path(o.ca_file, o.ca_dir);
     } else {
-        c = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+        c = std::make_unique<corked_client>(url.host, url.port);
     }
     if (!pinned_ip.empty()) c->set_hostname_addr_map({{url.host, pinned_ip}});
     if (!o.proxy_host.empty()) c->set_proxy(o.proxy_host, o.proxy_port);
@@ -455,7 +491,18 @@ private:
             req.headers.emplace(h.name, h.value);
         }
         if (!has_agent && !o.user_agent.empty()) req.headers.emplace("User-Agent", o.user_agent);
-        req.body.assign(request.body.data(), request.body.size());
+        // The body goes out through a provider: no copy into the request, and a plain connection is
+        // uncorked right after it (head and body in one segment).
+        auto* corked = url.scheme == "http" ? static_cast<detail::corked_client*>(client.get()) : nullptr;
+        if (!request.body.empty()) {
+            req.content_length_ = request.body.size();
+            req.content_provider_ = [&request, corked](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                if (!sink.write(request.body.data() + offset, length)) return false;
+                if (corked) corked->flush();
+                return true;
+            };
+            if (corked) corked->cork_next();
+        }
 
         http_response out;
         bool truncated = false;

@@ -12,6 +12,11 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace hookline;
 using namespace std::chrono_literals;
@@ -507,4 +512,50 @@ TEST_CASE("sender: every stock signer can be the sender's signer", "[sender]") {
     STATIC_REQUIRE(signer_factory<shared_token_signer>);
     const std::vector<secret> none;
     CHECK(github_signer::make(std::span<const secret>(none)).error() == errc::invalid_secret);
+}
+
+TEST_CASE("sender: generated message ids are well formed and unique across threads and fork", "[sender]") {
+    auto well_formed = [](const std::string& id) {
+        return id.size() == 36 && id.starts_with("msg_") &&
+               id.find_first_not_of("0123456789abcdef", 4) == std::string::npos;
+    };
+    // Two threads each draw more ids than one buffer refill holds.
+    std::vector<std::string> a, b;
+    auto draw = [](std::vector<std::string>& out) {
+        for (int i = 0; i < 100; ++i) out.push_back(detail::random_message_id().value());
+    };
+    std::thread ta(draw, std::ref(a)), tb(draw, std::ref(b));
+    ta.join();
+    tb.join();
+    std::set<std::string> all(a.begin(), a.end());
+    all.insert(b.begin(), b.end());
+    CHECK(all.size() == 200);
+    for (const auto& id : all) CHECK(well_formed(id));
+
+    // A forked child must not repeat the ids its parent's buffer still holds.
+    (void)detail::random_message_id().value(); // the buffer is now partly used
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        std::string id = detail::random_message_id().value();
+        (void)!::write(fds[1], id.data(), id.size());
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string from_child(36, '\0');
+    std::size_t got = 0;
+    while (got < from_child.size()) {
+        auto n = ::read(fds[0], from_child.data() + got, from_child.size() - got);
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(fds[0]);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(got == 36);
+    const std::string from_parent = detail::random_message_id().value();
+    CHECK(well_formed(from_child));
+    CHECK(from_child != from_parent);
 }
