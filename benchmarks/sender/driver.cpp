@@ -4,7 +4,8 @@
 //   bench_sender PORT latency RATE SECS events at a fixed rate; the sink measures send -> handler
 //   bench_sender PORT bare N            no hookline: N POSTs from 8 threads, one keep-alive
 //                                       httplib::Client each (the ceiling of blocking cpp-httplib I/O)
-// Environment: BENCH_SECRET (a whsec_ secret; default a random one) and BENCH_PATH (throughput mode
+// Environment: BENCH_WORKERS (sender workers and the endpoint's max_concurrency; default 8),
+// BENCH_SECRET (a whsec_ secret; default a random one) and BENCH_PATH (throughput mode
 // posts there instead of /hook/0), to drive a verifying hookline receiver instead of bench_sink.
 #include <hookline/sender.hpp>
 
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
     }
     counter c;
     sender_options o;
-    o.workers = 8;
+    o.workers = std::getenv("BENCH_WORKERS") ? std::atoi(std::getenv("BENCH_WORKERS")) : 8;
     o.callbacks.on_delivered = [&](const attempt_report&) { c.add(true); };
     o.callbacks.on_exhausted = [&](const attempt_report&) { c.add(false); };
     httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value(),
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
         endpoint_config cfg;
         cfg.url = path_env && mode == "throughput" ? base + path_env : base + "/hook/" + std::to_string(i);
         cfg.secrets = {{key, 0}};
-        cfg.max_concurrency = mode == "fanout" ? 1 : 8;
+        cfg.max_concurrency = mode == "fanout" ? 1 : o.workers;
         sender.add_endpoint("e" + std::to_string(i), cfg).value();
     }
     if (mode == "throughput") {

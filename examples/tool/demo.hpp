@@ -126,6 +126,10 @@ inline int run(int events, int rate, int outage_seconds) {
         return 1;
     }
     std::thread server_thread([&] { server.listen_after_bind(); });
+    // server.stop() only ends a listen loop that is already running: wait (bounded) until it is.
+    for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         !server.is_running() && std::chrono::steady_clock::now() < until;)
+        std::this_thread::yield();
 
     // --- the application: a sender with a durable SQLite store and a short demo retry schedule --------
     char dir_template[] = "/tmp/hookline-demo-XXXXXX";

@@ -116,6 +116,9 @@ struct receiver {
         });
         port = server.bind_to_any_port("127.0.0.1");
         thread = std::thread([this] { server.listen_after_bind(); });
+        // stop() only ends a listen loop that is running: wait (bounded) until it is.
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
     }
     ~receiver() {
         server.stop();

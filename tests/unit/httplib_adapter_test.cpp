@@ -7,6 +7,7 @@
 #include <atomic>
 #include <mutex>
 #include <string>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct test_server {
         port = server.bind_to_any_port("127.0.0.1");
         REQUIRE(port > 0);
         thread = std::thread([this] { server.listen_after_bind(); });
+        // stop() only ends a listen loop that is running: wait (bounded) until it is.
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        REQUIRE(server.is_running());
     }
     ~test_server() {
         server.stop();

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <chrono>
 #include <thread>
 
 using namespace hookline;
@@ -45,6 +46,10 @@ struct loopback_server {
         server.set_keep_alive_max_count(1000);
         port = server.bind_to_any_port("127.0.0.1");
         thread = std::thread([this] { server.listen_after_bind(); });
+        // stop() only ends a listen loop that is running: wait (bounded) until it is.
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        REQUIRE(server.is_running());
     }
     ~loopback_server() {
         {
