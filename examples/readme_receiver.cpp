@@ -1,5 +1,6 @@
 // The README's "receiver in 20 lines", kept compiling by the build (not run by the tests: it listens
 // on port 8080 until killed).
+// [snippet:receiver]
 #include <hookline/hookline.hpp>
 #include <hookline/httplib_adapter.hpp>
 
@@ -16,3 +17,4 @@ int main() {
     hookline::mount(server, receiver, "/webhooks");   // 401 bad signature, 2xx duplicates, 5xx retry...
     server.listen("0.0.0.0", 8080);
 }
+// [/snippet:receiver]
