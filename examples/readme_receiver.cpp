@@ -8,7 +8,8 @@ struct invoice { std::string id; long amount; };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(invoice, id, amount)
 
 int main() {
-    auto key = hookline::secret::parse(std::getenv("WEBHOOK_SECRET")).value();
+    const char* text = std::getenv("WEBHOOK_SECRET");
+    auto key = hookline::secret::parse(text ? text : "").value();   // throws when unset or malformed
     hookline::standard_receiver receiver{hookline::standard_verifier(key)};
     receiver.on<invoice>("invoice.paid", [](const invoice& inv) { /* fulfil the order */ (void)inv; });
     receiver.on("user.*", [](const hookline::webhook_event& e) { /* e.id, e.type, e.json() */ (void)e; });

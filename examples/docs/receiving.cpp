@@ -36,7 +36,8 @@ void from_json(const nlohmann::json& j, invoice_paid& p) {
 }
 
 int main() {
-    auto key = hookline::secret::parse(std::getenv("WEBHOOK_SECRET")).value();
+    const char* text = std::getenv("WEBHOOK_SECRET");
+    auto key = hookline::secret::parse(text ? text : "").value();   // throws when unset or malformed
     hookline::standard_receiver receiver{hookline::standard_verifier(key)};
 
     receiver.on<invoice_paid>("invoice.paid", [](const invoice_paid& p) { std::cout << p.invoice_id << " paid\n"; });
