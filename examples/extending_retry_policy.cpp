@@ -6,7 +6,7 @@
 #include <chrono>
 #include <iostream>
 
-// [policy]
+// [snippet:policy]
 /// Retries `attempts - 1` times, `delay` apart (longer when the endpoint is throttling us or sends
 /// `Retry-After`). An immutable value: `next` is const and safe to call from any thread.
 struct quick_retries {
@@ -34,7 +34,7 @@ static_assert(hookline::retry_policy<quick_retries>);
 
 using quick_sender =
     hookline::basic_sender<hookline::httplib_transport, hookline::standard_signer, quick_retries, hookline::memory_store>;
-// [policy]
+// [/snippet:policy]
 
 int main() {
     const quick_retries policy{.attempts = 3};

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-// [signer]
+// [snippet:signer]
 /// Signs with every key it was made with (one `v1=` per key, for key rotation). Immutable after
 /// construction; `sign` may be called from any number of threads.
 class acme_signer {
@@ -45,9 +45,9 @@ private:
     std::vector<hookline::hmac_key> keys_;
 };
 static_assert(hookline::signer_factory<acme_signer>);
-// [signer]
+// [/snippet:signer]
 
-// [verifier]
+// [snippet:verifier]
 /// Accepts a request when one `v1=` matches and `t` is within `tolerance` of now. Immutable after
 /// construction; `verify` may be called from any number of threads.
 class acme_verifier {
@@ -98,7 +98,7 @@ private:
     hookline::hmac_key key_;
 };
 static_assert(hookline::verifier<acme_verifier>);
-// [verifier]
+// [/snippet:verifier]
 
 int main() {
     const auto key = hookline::secret::generate().value();
@@ -109,12 +109,12 @@ int main() {
     const std::int64_t now = hookline::unix_now();
     const auto headers = signer.sign({.id = "evt_1", .body = body, .timestamp = now}).value();
 
-    // [receiver]
+    // [snippet:receiver]
     // The receiver takes any verifier; the message id and event type come from the body's "id" and
     // "type" members here, since the scheme carries neither in a header.
     hookline::basic_receiver<acme_verifier> rx(verifier);
     rx.on("invoice.paid", [](const hookline::webhook_event& e) { std::cout << "paid: " << e.id << "\n"; });
-    // [receiver]
+    // [/snippet:receiver]
 
     const bool good = verifier.verify({.headers = headers, .body = body}, now).has_value();
     const bool tampered = verifier.verify({.headers = headers, .body = body + " "}, now).has_value();

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-// [store]
+// [snippet:store]
 /// Forwards every call to `Inner` and counts `record_attempt` calls. Copies share the inner store
 /// (when `Inner`'s copies do, as the stock stores') and the counter; safe from any number of threads
 /// when `Inner` is.
@@ -67,7 +67,7 @@ static_assert(hookline::store<counting_store<hookline::memory_store>>);
 
 using counted_sender = hookline::basic_sender<hookline::httplib_transport, hookline::standard_signer,
                                               hookline::standard_schedule, counting_store<hookline::memory_store>>;
-// [store]
+// [/snippet:store]
 
 int main() {
     counting_store<hookline::memory_store> s;

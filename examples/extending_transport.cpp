@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-// [transport]
+// [snippet:transport]
 /// Adds `X-Tenant` and counts answers per status class (1xx..5xx) around `Inner`.
 /// Thread-safety: `send` may run on several sender workers at once (the counters are atomics, shared
 /// by copies), as the `transport` concept requires.
@@ -37,9 +37,9 @@ private:
     std::string tenant_;
     std::shared_ptr<counters> counts_;
 };
-// [transport]
+// [/snippet:transport]
 
-// [canned]
+// [snippet:canned]
 /// Answers every request with one fixed status, without touching the network.
 struct canned_transport {
     int status = 200;
@@ -47,16 +47,16 @@ struct canned_transport {
         return hookline::http_response{.status = status};
     }
 };
-// [canned]
+// [/snippet:canned]
 
 static_assert(hookline::transport<canned_transport>);
 static_assert(hookline::transport<tenant_transport<hookline::httplib_transport>>);
 
-// [sender]
+// [snippet:sender]
 // Any transport plugs into the sender as its first template argument.
 using tenant_sender = hookline::basic_sender<tenant_transport<hookline::httplib_transport>, hookline::standard_signer,
                                              hookline::standard_schedule, hookline::memory_store>;
-// [sender]
+// [/snippet:sender]
 
 int main() {
     tenant_transport<canned_transport> transport(canned_transport{.status = 204}, "acme");

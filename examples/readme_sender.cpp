@@ -1,5 +1,6 @@
-// The README's "sender in 20 lines", kept compiling by the build (it is not run by the tests: it would
-// POST to acme.example).
+// The README's "sender in 20 lines", kept compiling by the build; README.md quotes the marked region
+// (ctest docs.snippets checks the quote). Not run by the tests: it would POST to acme.example.
+// [snippet:sender]
 #include <hookline/sender.hpp>
 
 int main() {
@@ -16,3 +17,4 @@ int main() {
     if (!receipt) return 1;             // typed error: receipt.error().message()
     sender.stop(std::chrono::seconds(10));   // what is still pending stays in the store
 }
+// [/snippet:sender]

@@ -1,4 +1,5 @@
 // memory_store against the store contract every store must meet.
+// [snippet:conformance]
 #include "support/store_conformance.hpp"
 
 #include <hookline/memory_store.hpp>
@@ -11,6 +12,7 @@ TEST_CASE("memory_store: meets the store contract", "[memory_store]") {
     hookline::memory_store s;
     test_support::check_store_conformance(s);
 }
+// [/snippet:conformance]
 
 TEST_CASE("memory_store: copies share one state", "[memory_store]") {
     hookline::memory_store a;
