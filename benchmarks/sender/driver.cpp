@@ -3,7 +3,8 @@
 //   bench_sender PORT fanout N          one event to N endpoints (same sink, distinct paths), timed
 //   bench_sender PORT latency RATE SECS events at a fixed rate; the sink measures send -> handler
 //   bench_sender PORT bare N            no hookline: N POSTs from 8 threads, one keep-alive
-//                                       httplib::Client each (the ceiling of blocking cpp-httplib I/O)
+//                                       httplib::Client each, with a delivery's header fields (the
+//                                       ceiling of blocking cpp-httplib I/O)
 // Environment: BENCH_WORKERS (sender workers and the endpoint's max_concurrency; default 8),
 // BENCH_SECRET (a whsec_ secret; default a random one) and BENCH_PATH (throughput mode
 // posts there instead of /hook/0), to drive a verifying hookline receiver instead of bench_sink.
@@ -81,8 +82,14 @@ int main(int argc, char** argv) {
                     httplib::Client client("127.0.0.1", port);
                     client.set_tcp_nodelay(true);
                     client.set_keep_alive(true);
+                    // The header fields a Standard Webhooks delivery carries (values of the real lengths).
+                    const httplib::Headers headers{{"User-Agent", "hookline/0.1.0"},
+                                                   {"webhook-id", "msg_2b1d6ec45b0f4c8f9a61b52a8e1d7c3f"},
+                                                   {"webhook-timestamp", "1795000000"},
+                                                   {"webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}};
                     while (next++ < count)
-                        if (auto r = client.Post("/hook/bare", body, "application/json"); !r || r->status >= 300) ++failed;
+                        if (auto r = client.Post("/hook/bare", headers, body, "application/json"); !r || r->status >= 300)
+                            ++failed;
                 });
             for (auto& t : threads) t.join();
         };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sender load benchmark (issue 5): hookline's sender against bench_sink, next to wrk against the same
 # sink in the same run. Builds Release (-O2), starts bench_sink, and per round runs
-#   wrk -t1 -c8 -d5s (and -c32), bench_sender bare (8 threads of bare httplib::Client: the ceiling of
+#   wrk -t1 -c8 -d5s with the sender's request (post.lua; and with a minimal request, post_minimal.lua),
+#   bench_sender bare (8 threads of bare httplib::Client, same headers: the ceiling of
 #   blocking cpp-httplib I/O) and bench_sender throughput 20000 (8 workers, max_concurrency 8),
 # then once: fanout 100, latency 500 5 and latency 2000 5 (send -> handler p50/p99 from the sink).
 # Prints every ratio to wrk -c8 of the same round and the medians over the rounds. Target: sender
@@ -70,7 +71,7 @@ stats() { # GET /stats (and reset): {"count","p50_us","p99_us"}
   fi
 }
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; } # a number from a one-line JSON object
-wrk_rps() { wrk -t1 -c"$1" -d5s -s "$root/benchmarks/sender/post.lua" "$url/hook" | sed -n 's/^Requests\/sec: *//p'; }
+wrk_rps() { wrk -t1 -c"$1" -d5s -s "$root/benchmarks/sender/$2" "$url/hook" | sed -n 's/^Requests\/sec: *//p'; }
 sink_ticks() { awk '{print $14 + $15}' "/proc/$sink_pid/stat"; } # user + system, clock ticks
 tck=$(getconf CLK_TCK)
 # measured CMD...: runs CMD, sets out (its stdout), cpu_s (its user + system seconds) and sink_s
@@ -97,7 +98,7 @@ for r in $(seq "$rounds"); do
   w8=$(echo "$out" | sed -n 's/^Requests\/sec: *//p')
   n=$(echo "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
   wrk_c=$(us_per "$cpu_s" "$n") wrk_sink=$(us_per "$sink_s" "$n")
-  w32=$(wrk_rps 32)
+  w32=$(wrk_rps 8 post_minimal.lua)
   measured "$sender_bin" "$port" bare 20000
   bare=$(echo "$out" | field requests_per_s)
   bare_c=$(us_per "$cpu_s" 20200) bare_sink=$(us_per "$sink_s" 20200) # with the 200 warm-up requests
@@ -106,7 +107,7 @@ for r in $(seq "$rounds"); do
   send_c=$(us_per "$cpu_s" 20200) send_sink=$(us_per "$sink_s" 20200)
   echo "$out" | grep -q '"complete":true' || echo "   (throughput run incomplete: $out)"
   cpu_ratio() { awk -v a="$wrk_c" -v b="$wrk_sink" -v c="$1" -v d="$2" 'BEGIN {printf "%.2f", (a + b) / (c + d)}'; }
-  echo "round $r: wrk -c8 $w8 req/s (CPU us/request: wrk $wrk_c + sink $wrk_sink), wrk -c32 $w32 req/s"
+  echo "round $r: wrk -c8 $w8 req/s (CPU us/request: wrk $wrk_c + sink $wrk_sink), wrk -c8 with a minimal request (Content-Type only) $w32 req/s"
   echo "         bare httplib $bare req/s = $(ratio "$bare" "$w8")x wrk (CPU us/request: client $bare_c + sink $bare_sink; cpu ratio $(cpu_ratio "$bare_c" "$bare_sink"))"
   echo "         sender $send deliveries/s = $(ratio "$send" "$w8")x wrk (CPU us/delivery: sender $send_c + sink $send_sink; cpu ratio $(cpu_ratio "$send_c" "$send_sink"))"
   w8s+=("$w8") w32s+=("$w32") bares+=("$bare") sends+=("$send")
@@ -133,7 +134,7 @@ echo
 echo "== medians over $rounds rounds (ratios are per round, to wrk -c8 of the same round)"
 printf '%-44s %11s %9s %14s %10s\n' "what" "per second" "x wrk-c8" "CPU us/request" "cpu ratio"
 printf '%-44s %11s %9s %14s %10s\n' "wrk -t1 -c8 -d5s (+ sink)" "$(m "${w8s[@]}")" "1.00" "$(m "${c_wrk[@]}")" "1.00"
-printf '%-44s %11s %9s %14s %10s\n' "wrk -t1 -c32 -d5s" "$(m "${w32s[@]}")" "-" "-" "-"
+printf '%-44s %11s %9s %14s %10s\n' "wrk -t1 -c8, minimal request" "$(m "${w32s[@]}")" "-" "-" "-"
 printf '%-44s %11s %9s %14s %10s\n' "bare httplib::Client x 8 threads (ceiling)" "$(m "${bares[@]}")" "$(m "${r_bare[@]}")" "$(m "${c_bare[@]}")" "$(m "${cr_bare[@]}")"
 printf '%-44s %11s %9s %14s %10s\n' "bench_sender throughput 20000" "$(m "${sends[@]}")" "$send_ratio" "$(m "${c_send[@]}")" "$(m "${cr_send[@]}")"
 echo
