@@ -195,9 +195,10 @@ public:
     /// Registers an endpoint. Its health (disabled or not) is read back from the store, so re-adding
     /// an endpoint after a restart resumes its pending deliveries. `retry` overrides the sender's policy.
     result<void> add_endpoint(const std::string& id, endpoint_config config, std::optional<RetryPolicy> retry = {}) {
-        if (id.empty() || config.url.empty()) return errc::invalid_argument;
+        if (id.empty()) return errc::invalid_argument;
         auto signer = build_signer(config, now_ms());
         if (!signer) return signer.error();
+        if (auto valid = validate(config, signer->signer); !valid) return valid.error();
         auto saved = store_.load_endpoint_state(id);
         if (!saved) return saved.error();
         {
@@ -224,9 +225,9 @@ public:
 
     /// Replaces an endpoint's configuration (its health and in-flight work are kept).
     result<void> update_endpoint(const std::string& id, endpoint_config config, std::optional<RetryPolicy> retry = {}) {
-        if (config.url.empty()) return errc::invalid_argument;
         auto signer = build_signer(config, now_ms());
         if (!signer) return signer.error();
+        if (auto valid = validate(config, signer->signer); !valid) return valid.error();
         {
             std::lock_guard lock(mutex_);
             auto it = endpoints_.find(id);
@@ -377,6 +378,26 @@ public:
 private:
     /// What an attempt needs of its endpoint: immutable, shared by every attempt until the endpoint's
     /// configuration or signer changes (no per-attempt copy of URLs, headers or keys).
+    /// Refuses at registration what would fail every attempt: a URL the transport cannot use
+    /// (`errc::invalid_url`), and extra headers that are malformed, that the transport or sender
+    /// controls (framing, Content-Type, User-Agent) or that the signer sets (`errc::invalid_argument`).
+    template <class EndpointSigner>
+    static result<void> validate(const endpoint_config& config, const EndpointSigner& signer) {
+        if (auto url = parse_url(config.url); !url) return url.error();
+        if (config.headers.empty()) return {};
+        static constexpr std::string_view reserved[] = {"host",       "content-length", "transfer-encoding",
+                                                        "connection", "content-type",   "user-agent"};
+        auto probe = signer.sign({.id = "msg_probe", .body = "{}", .timestamp = 0, .url = config.url, .event_type = "probe"});
+        for (const auto& h : config.headers) {
+            if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
+                return errc::invalid_argument;
+            for (auto name : reserved)
+                if (detail::iequals(h.name, name)) return errc::invalid_argument;
+            if (probe && probe->contains(h.name)) return errc::invalid_argument;
+        }
+        return {};
+    }
+
     struct snapshot {
         endpoint_config config{};
         RetryPolicy retry;
@@ -727,16 +748,16 @@ private:
         req.url = snap.config.url;
         req.body = *m.payload;
         req.timeout = snap.config.timeout.count() > 0 ? snap.config.timeout : options_.timeout;
-        req.headers.reserve(6 + snap.config.headers.size());
-        req.headers.add("Content-Type", "application/json");
-        req.headers.add("User-Agent", options_.user_agent);
-        for (const auto& h : snap.config.headers) req.headers.add(h.name, h.value);
         auto signed_headers = snap.signer.sign(
             {.id = m.id, .body = *m.payload, .timestamp = started / 1000, .url = snap.config.url, .event_type = m.event_type});
 
         result<http_response> response = errc::crypto_failure;
         if (signed_headers) {
-            for (const auto& h : *signed_headers) req.headers.add(h.name, h.value);
+            req.headers = std::move(*signed_headers); // the signer's fields, then ours
+            req.headers.reserve(req.headers.size() + 2 + snap.config.headers.size());
+            req.headers.add("Content-Type", "application/json");
+            req.headers.add("User-Agent", options_.user_agent);
+            for (const auto& h : snap.config.headers) req.headers.add(h.name, h.value);
             response = transport_.send(req);
         } else {
             response = signed_headers.error();

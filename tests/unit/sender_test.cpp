@@ -381,7 +381,7 @@ TEST_CASE("sender: bad arguments get typed errors", "[sender]") {
     tally t;
     test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
     CHECK(sender.add_endpoint("", config("http://a")).error() == errc::invalid_argument);
-    CHECK(sender.add_endpoint("x", config("")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("x", config("")).error() == errc::invalid_url);
     auto no_keys = config("http://a");
     no_keys.secrets.clear();
     CHECK(sender.add_endpoint("x", no_keys).error() == errc::invalid_secret);
@@ -558,4 +558,29 @@ TEST_CASE("sender: generated message ids are well formed and unique across threa
     const std::string from_parent = detail::random_message_id().value();
     CHECK(well_formed(from_child));
     CHECK(from_child != from_parent);
+}
+
+TEST_CASE("sender: endpoints that would fail every attempt are refused when registered", "[sender]") {
+    manual_clock clock;
+    fake_transport net;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, {.clock = clock});
+    auto with_header = [](std::string name, std::string value) {
+        auto c = config("https://acme.example/webhooks");
+        c.headers.add(std::move(name), std::move(value));
+        return c;
+    };
+    CHECK(sender.add_endpoint("no-url", config("")).error() == errc::invalid_url);
+    CHECK(sender.add_endpoint("bad-url", config("ftp://acme.example/x")).error() == errc::invalid_url);
+    CHECK(sender.add_endpoint("crlf", with_header("X-Tenant", "a\r\nX-Evil: 1")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("bad-name", with_header("X Tenant", "a")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("framing", with_header("Content-Length", "5")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("type", with_header("content-type", "text/plain")).error() == errc::invalid_argument);
+    // The signer's own fields cannot be overridden (or duplicated) by an endpoint.
+    CHECK(sender.add_endpoint("sig", with_header("Webhook-Signature", "v1,x")).error() == errc::invalid_argument);
+    CHECK(sender.endpoint_ids().empty());
+
+    REQUIRE(sender.add_endpoint("ok", with_header("X-Tenant", "acme")));
+    CHECK(sender.update_endpoint("ok", with_header("webhook-id", "x")).error() == errc::invalid_argument);
+    CHECK(sender.update_endpoint("ok", config("not a url")).error() == errc::invalid_url);
+    REQUIRE(sender.update_endpoint("ok", with_header("X-Tenant", "globex")));
 }
