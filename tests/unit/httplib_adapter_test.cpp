@@ -163,3 +163,27 @@ TEST_CASE("httplib adapter: many keep-alive clients against the asynchronous rec
     CHECK(handled == 100);
     CHECK(busy == 0);
 }
+
+TEST_CASE("httplib adapter: a handler's reply reaches the client", "[httplib][reply]") {
+    standard_receiver rx{standard_verifier(key())};
+    rx.on("ping", [](const webhook_event& e) { e.reply(R"({"pong":true})", "application/json"); });
+    rx.on("quiet", [](const webhook_event& e) { e.reply("", "", 204); });
+    test_server srv(rx);
+    auto c = srv.client();
+    const std::string ping = R"({"type":"ping"})";
+    auto res = c.Post("/webhooks", signed_headers("msg_ping", ping), ping, "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body == R"({"pong":true})");
+    CHECK(res->get_header_value("Content-Type") == "application/json");
+    const std::string quiet = R"({"type":"quiet"})";
+    auto none = c.Post("/webhooks", signed_headers("msg_quiet", quiet), quiet, "application/json");
+    REQUIRE(none);
+    CHECK(none->status == 204);
+    CHECK(none->body.empty());
+    CHECK_FALSE(none->has_header("Content-Type"));
+    // The connection stays usable after a 204.
+    auto again = c.Post("/webhooks", signed_headers("msg_ping2", ping), ping, "application/json");
+    REQUIRE(again);
+    CHECK(again->status == 200);
+}
