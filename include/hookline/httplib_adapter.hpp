@@ -100,24 +100,30 @@ void mount(httplib::Server& server, Receiver& receiver, std::string_view path = 
                                      const httplib::ContentReader& reader) {
         const detail::httplib_header_refs refs(req.headers);
         const header_view headers = refs.view();
-        const std::size_t limit = receiver.options().max_body_size;
-        std::optional<std::uint64_t> declared = detail::declared_length(headers);
-        std::string body;
-        bool complete = true;
-        if (!declared || *declared <= limit) {
-            if (declared) body.reserve(static_cast<std::size_t>(*declared));
-            reader([&](const char* data, std::size_t n) {
-                if (body.size() + n > limit) {
-                    declared = std::uint64_t{body.size()} + n; // over the limit: stop reading
-                    complete = false;
+        // One pointer captured: the callback fits std::function's small buffer (no allocation).
+        struct body_state {
+            std::string body;
+            std::optional<std::uint64_t> declared;
+            std::size_t limit;
+            bool complete = true;
+        } st{{}, detail::declared_length(headers), receiver.options().max_body_size};
+        if (!st.declared || *st.declared <= st.limit) {
+            if (st.declared) st.body.reserve(static_cast<std::size_t>(*st.declared));
+            reader([s = &st](const char* data, std::size_t n) {
+                if (s->body.size() + n > s->limit) {
+                    s->declared = std::uint64_t{s->body.size()} + n; // over the limit: stop reading
+                    s->complete = false;
                     return false;
                 }
-                body.append(data, n);
+                s->body.append(data, n);
                 return true;
             });
         } else {
-            complete = false;
+            st.complete = false;
         }
+        const std::string& body = st.body;
+        const std::optional<std::uint64_t> declared = st.declared;
+        const bool complete = st.complete;
         response r = receiver.handle(
             {.method = req.method, .target = req.target, .headers = headers, .body = body, .content_length = declared});
         detail::write_response(r, res);
