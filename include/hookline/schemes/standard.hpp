@@ -103,23 +103,22 @@ struct standard_header_values {
         static constexpr std::string_view names[] = {standard_headers::id,        standard_headers::svix_id,
                                                      standard_headers::timestamp, standard_headers::svix_timestamp,
                                                      standard_headers::signature, standard_headers::svix_signature};
+        static_assert(names[2].size() == names[4].size() && names[3].size() == names[5].size());
         std::size_t count[6] = {};
         std::string_view first[6];
         h.visit([&](std::string_view name, std::string_view value) {
-            // The length picks the candidates (the names are lower case, so only `name` is folded).
-            std::size_t lo = 0, hi = 0;
+            // The length picks the candidate, and for the two pairs of equal length the first letter
+            // after the prefix ("t"imestamp / "s"ignature); then one folded compare (the names are
+            // lower case, so only `name` is folded).
+            std::size_t i = 0;
             switch (name.size()) {
-            case names[0].size(): lo = 0, hi = 1; break;
-            case names[1].size(): lo = 1, hi = 2; break;
-            case names[2].size(): lo = 2, hi = 5; break; // webhook-timestamp, webhook-signature
-            case names[3].size(): lo = 3, hi = 6; break; // svix-timestamp, svix-signature
+            case names[0].size(): i = 0; break; // webhook-id
+            case names[1].size(): i = 1; break; // svix-id
+            case names[2].size(): i = (name[8] | 0x20) == 't' ? 2 : 4; break; // webhook-timestamp / -signature
+            case names[3].size(): i = (name[5] | 0x20) == 't' ? 3 : 5; break; // svix-timestamp / -signature
             default: return true;
             }
-            for (std::size_t i = lo; i < hi; ++i) {
-                if (name.size() != names[i].size() || !equals_lower(name, names[i])) continue;
-                if (count[i]++ == 0) first[i] = value;
-                break;
-            }
+            if (equals_lower(name, names[i]) && count[i]++ == 0) first[i] = value;
             return true;
         });
         standard_header_values out;
