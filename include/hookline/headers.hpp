@@ -9,10 +9,12 @@
 #include <hookline/config.hpp>
 #include <hookline/encoding.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <initializer_list>
 #include <iterator>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
@@ -136,6 +138,12 @@ public:
     header_view(const header_map& h) noexcept : map_(h.fields_.data()), size_(h.fields_.size()) {}
     /// The fields `refs` describe (the span and what it points at must outlive the view).
     header_view(std::span<const header_ref> refs) noexcept : refs_(refs.data()), size_(refs.size()) {}
+    /// The fields of a contiguous container of `header_ref`s (`std::vector`, `std::array`), which must
+    /// outlive the view.
+    template <class R>
+        requires(std::ranges::contiguous_range<const R&> && std::ranges::sized_range<const R&> &&
+                 std::same_as<std::ranges::range_value_t<const R&>, header_ref>)
+    header_view(const R& refs) noexcept : refs_(std::ranges::data(refs)), size_(std::ranges::size(refs)) {}
 
     /// The `i`-th field, `i < size()`.
     header_ref operator[](std::size_t i) const noexcept {

@@ -38,6 +38,10 @@ TEST_CASE("header_view: header_refs are viewed in place and iterate in order", "
     const header_map copy = v; // implicit owning copy
     CHECK(copy == header_map{{"Webhook-Id", "msg_1"}, {"Host", "example.com"}});
     CHECK(v.to_map() == copy);
+    const std::vector<header_ref> vec(refs.begin(), refs.end());
+    const header_view from_vector = vec; // any contiguous container of header_refs
+    CHECK(from_vector.get("host") == "example.com");
+    CHECK(header_view(refs).size() == 2);
 }
 
 TEST_CASE("header_view: an empty view finds nothing", "[headers]") {
