@@ -3,10 +3,12 @@
 /// Crow, Boost.Beast, a CGI script) turns its request into a `request_view`, calls `handle`, and
 /// sends back the `response` (see httplib_adapter.hpp for a one-line cpp-httplib mount).
 ///
-/// Status codes are chosen so senders do the right thing: 2xx when handled or a duplicate (no retry),
-/// 400 malformed request or body, 401 bad signature or timestamp, 404/405 wrong path/method, 409 the
-/// same id is being handled right now, 413 body over the limit, 415 wrong content type, 500 a handler
-/// failed, 503 (+ Retry-After) the queue is full or the de-duplication store failed (the sender retries).
+/// A synchronous handler may answer with its own body (`webhook_event::reply`, e.g. Slack's
+/// `url_verification` challenge). Status codes are chosen so senders do the right thing: 2xx when
+/// handled or a duplicate (no retry), 400 malformed request or body, 401 bad signature or timestamp,
+/// 404/405 wrong path/method, 409 the same id is being handled right now, 413 body over the limit, 415
+/// wrong content type, 500 a handler failed, 503 (+ Retry-After) the queue is full or the
+/// de-duplication store failed (the sender retries).
 ///
 /// Thread-safety: register handlers and observers before the first `handle`; from then on `handle`
 /// may be called from any number of threads at once (the verifier and store must allow it, as the
@@ -159,8 +161,8 @@ public:
         return *json_;
     }
 
-    /// Synchronous mode: answer this delivery with `body` (as `content_type`, with `status`) instead of
-    /// the stock "200 ok" — once the handler has returned successfully; a failing handler's reply is
+    /// Synchronous mode: answer this delivery with `reply_body` (as `content_type`, with `status`)
+    /// instead of the stock "200 ok", once the handler has returned successfully; a failing handler's reply is
     /// discarded (500). A later call replaces an earlier one. Returns false and changes nothing when a
     /// reply is impossible: in asynchronous mode (the sender already got 202), for a body longer than
     /// `max_reply_size`, a status other than 200, 201, 202 or 204 (204 only with an empty body), or an
