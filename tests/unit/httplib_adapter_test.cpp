@@ -187,3 +187,18 @@ TEST_CASE("httplib adapter: a handler's reply reaches the client", "[httplib][re
     REQUIRE(again);
     CHECK(again->status == 200);
 }
+
+TEST_CASE("httplib adapter: requests with more header fields than the stack holds are read whole", "[httplib]") {
+    standard_receiver rx{standard_verifier(key())};
+    std::string seen;
+    rx.on_any([&](const webhook_event& e) { seen = std::string(e.headers().get_or("X-Extra-39", "")); });
+    test_server srv(rx);
+    auto c = srv.client();
+    const std::string body = R"({"type":"many"})";
+    auto headers = signed_headers("msg_many", body);
+    for (int i = 0; i < 40; ++i) headers.emplace("X-Extra-" + std::to_string(i), "v" + std::to_string(i));
+    auto res = c.Post("/webhooks", headers, body, "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(seen == "v39");
+}
