@@ -23,6 +23,10 @@
 #include <string_view>
 #include <system_error>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 HOOKLINE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -160,7 +164,26 @@ private:
     }
 
     /// Skips printable ASCII other than '"' and '\\', eight bytes at a time (SWAR).
+    /// Advances over string bytes that need no attention: printable ASCII other than '"' and '\\'.
+    /// Sixteen bytes at a time with SSE2 (every x86-64 has it), eight with SWAR elsewhere.
     void skip_plain() {
+#if defined(__SSE2__)
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i backslash = _mm_set1_epi8('\\');
+        const __m128i space = _mm_set1_epi8(0x20);
+        while (end_ - p_ >= 16) {
+            const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+            // Signed compare: bytes below 0x20 and bytes 0x80 and up (negative) are both "less than".
+            const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, backslash)),
+                                                 _mm_cmplt_epi8(w, space));
+            const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+            if (mask != 0) {
+                p_ += __builtin_ctz(mask);
+                return;
+            }
+            p_ += 16;
+        }
+#else
         constexpr std::uint64_t ones = 0x0101010101010101ULL;
         constexpr std::uint64_t highs = 0x8080808080808080ULL;
         while (end_ - p_ >= 8) {
@@ -174,6 +197,7 @@ private:
             if (special & highs) break;
             p_ += 8;
         }
+#endif
         while (p_ < end_ && *p_ >= 0x20 && *p_ < 0x80 && *p_ != '"' && *p_ != '\\') ++p_;
     }
 

@@ -3,10 +3,12 @@
 /// Crow, Boost.Beast, a CGI script) turns its request into a `request_view`, calls `handle`, and
 /// sends back the `response` (see httplib_adapter.hpp for a one-line cpp-httplib mount).
 ///
-/// Status codes are chosen so senders do the right thing: 2xx when handled or a duplicate (no retry),
-/// 400 malformed request or body, 401 bad signature or timestamp, 404/405 wrong path/method, 409 the
-/// same id is being handled right now, 413 body over the limit, 415 wrong content type, 500 a handler
-/// failed, 503 (+ Retry-After) the queue is full or the de-duplication store failed (the sender retries).
+/// A synchronous handler may answer with its own body (`webhook_event::reply`, e.g. Slack's
+/// `url_verification` challenge). Status codes are chosen so senders do the right thing: 2xx when
+/// handled or a duplicate (no retry), 400 malformed request or body, 401 bad signature or timestamp,
+/// 404/405 wrong path/method, 409 the same id is being handled right now, 413 body over the limit, 415
+/// wrong content type, 500 a handler failed, 503 (+ Retry-After) the queue is full or the
+/// de-duplication store failed (the sender retries).
 ///
 /// Thread-safety: register handlers and observers before the first `handle`; from then on `handle`
 /// may be called from any number of threads at once (the verifier and store must allow it, as the
@@ -49,7 +51,9 @@ HOOKLINE_BEGIN_NAMESPACE
 struct request_view {
     std::string_view method;   ///< "POST", ...
     std::string_view target;   ///< path and query as received, e.g. "/webhooks?x=1"
-    const header_map& headers; ///< every header field, repeats kept
+    /// Every header field, repeats kept: a `header_map`, or `header_ref`s pointing into the server's own
+    /// header storage (no copy; see httplib_adapter.hpp). Must outlive the `handle` call.
+    header_view headers;
     std::string_view body;     ///< the raw body (empty when it was not read because it was too large)
     /// The public URL the sender posted to, for schemes that sign it (Twilio, Square). Empty: the
     /// receiver uses `receiver_options::public_base_url` + `target`.
@@ -118,22 +122,37 @@ inline int http_status_for(std::error_code ec) noexcept {
     }
 }
 
+template <verifier Verifier, dedup_store Store>
+class basic_receiver;
+
+/// What a handler answers instead of the stock "200 ok" (see `webhook_event::reply`).
+struct event_reply {
+    int status = 200;         ///< 200, 201, 202 or 204
+    std::string content_type; ///< sent as Content-Type (not with 204)
+    std::string body;         ///< empty with 204
+};
+
 /// One verified delivery, as handlers see it. Views into the request: valid during the handler call
-/// only; copy what you keep. Not for concurrent use (`json()` caches its parse); each delivery gets its
-/// own object.
+/// only; copy what you keep. Not for concurrent use (`json()` caches its parse, `reply` stores the
+/// answer); each delivery gets its own object.
 class webhook_event {
 public:
+    /// The largest body `reply` accepts, in bytes (webhook answers are short: a challenge, an id).
+    static constexpr std::size_t max_reply_size = 64 * 1024;
+
+    /// `accepts_reply`: whether `reply` can take effect (the receiver passes false in asynchronous mode).
     webhook_event(std::string id, std::string type, std::optional<std::int64_t> timestamp, std::string_view body,
-                  const header_map& headers)
-        : id(std::move(id)), type(std::move(type)), timestamp(timestamp), body(body), headers_(&headers) {}
+                  header_view headers, bool accepts_reply = true)
+        : id(std::move(id)), type(std::move(type)), timestamp(timestamp), body(body), headers_(headers),
+          accepts_reply_(accepts_reply) {}
 
     std::string id;   ///< the message id; "sha256:<hex of the body>" when the scheme carries none
     std::string type; ///< the event type; empty when the scheme and body carry none
     std::optional<std::int64_t> timestamp; ///< signed timestamp, for schemes that have one
     std::string_view body;                 ///< the raw body, byte for byte
 
-    /// The request's headers.
-    const header_map& headers() const noexcept { return *headers_; }
+    /// The request's headers (a view; `header_map h = e.headers();` copies them).
+    header_view headers() const noexcept { return headers_; }
 
     /// The body parsed as JSON, on first use. Throws `nlohmann::json::parse_error` when it is not
     /// JSON (a handler that lets it escape fails: 500). Typed handlers get it already converted.
@@ -142,9 +161,42 @@ public:
         return *json_;
     }
 
+    /// Synchronous mode: answer this delivery with `reply_body` (as `content_type`, with `status`)
+    /// instead of the stock "200 ok", once the handler has returned successfully; a failing handler's reply is
+    /// discarded (500). A later call replaces an earlier one. Returns false and changes nothing when a
+    /// reply is impossible: in asynchronous mode (the sender already got 202), for a body longer than
+    /// `max_reply_size`, a status other than 200, 201, 202 or 204 (204 only with an empty body), or an
+    /// empty content type or one with bytes outside printable ASCII (which could split the header).
+    bool reply(std::string reply_body, std::string content_type = "text/plain; charset=utf-8",
+               int status = 200) const {
+        if (!accepts_reply_ || reply_body.size() > max_reply_size) return false;
+        if (status != 200 && status != 201 && status != 202 && status != 204) return false;
+        if (status == 204) {
+            if (!reply_body.empty()) return false;
+            content_type.clear();
+        } else {
+            if (content_type.empty()) return false;
+            for (char c : content_type)
+                if (c < 0x20 || c > 0x7e) return false;
+        }
+        reply_ = event_reply{status, std::move(content_type), std::move(reply_body)};
+        return true;
+    }
+
+    /// Whether `reply` can take effect: false in asynchronous mode.
+    bool accepts_reply() const noexcept { return accepts_reply_; }
+
+    /// The reply set by `reply`, if any.
+    const std::optional<event_reply>& replied() const noexcept { return reply_; }
+
 private:
-    const header_map* headers_;
+    template <verifier V, dedup_store S>
+    friend class basic_receiver;
+
+    header_view headers_;
+    bool accepts_reply_ = true;
     mutable std::optional<nlohmann::json> json_;
+    mutable std::optional<event_reply> reply_;
 };
 
 /// What the observer hook learns about each request.
@@ -250,7 +302,18 @@ inline std::string json_member_text(const json_member& m) {
     return decoded.is_string() ? decoded.template get<std::string>() : std::string();
 }
 
-inline std::string sha256_key(std::string_view data) { return "sha256:" + hex_encode(sha256(data).view()); }
+inline std::string sha256_key(std::string_view data) {
+    std::string key;
+    key.reserve(7 + 64);
+    key.append("sha256:").append(hex_encode(sha256(data).view()));
+    return key;
+}
+
+/// Hash of a `std::string`-keyed map that also looks up `std::string_view`s without a copy.
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
 
 /// Wraps a user handler returning void, bool or result<void> into one returning result<void>.
 template <class F, class... Args>
@@ -404,7 +467,8 @@ private:
 
     const entry* find(std::string_view type) const {
         if (!type.empty()) {
-            if (auto it = exact_.find(std::string(type)); it != exact_.end()) return &it->second;
+            if (!exact_.empty())
+                if (auto it = exact_.find(type); it != exact_.end()) return &it->second;
             for (const auto& [prefix, e] : prefixes_)
                 if (type.starts_with(prefix)) return &e;
         }
@@ -414,8 +478,20 @@ private:
     static response plain(int status, std::string body) {
         response res;
         res.status = status;
+        res.headers.reserve(2);
         res.headers.add("Content-Type", "text/plain; charset=utf-8");
         res.body = std::move(body);
+        return res;
+    }
+
+    /// The response for a handler's `reply`.
+    static response replied(event_reply&& reply) {
+        response res;
+        res.status = reply.status;
+        if (reply.status != 204) {
+            res.headers.add("Content-Type", std::move(reply.content_type));
+            res.body = std::move(reply.body);
+        }
         return res;
     }
 
@@ -461,9 +537,12 @@ private:
         auto verified = verifier_.verify({.headers = req.headers, .body = req.body, .url = req.url.empty() ? url : req.url}, now);
         if (!verified) return reject(r, verified.error());
 
-        // 3. What it is: id and type from the scheme's headers, else from the body.
-        std::string id = std::move(verified->id);
-        std::string type = std::move(verified->event_type);
+        // 3. What it is: id and type from the scheme's headers, else from the body. They live in the
+        // report (for the observer) and are moved into the event and back: no copies.
+        std::string& id = r.id;
+        std::string& type = r.event_type;
+        id = std::move(verified->id);
+        type = std::move(verified->event_type);
         const std::string_view id_field = id.empty() ? detail::body_id_field_of(verifier_).value_or("id") : "";
         const std::string_view type_field =
             type.empty() ? detail::body_type_field_of(verifier_).value_or("type") : "";
@@ -489,16 +568,15 @@ private:
             }
         }
         if (id.empty()) id = detail::sha256_key(req.body);
-        r.id = id;
-        r.event_type = type;
 
         handler = find(type);
         if (handler && handler->needs_json && !body_checked &&
             !detail::json_scan(req.body, options_.max_json_depth))
             return reject(r, errc::malformed_body);
 
-        // 4. Seen before?
-        std::string key = id.size() > max_key_size ? detail::sha256_key(id) : id;
+        // 4. Seen before? (`key` views `id` or `hashed`; `id` is not moved while it is used.)
+        const std::string hashed = id.size() > max_key_size ? detail::sha256_key(id) : std::string();
+        std::string_view key = hashed.empty() ? std::string_view(id) : std::string_view(hashed);
         auto claim = store_.try_claim(key, now);
         if (!claim) return busy(r, claim.error());
         if (*claim == claim_status::done) {
@@ -519,9 +597,9 @@ private:
 
         // 5. Dispatch.
         if (pool_) {
-            auto job = std::make_unique<queued_event>(queued_event{std::move(id), std::move(type), verified->timestamp,
-                                                                   std::string(req.body), req.headers});
-            auto task = [this, handler, key, job = std::shared_ptr<queued_event>(std::move(job))]() {
+            auto job = std::make_shared<queued_event>(
+                queued_event{id, type, verified->timestamp, std::string(req.body), req.headers.to_map()});
+            auto task = [this, handler, key = std::string(key), job = std::move(job)]() {
                 run_deferred(*handler, key, *job);
             };
             if (!pool_->try_submit(std::move(task))) {
@@ -531,16 +609,20 @@ private:
             r.result = outcome::queued;
             return plain(202, "202 accepted");
         }
-        const webhook_event ev(std::move(id), std::move(type), verified->timestamp, req.body, req.headers);
+        webhook_event ev(std::move(id), std::move(type), verified->timestamp, req.body, req.headers);
         auto ran = run(*handler, ev, r.detail);
+        id = std::move(ev.id);
+        type = std::move(ev.type);
+        key = hashed.empty() ? std::string_view(id) : std::string_view(hashed);
         if (!ran) {
             (void)store_.release(key);
             r.result = outcome::failed;
             r.error = ran.error();
-            return plain(500, "500 handler failed");
+            return plain(500, "500 handler failed"); // a reply set before failing is discarded
         }
-        (void)store_.complete(key, now_from(options_.clock));
+        if constexpr (!std::same_as<Store, null_dedup_store>) (void)store_.complete(key, now_from(options_.clock));
         r.result = outcome::handled;
+        if (ev.replied()) return replied(std::move(*ev.reply_));
         return plain(200, "200 ok");
     }
 
@@ -568,7 +650,7 @@ private:
 
     void run_deferred(const entry& handler, const std::string& key, const queued_event& job) {
         const auto start = std::chrono::steady_clock::now();
-        const webhook_event ev(job.id, job.type, job.timestamp, job.body, job.headers);
+        const webhook_event ev(job.id, job.type, job.timestamp, job.body, job.headers, false);
         std::string why;
         auto ran = run(handler, ev, why);
         if (ran) (void)store_.complete(key, now_from(options_.clock));
@@ -596,7 +678,7 @@ private:
     receiver_options options_;
     Store store_;
     std::string content_type_;
-    std::unordered_map<std::string, entry> exact_;
+    std::unordered_map<std::string, entry, detail::string_hash, std::equal_to<>> exact_;
     std::vector<std::pair<std::string, entry>> prefixes_;
     std::optional<entry> any_;
     std::unique_ptr<worker_pool> pool_; // last: destroyed first, while everything it uses is alive

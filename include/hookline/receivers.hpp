@@ -15,8 +15,9 @@ using github_receiver = basic_receiver<github_verifier>;
 /// Stripe: id and type from the JSON body ("evt_...", "payment_intent.succeeded").
 using stripe_receiver = basic_receiver<stripe_verifier>;
 /// Slack Events API: id "event_id" and type "type" from the JSON body. Not for slash commands or
-/// interactivity (form-encoded bodies get 400), and the `url_verification` handshake needs its
-/// challenge echoed back, which a handler cannot do yet: answer that one before the receiver.
+/// interactivity (form-encoded bodies get 400). Answer the `url_verification` handshake from a
+/// synchronous handler: `rx.on("url_verification", [](const webhook_event& e) { return
+/// e.reply(e.json().at("challenge").get<std::string>()); });`
 using slack_receiver = basic_receiver<slack_verifier>;
 /// Shopify: topic and webhook id from the `X-Shopify-*` headers.
 using shopify_receiver = basic_receiver<shopify_verifier>;

@@ -16,7 +16,7 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// What a verifier looks at. Views only, valid for the duration of the call.
 struct inbound_message {
-    const header_map& headers;
+    header_view headers;       ///< the request's headers (a `header_map` converts implicitly)
     std::string_view body{};   ///< the raw body, byte for byte as received
     std::string_view url{};  ///< the public URL the sender posted to (required by Twilio and Square)
 };

@@ -168,3 +168,42 @@ TEST_CASE("httplib adapter: many keep-alive clients against the asynchronous rec
     CHECK(handled == 100);
     CHECK(busy == 0);
 }
+
+TEST_CASE("httplib adapter: a handler's reply reaches the client", "[httplib][reply]") {
+    standard_receiver rx{standard_verifier(key())};
+    rx.on("ping", [](const webhook_event& e) { e.reply(R"({"pong":true})", "application/json"); });
+    rx.on("quiet", [](const webhook_event& e) { e.reply("", "", 204); });
+    test_server srv(rx);
+    auto c = srv.client();
+    const std::string ping = R"({"type":"ping"})";
+    auto res = c.Post("/webhooks", signed_headers("msg_ping", ping), ping, "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body == R"({"pong":true})");
+    CHECK(res->get_header_value("Content-Type") == "application/json");
+    const std::string quiet = R"({"type":"quiet"})";
+    auto none = c.Post("/webhooks", signed_headers("msg_quiet", quiet), quiet, "application/json");
+    REQUIRE(none);
+    CHECK(none->status == 204);
+    CHECK(none->body.empty());
+    CHECK_FALSE(none->has_header("Content-Type"));
+    // The connection stays usable after a 204.
+    auto again = c.Post("/webhooks", signed_headers("msg_ping2", ping), ping, "application/json");
+    REQUIRE(again);
+    CHECK(again->status == 200);
+}
+
+TEST_CASE("httplib adapter: requests with more header fields than the stack holds are read whole", "[httplib]") {
+    standard_receiver rx{standard_verifier(key())};
+    std::string seen;
+    rx.on_any([&](const webhook_event& e) { seen = std::string(e.headers().get_or("X-Extra-39", "")); });
+    test_server srv(rx);
+    auto c = srv.client();
+    const std::string body = R"({"type":"many"})";
+    auto headers = signed_headers("msg_many", body);
+    for (int i = 0; i < 40; ++i) headers.emplace("X-Extra-" + std::to_string(i), "v" + std::to_string(i));
+    auto res = c.Post("/webhooks", headers, body, "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(seen == "v39");
+}

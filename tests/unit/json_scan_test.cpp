@@ -59,3 +59,22 @@ TEST_CASE("json scan: nesting beyond the limit is rejected without deep recursio
     CHECK_FALSE(json_scan(std::string(1 << 20, '['), 128));
     CHECK_FALSE(json_scan(std::string(1 << 20, '{'), 128));
 }
+
+TEST_CASE("json scan: every special byte is found at every offset of a long string", "[json]") {
+    // The plain-run skipper reads 16 (SSE2) or 8 (SWAR) bytes at a time: put each kind of byte that
+    // ends a plain run at every position across several blocks and compare with nlohmann/json.
+    const std::vector<std::string> specials = {"\"",       "\\\"",      "\\n",          "\\u00e9", "\\x",
+                                               "\x01",     "\x1F",      "\x7F",         "\xC3\xA9", "\xE2\x82\xAC",
+                                               "\xF0\x9F\x98\x80", "\xFF", "\xC3",      "\x80",    "\xED\xA0\x80"};
+    for (const auto& special : specials) {
+        for (std::size_t at = 0; at < 48; ++at) {
+            for (std::size_t tail : {0, 1, 15, 17}) {
+                const std::string text = "[\"" + std::string(at, 'a') + special + std::string(tail, 'b') + "\"]";
+                INFO("special " << nlohmann::json(special).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace)
+                                << " at " << at << " tail " << tail);
+                const bool theirs = !nlohmann::json::parse(text, nullptr, false).is_discarded();
+                CHECK(json_scan(text, 64).has_value() == theirs);
+            }
+        }
+    }
+}

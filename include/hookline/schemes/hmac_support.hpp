@@ -44,23 +44,27 @@ inline result<std::vector<hmac_key>> make_hmac_keys(std::span<const secret> secr
 
 /// The single value carried under any of `names` (aliases of one header), with leading and trailing
 /// spaces and tabs (HTTP OWS) removed; an empty optional when absent. More than one field among all
-/// the aliases: `errc::duplicate_header`. (Not the same as standard.hpp's `single_header`, which only
-/// counts the first alias present.)
-inline result<std::optional<std::string_view>> optional_header(const header_map& h,
+/// the aliases: `errc::duplicate_header`. One pass over the fields. (Not the same as standard.hpp's
+/// `single_header`, which only counts the first alias present.)
+inline result<std::optional<std::string_view>> optional_header(header_view h,
                                                                std::initializer_list<std::string_view> names) {
     std::optional<std::string_view> found;
     std::size_t n = 0;
-    for (auto name : names) {
-        n += h.count(name);
-        if (!found) found = h.get(name);
-    }
+    h.visit([&](std::string_view name, std::string_view value) {
+        for (auto alias : names) {
+            if (!iequals(name, alias)) continue;
+            if (n++ == 0) found = value;
+            break;
+        }
+        return n < 2; // a second one decides already
+    });
     if (n > 1) return errc::duplicate_header;
     if (found) found = trim(*found);
     return found;
 }
 
 /// Like `optional_header`, but an absent header is `errc::missing_header`.
-inline result<std::string_view> required_header(const header_map& h, std::initializer_list<std::string_view> names) {
+inline result<std::string_view> required_header(header_view h, std::initializer_list<std::string_view> names) {
     auto v = optional_header(h, names);
     if (!v) return v.error();
     if (!*v) return errc::missing_header;

@@ -83,7 +83,7 @@ inline std::string standard_signed_content(std::string_view id, std::string_view
 
 /// The single value of the first present header among `names`; nullopt when none is present.
 /// `errc::duplicate_header` when the chosen header is repeated.
-inline result<std::optional<std::string_view>> single_header(const header_map& h, std::string_view name,
+inline result<std::optional<std::string_view>> single_header(header_view h, std::string_view name,
                                                              std::string_view alias) {
     std::string_view chosen = h.contains(name) ? name : alias;
     std::size_t n = h.count(chosen);
@@ -98,29 +98,29 @@ struct standard_header_values {
 
     /// `errc::duplicate_header` when a chosen header is repeated (checked in the order id,
     /// timestamp, signature); absent headers are left empty.
-    static result<standard_header_values> find(const header_map& h) {
+    static result<standard_header_values> find(header_view h) {
         // Per name: how often it occurs and its first value. Index 2k is `webhook-`, 2k+1 `svix-`.
         static constexpr std::string_view names[] = {standard_headers::id,        standard_headers::svix_id,
                                                      standard_headers::timestamp, standard_headers::svix_timestamp,
                                                      standard_headers::signature, standard_headers::svix_signature};
+        static_assert(names[2].size() == names[4].size() && names[3].size() == names[5].size());
         std::size_t count[6] = {};
         std::string_view first[6];
-        for (const auto& field : h) {
-            // The length picks the candidates (the names are lower case, so only `field` is folded).
-            std::size_t lo = 0, hi = 0;
-            switch (field.name.size()) {
-            case names[0].size(): lo = 0, hi = 1; break;
-            case names[1].size(): lo = 1, hi = 2; break;
-            case names[2].size(): lo = 2, hi = 5; break; // webhook-timestamp, webhook-signature
-            case names[3].size(): lo = 3, hi = 6; break; // svix-timestamp, svix-signature
-            default: continue;
+        h.visit([&](std::string_view name, std::string_view value) {
+            // The length picks the candidate, and for the two pairs of equal length the first letter
+            // after the prefix ("t"imestamp / "s"ignature); then one folded compare (the names are
+            // lower case, so only `name` is folded).
+            std::size_t i = 0;
+            switch (name.size()) {
+            case names[0].size(): i = 0; break; // webhook-id
+            case names[1].size(): i = 1; break; // svix-id
+            case names[2].size(): i = (name[8] | 0x20) == 't' ? 2 : 4; break; // webhook-timestamp / -signature
+            case names[3].size(): i = (name[5] | 0x20) == 't' ? 3 : 5; break; // svix-timestamp / -signature
+            default: return true;
             }
-            for (std::size_t i = lo; i < hi; ++i) {
-                if (field.name.size() != names[i].size() || !equals_lower(field.name, names[i])) continue;
-                if (count[i]++ == 0) first[i] = field.value;
-                break;
-            }
-        }
+            if (equals_lower(name, names[i]) && count[i]++ == 0) first[i] = value;
+            return true;
+        });
         standard_header_values out;
         std::optional<std::string_view>* slots[] = {&out.id, &out.timestamp, &out.signature};
         for (std::size_t k = 0; k < 3; ++k) {
@@ -134,7 +134,6 @@ struct standard_header_values {
 private:
     /// `text` equals the lower-case ASCII `lower` when folded to lower case; sizes are equal.
     static bool equals_lower(std::string_view text, std::string_view lower) noexcept {
-        if (text == lower) return true; // the usual spelling: one memcmp
         for (std::size_t i = 0; i < lower.size(); ++i) {
             char c = text[i];
             if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

@@ -87,7 +87,7 @@ inline bool twilio_body_hash_matches(std::string_view param, std::string_view bo
 }
 
 /// True when the request's Content-Type is `application/json` (parameters such as charset ignored).
-inline bool twilio_is_json(const header_map& h) {
+inline bool twilio_is_json(header_view h) {
     auto ct = h.get("Content-Type");
     if (!ct) return false;
     std::string_view v = *ct;
