@@ -52,6 +52,19 @@ int main() {
 // [/snippet:program]
 } // namespace docs::receiver_program
 
+namespace docs::receiving_reply {
+hookline::response slack_handshake(const hookline::secret& signing_secret, const hookline::request_view& request) {
+    // [snippet:reply]
+    hookline::slack_receiver rx{hookline::slack_verifier(signing_secret)};
+    rx.on("url_verification", [](const hookline::webhook_event& e) {
+        return e.reply(e.json().at("challenge").get<std::string>()); // 200, text/plain
+    });
+    rx.on("event_callback", [](const hookline::webhook_event&) { /* ... */ });
+    // [/snippet:reply]
+    return rx.handle(request);
+}
+} // namespace docs::receiving_reply
+
 namespace docs {
 // The program's receiver, driven without a server: a signed event reaches its typed handler once.
 bool run_receiving() {
@@ -67,6 +80,15 @@ bool run_receiving() {
     const hookline::request_view request{.method = "POST", .target = "/webhooks", .headers = headers, .body = body};
     const auto first = receiver.handle(request);
     const auto again = receiver.handle(request);
-    return first.status == 200 && again.status == 200 && paid == "in_1";
+    if (!(first.status == 200 && again.status == 200 && paid == "in_1")) return false;
+
+    // Slack's handshake: the challenge comes back as the body.
+    const auto slack_key = hookline::secret::from_bytes("8f742231b10e8888abcd99yyyzzz85a5").value();
+    const std::string challenge = R"({"token":"t","challenge":"3eZbrw1aBm2","type":"url_verification"})";
+    auto slack_headers = hookline::slack_signer(slack_key).sign({.body = challenge, .timestamp = hookline::unix_now()}).value();
+    slack_headers.set("Content-Type", "application/json");
+    const auto answer = receiving_reply::slack_handshake(
+        slack_key, {.method = "POST", .target = "/slack/events", .headers = slack_headers, .body = challenge});
+    return answer.status == 200 && answer.body == "3eZbrw1aBm2";
 }
 } // namespace docs
