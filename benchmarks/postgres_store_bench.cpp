@@ -54,8 +54,10 @@ void enqueue(int proc, std::size_t count, int threads, shared_result* out) {
                 id += '-';
                 id += std::to_string(i);
                 stored_message m{std::move(id), "bench.event", payload, 1};
-                if (!s->insert_message(m, eps, 1)) ++out->failures;
-                else ++out->done;
+                if (!s->insert_message(m, eps, 1))
+                    ++out->failures;
+                else
+                    ++out->done;
             }
         });
     for (auto& t : ts) t.join();
@@ -76,9 +78,8 @@ void claim(bool record, shared_result* out) {
         }
         if (got->empty()) return;
         for (auto& c : *got) {
-            if (record &&
-                !s->record_attempt(c.delivery.id, {.number = 1, .started_at = 10, .status = 200},
-                                   delivery_status::delivered, 0))
+            if (record && !s->record_attempt(c.delivery.id, {.number = 1, .started_at = 10, .status = 200},
+                                             delivery_status::delivered, 0))
                 ++out->failures;
             ++out->done;
         }
@@ -106,7 +107,8 @@ double in_processes(int procs, shared_result* out, F work) {
 
 void reset_schema(const char* sql_verb) {
     PGconn* c = PQconnectdb(conninfo.c_str());
-    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        c, [](void*, const char*) {}, nullptr);
     PQclear(PQexec(c, (std::string(sql_verb) + " SCHEMA IF EXISTS \"" + schema + "\" CASCADE").c_str()));
     PQfinish(c);
 }
@@ -118,8 +120,10 @@ int main(int argc, char** argv) {
     int threads = 4;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string a = argv[i];
-        if (a == "--messages") messages = std::strtoul(argv[i + 1], nullptr, 10);
-        else if (a == "--threads") threads = std::atoi(argv[i + 1]);
+        if (a == "--messages")
+            messages = std::strtoul(argv[i + 1], nullptr, 10);
+        else if (a == "--threads")
+            threads = std::atoi(argv[i + 1]);
     }
     const char* ci = std::getenv("HOOKLINE_TEST_PG");
     if (!ci || !*ci) {
@@ -146,7 +150,8 @@ int main(int argc, char** argv) {
         // Claimed deliveries are leased far ahead: make them due again for the claim+record round.
         {
             PGconn* c = PQconnectdb(conninfo.c_str());
-            PQclear(PQexec(c, ("UPDATE \"" + schema + "\".deliveries SET status = 0, due_at = 1, lease_until = 0").c_str()));
+            PQclear(PQexec(
+                c, ("UPDATE \"" + schema + "\".deliveries SET status = 0, due_at = 1, lease_until = 0").c_str()));
             PQclear(PQexec(c, ("VACUUM ANALYZE \"" + schema + "\".deliveries").c_str()));
             PQfinish(c);
         }

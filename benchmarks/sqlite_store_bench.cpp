@@ -40,8 +40,9 @@ std::string fresh_file(const char* name) {
 }
 
 const std::string& payload() {
-    static const std::string p = "{\"type\":\"invoice.paid\",\"timestamp\":\"2026-11-22T10:00:00.000Z\",\"data\":{\"invoice\":\"in_"
-                                 + std::string(180, 'x') + "\",\"amount\":4200}}";
+    static const std::string p =
+        "{\"type\":\"invoice.paid\",\"timestamp\":\"2026-11-22T10:00:00.000Z\",\"data\":{\"invoice\":\"in_" +
+        std::string(180, 'x') + "\",\"amount\":4200}}";
     return p;
 }
 
@@ -61,10 +62,14 @@ struct raw_conn {
         if (create) sqlite3_exec(db, hookline::detail::sqlite_migrations().front(), nullptr, nullptr, nullptr);
         sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, nullptr);
         sqlite3_prepare_v2(db, "COMMIT", -1, &commit, nullptr);
-        sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO hookline_messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
-                           -1, &msg, nullptr);
-        sqlite3_prepare_v2(db, "INSERT INTO hookline_deliveries (message_id, endpoint_id, status, next_attempt_at, due, updated_at) "
-                               "VALUES (?1, ?2, 0, ?3, ?3, ?3)", -1, &del, nullptr);
+        sqlite3_prepare_v2(
+            db, "INSERT OR IGNORE INTO hookline_messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+            -1, &msg, nullptr);
+        sqlite3_prepare_v2(
+            db,
+            "INSERT INTO hookline_deliveries (message_id, endpoint_id, status, next_attempt_at, due, updated_at) "
+            "VALUES (?1, ?2, 0, ?3, ?3, ?3)",
+            -1, &del, nullptr);
     }
     ~raw_conn() {
         for (auto* s : {begin, commit, msg, del}) sqlite3_finalize(s);
@@ -114,7 +119,8 @@ void store_insert(benchmark::State& state, hookline::sqlite_durability mode, std
         hookline::sqlite_store_options o;
         o.durability = mode;
         o.group_commit_delay = delay;
-        shared_store = std::make_shared<hookline::sqlite_store>(hookline::sqlite_store::open(fresh_file("store"), o).value());
+        shared_store =
+            std::make_shared<hookline::sqlite_store>(hookline::sqlite_store::open(fresh_file("store"), o).value());
     }
     const std::vector<std::string> endpoints = {"acme"};
     for (auto _ : state) {
@@ -127,9 +133,7 @@ void store_insert(benchmark::State& state, hookline::sqlite_durability mode, std
     if (state.thread_index() == 0) shared_store.reset();
 }
 
-void store_commit_each(benchmark::State& state) {
-    store_insert(state, hookline::sqlite_durability::commit_each, {});
-}
+void store_commit_each(benchmark::State& state) { store_insert(state, hookline::sqlite_durability::commit_each, {}); }
 void store_group_commit(benchmark::State& state) {
     store_insert(state, hookline::sqlite_durability::group_commit, std::chrono::microseconds(state.range(0)));
 }

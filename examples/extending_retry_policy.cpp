@@ -1,5 +1,7 @@
 // A custom retry policy: a few quick retries, then give up; honours Retry-After up to an hour and
 // stops at 410 Gone. See docs/extending.md.
+// The quoted code keeps the guide's layout:
+// clang-format off
 #include <hookline/hookline.hpp>
 
 #include <algorithm>

@@ -1,6 +1,8 @@
 // A custom signature scheme: a signer (for the sender) and a verifier (for the receiver) for a
 // made-up "Acme" header `Acme-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.
 // See docs/extending.md.
+// The quoted code keeps the guide's layout:
+// clang-format off
 #include <hookline/hookline.hpp>
 
 #include <charconv>

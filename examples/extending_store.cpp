@@ -1,6 +1,8 @@
 // A custom store: a decorator that forwards to any other store and counts the attempts recorded
 // (metrics without touching the store itself). A store written from scratch implements the same
 // members; run tests/support/store_conformance.hpp against it. See docs/extending.md.
+// The quoted code keeps the guide's layout:
+// clang-format off
 #include <hookline/hookline.hpp>
 
 #include <atomic>

@@ -49,7 +49,8 @@ int main() {
     // Sender: sign and POST.
     const hookline::standard_signer signer(key);
     const std::string body = nlohmann::json{{"type", "invoice.paid"}, {"data", {{"invoice", "in_42"}}}}.dump();
-    const auto headers = signer.sign({.id = "msg_quickstart_1", .body = body, .timestamp = hookline::unix_now()}).value();
+    const auto headers =
+        signer.sign({.id = "msg_quickstart_1", .body = body, .timestamp = hookline::unix_now()}).value();
     httplib::Client client("127.0.0.1", port);
     client.set_tcp_nodelay(true);
     httplib::Headers h;

@@ -1,5 +1,7 @@
 // The README's "receiver in 20 lines", kept compiling by the build; README.md quotes the marked region
 // (ctest docs.snippets checks the quote). Not run by the tests: it listens on port 8080 until killed.
+// The quoted code keeps the README's layout:
+// clang-format off
 // [snippet:receiver]
 #include <hookline/hookline.hpp>
 #include <hookline/httplib_adapter.hpp>

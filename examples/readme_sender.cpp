@@ -1,5 +1,7 @@
 // The README's "sender in 20 lines", kept compiling by the build; README.md quotes the marked region
 // (ctest docs.snippets checks the quote). Not run by the tests: it would POST to acme.example.
+// The quoted code keeps the README's layout:
+// clang-format off
 // [snippet:sender]
 #include <hookline/sender.hpp>
 

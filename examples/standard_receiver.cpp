@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
         std::cout << "invoice " << p.invoice_id << " paid: " << p.amount << "\n";
         // Throwing here (or returning false) answers 500 and leaves the id unhandled: the sender retries.
     });
-    receiver.on("invoice.*", [](const hookline::webhook_event& e) { std::cout << "other invoice event " << e.type << "\n"; });
+    receiver.on("invoice.*",
+                [](const hookline::webhook_event& e) { std::cout << "other invoice event " << e.type << "\n"; });
     receiver.on_any([](const hookline::webhook_event& e) { std::cout << "unhandled event type '" << e.type << "'\n"; });
 
     httplib::Server server;

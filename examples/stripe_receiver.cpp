@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
     receiver.on<payment_intent_event>("payment_intent.succeeded", [](const payment_intent_event& e) {
         std::cout << "payment " << e.intent << " succeeded: " << e.amount << " " << e.currency << "\n";
     });
-    receiver.on("payment_intent.*", [](const hookline::webhook_event& e) { std::cout << "payment intent " << e.type << "\n"; });
+    receiver.on("payment_intent.*",
+                [](const hookline::webhook_event& e) { std::cout << "payment intent " << e.type << "\n"; });
     receiver.on_any([](const hookline::webhook_event& e) { std::cout << "event " << e.type << " (" << e.id << ")\n"; });
 
     httplib::Server server;

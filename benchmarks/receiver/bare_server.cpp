@@ -10,16 +10,18 @@ int main(int argc, char** argv) {
     httplib::Server server;
     bench::configure(server);
     if (argc > 1 && std::string_view(argv[1]) == "reader") {
-        server.Post("/webhooks", [](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
-            std::string body;
-            reader([&](const char* data, std::size_t n) {
-                body.append(data, n);
-                return true;
-            });
-            res.set_content("ok", "text/plain");
-        });
+        server.Post("/webhooks",
+                    [](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
+                        std::string body;
+                        reader([&](const char* data, std::size_t n) {
+                            body.append(data, n);
+                            return true;
+                        });
+                        res.set_content("ok", "text/plain");
+                    });
     } else {
-        server.Post("/webhooks", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+        server.Post("/webhooks",
+                    [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
     }
     return bench::serve(server);
 }

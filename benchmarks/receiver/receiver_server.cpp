@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     if (argc > 3 && std::string_view(argv[2]) == "--sign") {
         std::ifstream f(argv[3], std::ios::binary);
         const std::string body{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-        auto h = hookline::standard_signer(*key).sign({.id = "msg_bench", .body = body, .timestamp = hookline::unix_now()});
+        auto h =
+            hookline::standard_signer(*key).sign({.id = "msg_bench", .body = body, .timestamp = hookline::unix_now()});
         if (!h) return 1;
         for (const auto& field : *h) std::cout << field.name << ": " << field.value << "\n";
         return 0;

@@ -14,8 +14,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -83,12 +83,14 @@ int main(int argc, char** argv) {
                     client.set_tcp_nodelay(true);
                     client.set_keep_alive(true);
                     // The header fields a Standard Webhooks delivery carries (values of the real lengths).
-                    const httplib::Headers headers{{"User-Agent", "hookline/0.1.0"},
-                                                   {"webhook-id", "msg_2b1d6ec45b0f4c8f9a61b52a8e1d7c3f"},
-                                                   {"webhook-timestamp", "1795000000"},
-                                                   {"webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}};
+                    const httplib::Headers headers{
+                        {"User-Agent", "hookline/0.1.0"},
+                        {"webhook-id", "msg_2b1d6ec45b0f4c8f9a61b52a8e1d7c3f"},
+                        {"webhook-timestamp", "1795000000"},
+                        {"webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}};
                     while (next++ < count)
-                        if (auto r = client.Post("/hook/bare", headers, body, "application/json"); !r || r->status >= 300)
+                        if (auto r = client.Post("/hook/bare", headers, body, "application/json");
+                            !r || r->status >= 300)
                             ++failed;
                 });
             for (auto& t : threads) t.join();
@@ -97,8 +99,8 @@ int main(int argc, char** argv) {
         const auto start = clock_type::now();
         run(n);
         const double secs = std::chrono::duration<double>(clock_type::now() - start).count();
-        std::printf("{\"mode\":\"bare\",\"requests\":%lld,\"seconds\":%.3f,\"requests_per_s\":%.0f,\"failed\":%lld}\n", n,
-                    secs, static_cast<double>(n) / secs, failed.load());
+        std::printf("{\"mode\":\"bare\",\"requests\":%lld,\"seconds\":%.3f,\"requests_per_s\":%.0f,\"failed\":%lld}\n",
+                    n, secs, static_cast<double>(n) / secs, failed.load());
         return 0;
     }
     counter c;
@@ -106,8 +108,8 @@ int main(int argc, char** argv) {
     o.workers = std::getenv("BENCH_WORKERS") ? std::atoi(std::getenv("BENCH_WORKERS")) : 8;
     o.callbacks.on_delivered = [&](const attempt_report&) { c.add(true); };
     o.callbacks.on_exhausted = [&](const attempt_report&) { c.add(false); };
-    httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value(),
-                                 .max_idle_per_origin = 16});
+    httplib_transport transport(
+        {.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value(), .max_idle_per_origin = 16});
     standard_sender sender(transport, standard_schedule{}, memory_store{}, o);
     const char* secret_env = std::getenv("BENCH_SECRET");
     const char* path_env = std::getenv("BENCH_PATH");
@@ -128,7 +130,8 @@ int main(int argc, char** argv) {
         for (long long i = 0; i < n; ++i) (void)sender.send(event{.type = "bench.event", .payload = payload(0)});
         bool ok = c.wait_for(200 + n, std::chrono::seconds(300));
         const double secs = std::chrono::duration<double>(clock_type::now() - start).count();
-        std::printf("{\"mode\":\"throughput\",\"events\":%lld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,\"failed\":%lld,\"complete\":%s}\n",
+        std::printf("{\"mode\":\"throughput\",\"events\":%lld,\"seconds\":%.3f,\"deliveries_per_s\":%.0f,\"failed\":%"
+                    "lld,\"complete\":%s}\n",
                     n, secs, static_cast<double>(n) / secs, c.failed, ok ? "true" : "false");
     } else if (mode == "fanout") {
         // Warm-up event so every endpoint has a connection, then time one event to all n endpoints.

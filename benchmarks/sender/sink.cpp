@@ -41,7 +41,8 @@ int main() {
         std::lock_guard lock(mutex);
         std::sort(delays.begin(), delays.end());
         auto pct = [&](double p) {
-            return delays.empty() ? 0LL : delays[std::min(delays.size() - 1, static_cast<std::size_t>(p * delays.size()))];
+            return delays.empty() ? 0LL
+                                  : delays[std::min(delays.size() - 1, static_cast<std::size_t>(p * delays.size()))];
         };
         res.set_content("{\"count\":" + std::to_string(count) + ",\"p50_us\":" + std::to_string(pct(0.50)) +
                             ",\"p99_us\":" + std::to_string(pct(0.99)) + "}",

@@ -17,8 +17,8 @@ struct usage_error : std::runtime_error {
 };
 
 struct flag_spec {
-    std::string_view name;   // "--secret"
-    std::string_view alias;  // "-H" or empty
+    std::string_view name;  // "--secret"
+    std::string_view alias; // "-H" or empty
     bool takes_value = true;
     bool repeatable = false;
 };

@@ -9,13 +9,14 @@
 #include <hookline/sqlite_store.hpp>
 
 #include <httplib.h>
+
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -163,8 +164,10 @@ inline int run(int events, int rate, int outage_seconds) {
     so.callbacks.on_attempt = [&](const attempt_report& r) {
         ++attempts;
         std::lock_guard lock(mutex);
-        if (r.status == delivery_status::pending) retrying.insert(r.delivery_id);
-        else retrying.erase(r.delivery_id);
+        if (r.status == delivery_status::pending)
+            retrying.insert(r.delivery_id);
+        else
+            retrying.erase(r.delivery_id);
     };
     so.callbacks.on_delivered = [&](const attempt_report&) { ++delivered; };
     so.callbacks.on_exhausted = [&](const attempt_report&) { ++failed; };
@@ -172,7 +175,7 @@ inline int run(int events, int rate, int outage_seconds) {
     fixed_schedule schedule{{250ms, 500ms, 1s, 1s, 2s, 2s, 4s, 4s}};
     httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value()});
     basic_sender<httplib_transport, standard_signer, fixed_schedule, sqlite_store> sender(transport, schedule, *store,
-                                                                                        so);
+                                                                                          so);
     for (const auto& e : specs) {
         endpoint_config c;
         c.url = "http://127.0.0.1:" + std::to_string(port) + "/" + e.id;
@@ -205,8 +208,9 @@ inline int run(int events, int rate, int outage_seconds) {
             retry_now = retrying.size();
         }
         char line[200];
-        std::snprintf(line, sizeof line, "sent %4d/%d  delivered %5ld  %sretrying %3zu%s  %sfailed %ld%s  %5.0f deliveries/s",
-                      sent.load(), events, delivered.load(), retry_now ? st.yellow() : "", retry_now, st.reset(),
+        std::snprintf(line, sizeof line,
+                      "sent %4d/%d  delivered %5ld  %sretrying %3zu%s  %sfailed %ld%s  %5.0f deliveries/s", sent.load(),
+                      events, delivered.load(), retry_now ? st.yellow() : "", retry_now, st.reset(),
                       failed ? st.red() : "", failed.load(), st.reset(), secs > 0 ? delivered / secs : 0.0);
         if (st.tty) {
             std::cout << "\r\033[K" << line << (final_line ? "\n" : "") << std::flush;
@@ -255,7 +259,8 @@ inline int run(int events, int rate, int outage_seconds) {
 
     // --- the summary ------------------------------------------------------------------------------------
     bool ok = failed == 0;
-    std::cout << "\n" << st.bold() << "endpoint   subscribed to        expected  received  twice  duplicates acked"
+    std::cout << "\n"
+              << st.bold() << "endpoint   subscribed to        expected  received  twice  duplicates acked"
               << st.reset() << "\n";
     for (const auto& e : specs) {
         auto& t = *seen.at(e.id);
@@ -263,8 +268,10 @@ inline int run(int events, int rate, int outage_seconds) {
         const auto& want = expected[e.id];
         std::size_t got = 0, twice = 0, unexpected = 0;
         for (const auto& [id, n] : t.dispatched) {
-            if (want.count(id)) ++got;
-            else ++unexpected;
+            if (want.count(id))
+                ++got;
+            else
+                ++unexpected;
             if (n > 1) ++twice;
         }
         const bool row_ok = got == want.size() && twice == 0 && unexpected == 0 && t.rejected == 0;
@@ -275,8 +282,9 @@ inline int run(int events, int rate, int outage_seconds) {
                     row_ok ? st.green() : st.red(), got, st.reset(), twice, t.duplicates);
     }
     const double secs = std::chrono::duration<double>(clock::now() - started).count();
-    std::printf("\n%ld deliveries in %ld attempts over %.1f s; the outage answered %d requests with 503 + Retry-After.\n",
-                delivered.load(), attempts.load(), secs, outage_replies.load());
+    std::printf(
+        "\n%ld deliveries in %ld attempts over %.1f s; the outage answered %d requests with 503 + Retry-After.\n",
+        delivered.load(), attempts.load(), secs, outage_replies.load());
     if (ok)
         std::cout << st.green() << st.bold() << "every event reached every subscribed endpoint exactly once"
                   << st.reset() << "\n";

@@ -11,12 +11,13 @@
 
 #include <hookline/hookline.hpp>
 
+#include <pthread.h>
+
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <pthread.h>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -35,7 +36,9 @@ inline std::string listen_help() {
            "Runs a webhook receiver on 127.0.0.1 and prints each verified event and each rejected request\n"
            "with its reason, until interrupted (Ctrl-C). The first line says where it listens.\n\n"
            "Options:\n"
-           "  --scheme SCHEME      " + schemes_text + " (default: standard)\n"
+           "  --scheme SCHEME      " +
+           schemes_text +
+           " (default: standard)\n"
            "  --secret SECRET      a trusted key; repeat for several (rotation)\n"
            "  --port P             port to listen on; 0 lets the system choose (default: 8080)\n"
            "  --path PATH          path to receive on (default: /webhooks)\n"
@@ -82,9 +85,9 @@ inline sigset_t stop_signals() {
 
 inline int cmd_listen(const std::vector<std::string_view>& argv) {
     using namespace listen_detail;
-    std::vector<flag_spec> specs = {{"--scheme", "", true, false},   {"--secret", "", true, true},
-                                    {"--port", "", true, false},     {"--path", "", true, false},
-                                    {"--json", "", false, false},    {"--tolerance", "", true, false},
+    std::vector<flag_spec> specs = {{"--scheme", "", true, false},     {"--secret", "", true, true},
+                                    {"--port", "", true, false},       {"--path", "", true, false},
+                                    {"--json", "", false, false},      {"--tolerance", "", true, false},
                                     {"--public-url", "", true, false}, {"--help", "-h", false, false}};
     parsed_args args(argv, specs);
     if (args.has("--help")) {
@@ -124,13 +127,15 @@ inline int cmd_listen(const std::vector<std::string_view>& argv) {
         const bool verified = i.result != hookline::outcome::rejected;
         std::string reason = i.error ? i.error.message() : std::string(hookline::to_string(i.result));
         if (json) {
-            nlohmann::json j = {{"verified", verified}, {"status", i.status}, {"outcome", hookline::to_string(i.result)}};
+            nlohmann::json j = {
+                {"verified", verified}, {"status", i.status}, {"outcome", hookline::to_string(i.result)}};
             if (!verified || i.error) j["reason"] = reason;
             if (!i.id.empty()) j["id"] = i.id;
             if (!i.event_type.empty()) j["type"] = i.event_type;
             print(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         } else if (verified) {
-            print(std::string(hookline::to_string(i.result)) + " " + std::to_string(i.status) + " id=" + std::string(i.id));
+            print(std::string(hookline::to_string(i.result)) + " " + std::to_string(i.status) +
+                  " id=" + std::string(i.id));
         } else {
             print("rejected " + std::to_string(i.status) + " " + reason);
         }
@@ -145,15 +150,19 @@ inline int cmd_listen(const std::vector<std::string_view>& argv) {
         std::string type = e.type;
         std::string id = e.id;
         if (body.is_object()) {
-            if (type.empty() && body.contains("type") && body["type"].is_string()) type = body["type"].get<std::string>();
-            if (id.starts_with("sha256:") && body.contains("id") && body["id"].is_string()) id = body["id"].get<std::string>();
+            if (type.empty() && body.contains("type") && body["type"].is_string())
+                type = body["type"].get<std::string>();
+            if (id.starts_with("sha256:") && body.contains("id") && body["id"].is_string())
+                id = body["id"].get<std::string>();
         }
         if (json) {
-            nlohmann::json j = {{"verified", true}, {"status", 200}, {"outcome", "handled"}, {"scheme", scheme.name},
-                                {"id", id}, {"type", type}};
+            nlohmann::json j = {{"verified", true},      {"status", 200}, {"outcome", "handled"},
+                                {"scheme", scheme.name}, {"id", id},      {"type", type}};
             if (e.timestamp) j["timestamp"] = *e.timestamp;
-            if (body.is_discarded()) j["body"] = e.body;
-            else j["payload"] = std::move(body);
+            if (body.is_discarded())
+                j["body"] = e.body;
+            else
+                j["payload"] = std::move(body);
             print(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         } else {
             print("event " + (type.empty() ? std::string("(no type)") : type) + " id=" + id + " (" +
@@ -185,8 +194,10 @@ inline int cmd_listen(const std::vector<std::string_view>& argv) {
     // would leave it running for good. Wait (bounded) for the loop before announcing and waiting.
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
-    if (json) print(nlohmann::json({{"listening", where}, {"port", port}}).dump());
-    else print("listening on " + where);
+    if (json)
+        print(nlohmann::json({{"listening", where}, {"port", port}}).dump());
+    else
+        print("listening on " + where);
 
     int sig = 0;
     sigwait(&signals, &sig);

@@ -3,9 +3,9 @@
 //   hookline verify --scheme S --secret K [--secret K...] -H "Name: value"... [--tolerance S] [--now UNIX] [BODY_FILE]
 // Each verb's --help lists the schemes and what their --secret is (see schemes.hpp).
 #include "args.hpp"
+#include "demo.hpp"
 #include "listen.hpp"
 #include "schemes.hpp"
-#include "demo.hpp"
 #include "send.hpp"
 
 #include <hookline/hookline.hpp>
@@ -90,12 +90,16 @@ std::string sign_help() {
            "Prints the headers to send with BODY_FILE (standard input when absent or '-'), one\n"
            "'Name: value' a line.\n\n"
            "Options:\n"
-           "  --scheme SCHEME        " + scheme_list() + " (default: standard)\n"
+           "  --scheme SCHEME        " +
+           scheme_list() +
+           " (default: standard)\n"
            "  --secret SECRET        signing key (see Schemes below); repeat to sign with several keys\n"
            "                         (rotation) where the scheme's header holds several signatures\n"
            "  --id ID                message id (default: a random msg_... id)\n"
            "  --timestamp UNIX       signing time in Unix seconds (default: now)\n"
-           "                         (signed by " + schemes_with(has_timestamp) + "; ignored by the others)\n"
+           "                         (signed by " +
+           schemes_with(has_timestamp) +
+           "; ignored by the others)\n"
            "  --url URL              the URL the request is sent to, for schemes that sign it\n"
            "  --type TYPE            event type, for schemes that send it in a header\n"
            "  --token-header NAME    shared_token: the header carrying the token (default: Authorization)\n"
@@ -115,7 +119,9 @@ std::string verify_help() {
            "(missing header, malformed header, duplicate header, no matching signature, timestamp too\n"
            "old, timestamp too new, ...) and exits 1.\n\n"
            "Options:\n"
-           "  --scheme SCHEME        " + scheme_list() + " (default: standard)\n"
+           "  --scheme SCHEME        " +
+           scheme_list() +
+           " (default: standard)\n"
            "  --secret SECRET        a trusted key (see Schemes below); repeat for several (rotation)\n"
            "  -H \"Name: value\"       a received header; repeat for each\n"
            "  --tolerance SECONDS    accepted distance between the signed timestamp and now (default: 300)\n"
@@ -124,9 +130,9 @@ std::string verify_help() {
            "  --token-header NAME    shared_token: the header carrying the token (default: Authorization)\n"
            "  --token-prefix PREFIX  shared_token: text before the token (default: 'Bearer '; '' for none)\n"
            "  --help                 this text\n\n"
-           "--tolerance and --now apply to the schemes that sign a timestamp: " + schemes_with(has_timestamp) +
-           ".\nThe other schemes sign no timestamp: for them both are accepted and ignored.\n\n" +
-           schemes_help(false) +
+           "--tolerance and --now apply to the schemes that sign a timestamp: " +
+           schemes_with(has_timestamp) +
+           ".\nThe other schemes sign no timestamp: for them both are accepted and ignored.\n\n" + schemes_help(false) +
            "\nExit status: 0 valid, 1 invalid, 2 usage error (including an invalid secret or a missing --url).\n";
 }
 
@@ -161,9 +167,8 @@ std::string random_id() {
 }
 
 std::vector<flag_spec> common_flags() {
-    return {{"--scheme", "", true, false},       {"--secret", "", true, true},
-            {"--url", "", true, false},          {"--header", "-H", true, true},
-            {"--token-header", "", true, false}, {"--token-prefix", "", true, false},
+    return {{"--scheme", "", true, false},  {"--secret", "", true, true},        {"--url", "", true, false},
+            {"--header", "-H", true, true}, {"--token-header", "", true, false}, {"--token-prefix", "", true, false},
             {"--help", "-h", false, false}};
 }
 

@@ -16,16 +16,16 @@ namespace hookline_cli {
 
 /// What `sign` and `verify` were given on the command line.
 struct scheme_input {
-    std::vector<std::string> secrets;  // as typed; each scheme decides how to read them
+    std::vector<std::string> secrets; // as typed; each scheme decides how to read them
     std::string id;
-    std::int64_t timestamp = 0;        // sign: the timestamp to sign
-    std::int64_t now = 0;              // verify: the current time
+    std::int64_t timestamp = 0;          // sign: the timestamp to sign
+    std::int64_t now = 0;                // verify: the current time
     std::chrono::seconds tolerance{300}; // verify: used by the schemes that sign a timestamp
     std::string url;
     std::string event_type;
     std::string token_header = "Authorization"; // shared_token: where the token travels
     std::string token_prefix = "Bearer ";       // shared_token: text before the token
-    hookline::header_map headers;      // verify: the received headers; sign: hints such as Content-Type
+    hookline::header_map headers;               // verify: the received headers; sign: hints such as Content-Type
     std::string body;
 };
 
@@ -76,8 +76,9 @@ inline hookline::secret single_plain_secret(const scheme_input& in, std::string_
 
 inline const std::vector<scheme_entry>& schemes() {
     static const std::vector<scheme_entry> all = {
-        {"standard", "whsec_... (HMAC-SHA256, v1), whsk_... (Ed25519 private: signs v1a; verify uses its public half) "
-                     "or whpk_... (Ed25519 public, verifies)",
+        {"standard",
+         "whsec_... (HMAC-SHA256, v1), whsk_... (Ed25519 private: signs v1a; verify uses its public half) "
+         "or whpk_... (Ed25519 public, verifies)",
          [](const scheme_input& in) -> hookline::result<hookline::header_map> {
              auto signer = hookline::standard_signer::make(standard_secrets(in));
              if (!signer) return signer.error();
@@ -94,7 +95,8 @@ inline const std::vector<scheme_entry>& schemes() {
          [](const scheme_input& in) -> hookline::result<hookline::header_map> {
              auto signer = hookline::github_signer::make(single_plain_secret(in, "github"));
              if (!signer) return signer.error();
-             return signer->sign({.id = in.id, .body = in.body, .timestamp = in.timestamp, .event_type = in.event_type});
+             return signer->sign(
+                 {.id = in.id, .body = in.body, .timestamp = in.timestamp, .event_type = in.event_type});
          },
          [](const scheme_input& in) -> hookline::result<hookline::verified_message> {
              auto v = hookline::github_verifier::make(plain_secrets(in));
@@ -174,8 +176,7 @@ inline const std::vector<scheme_entry>& schemes() {
          },
          needs_url},
         // Shared token: --secret is the token, sent as "<--token-header>: <--token-prefix><token>".
-        {"shared_token",
-         "the token itself (plain text), sent in --token-header after --token-prefix; sign takes one",
+        {"shared_token", "the token itself (plain text), sent in --token-header after --token-prefix; sign takes one",
          [](const scheme_input& in) -> hookline::result<hookline::header_map> {
              auto signer = hookline::shared_token_signer::make(single_plain_secret(in, "shared_token"),
                                                                {.header = in.token_header, .prefix = in.token_prefix});

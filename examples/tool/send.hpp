@@ -11,8 +11,10 @@
 #include <hookline/sqlite_store.hpp>
 #endif
 
-#include <csignal>
+#include <pthread.h>
+
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -21,7 +23,6 @@
 #include <iterator>
 #include <mutex>
 #include <optional>
-#include <pthread.h>
 #include <span>
 #include <sstream>
 #include <string>
@@ -43,7 +44,9 @@ inline std::string send_help() {
            "  --data JSON             the body, given inline\n"
            "  --file FILE             the body, read from FILE ('-' for standard input)\n"
            "  --id ID                 message id (default: a random msg_... id), the same on every retry\n"
-           "  --scheme SCHEME         " + std::string("standard (default), github, stripe, slack, shopify, square, twilio") + "\n"
+           "  --scheme SCHEME         " +
+           std::string("standard (default), github, stripe, slack, shopify, square, twilio") +
+           "\n"
            "  --retry-schedule LIST   seconds to wait before each retry, e.g. 0,5,30 (default: the Standard\n"
            "                          Webhooks schedule 5s,5m,30m,2h,5h,10h,14h,20h,24h); 'none' = no retry.\n"
            "                          429/502/503/504 and timeouts wait longer; Retry-After is honoured\n"
@@ -74,10 +77,14 @@ inline std::vector<std::chrono::milliseconds> parse_schedule(const std::string& 
 
 inline std::string describe_delay(std::int64_t ms) {
     std::ostringstream os;
-    if (ms < 1000) os << ms << " ms";
-    else if (ms < 120000) os << ms / 1000 << " s";
-    else if (ms < 7200000) os << ms / 60000 << " min";
-    else os << ms / 3600000 << " h";
+    if (ms < 1000)
+        os << ms << " ms";
+    else if (ms < 120000)
+        os << ms / 1000 << " s";
+    else if (ms < 7200000)
+        os << ms / 60000 << " min";
+    else
+        os << ms / 3600000 << " h";
     return os.str();
 }
 
@@ -128,10 +135,10 @@ int run_send(const send_input& in, Store store) {
     interrupt_watch watch;
     httplib_transport_options topts;
     if (in.allow_private) {
-        topts.addresses = address_policy::with_allowed({"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                                                        "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7",
-                                                        "fe80::/10"})
-                              .value();
+        topts.addresses =
+            address_policy::with_allowed({"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                          "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10"})
+                .value();
     }
     fixed_schedule schedule{in.schedule ? *in.schedule : standard_schedule::delays()};
 
@@ -144,12 +151,14 @@ int run_send(const send_input& in, Store store) {
     std::optional<std::string> gave_up; // with a store: the first delivery that gave up
     // With a store: true once nothing is pending or in flight for the endpoint.
     auto drained = [&]() {
-        auto open_ones = store.list_deliveries(
-            {.endpoint_id = endpoint_id, .statuses = {delivery_status::pending, delivery_status::in_flight}, .limit = 1});
+        auto open_ones = store.list_deliveries({.endpoint_id = endpoint_id,
+                                                .statuses = {delivery_status::pending, delivery_status::in_flight},
+                                                .limit = 1});
         return open_ones && open_ones->empty();
     };
     bool sent = false;
-    bool attempted = false; // with a store: this run made an attempt // with a store: finishing waits until this run's event is in the store
+    bool attempted = false; // with a store: this run made an attempt // with a store: finishing waits until this run's
+                            // event is in the store
     std::function<void()> maybe_finish;
     auto finish = [&](int code, std::string why) {
         {
@@ -169,8 +178,10 @@ int run_send(const send_input& in, Store store) {
             failure = gave_up;
         }
         if (!drained()) return;
-        if (failure) finish(1, *failure);
-        else finish(0, attempted ? "delivered" : "nothing left to deliver");
+        if (failure)
+            finish(1, *failure);
+        else
+            finish(0, attempted ? "delivered" : "nothing left to deliver");
     };
 
     sender_options o;
@@ -188,7 +199,8 @@ int run_send(const send_input& in, Store store) {
         line << " in " << latency;
         if (r.next_attempt_at) {
             const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch()).count();
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
             line << "; next attempt in " << describe_delay(std::max<std::int64_t>(0, *r.next_attempt_at - now));
         }
         if (durable) line << " (" << r.message_id << ")";
@@ -217,7 +229,7 @@ int run_send(const send_input& in, Store store) {
         if (r.status != delivery_status::pending) maybe_finish();
     };
     basic_sender<httplib_transport, Signer, fixed_schedule, Store> sender(httplib_transport(topts), schedule, store,
-                                                                            std::move(o));
+                                                                          std::move(o));
     watch.start([&] { finish(130, "interrupted"); });
     endpoint_config cfg;
     cfg.url = in.url;
@@ -232,7 +244,8 @@ int run_send(const send_input& in, Store store) {
             std::cout << "resuming " << left->size() << " pending deliver" << (left->size() == 1 ? "y" : "ies")
                       << " from " << in.store_path << std::endl;
     }
-    if (auto r = sender.add_endpoint(endpoint_id, cfg); !r) throw usage_error("cannot use --secret: " + r.error().message());
+    if (auto r = sender.add_endpoint(endpoint_id, cfg); !r)
+        throw usage_error("cannot use --secret: " + r.error().message());
     if (durable) (void)sender.enable_endpoint(endpoint_id); // sending to it again is an explicit request
     auto receipt = sender.send(event{.type = in.type, .payload = in.body, .id = in.id});
     if (!receipt) {
@@ -277,7 +290,8 @@ int run_send(const send_input& in) {
 #if HOOKLINE_CLI_SQLITE
     auto store = hookline::sqlite_store::open(in.store_path);
     if (!store) {
-        std::cerr << "hookline: cannot open the store " << in.store_path << ": " << store.error().message() << std::endl;
+        std::cerr << "hookline: cannot open the store " << in.store_path << ": " << store.error().message()
+                  << std::endl;
         return 1;
     }
     return run_send<Signer>(in, *store);
@@ -289,12 +303,11 @@ int run_send(const send_input& in) {
 } // namespace detail
 
 inline int cmd_send(const std::vector<std::string_view>& argv) {
-    std::vector<flag_spec> specs = {{"--secret", "", true, true},     {"--type", "", true, false},
-                                    {"--data", "", true, false},      {"--file", "", true, false},
-                                    {"--id", "", true, false},        {"--scheme", "", true, false},
-                                    {"--retry-schedule", "", true, false}, {"--timeout", "", true, false},
-                                    {"--allow-private", "", false, false}, {"--store", "", true, false},
-                                    {"--help", "-h", false, false}};
+    std::vector<flag_spec> specs = {
+        {"--secret", "", true, true},          {"--type", "", true, false},    {"--data", "", true, false},
+        {"--file", "", true, false},           {"--id", "", true, false},      {"--scheme", "", true, false},
+        {"--retry-schedule", "", true, false}, {"--timeout", "", true, false}, {"--allow-private", "", false, false},
+        {"--store", "", true, false},          {"--help", "-h", false, false}};
     parsed_args args(argv, specs);
     if (args.has("--help")) {
         std::cout << send_help();

@@ -65,8 +65,7 @@ struct memory_dedup_options {
 /// `sqlite_dedup_store` for one that is not). Copies share the table.
 class memory_dedup_store {
 public:
-    explicit memory_dedup_store(memory_dedup_options options = {})
-        : state_(std::make_shared<state>(options)) {}
+    explicit memory_dedup_store(memory_dedup_options options = {}) : state_(std::make_shared<state>(options)) {}
 
     result<claim_status> try_claim(std::string_view key, std::int64_t now) {
         std::lock_guard lock(state_->mutex);

@@ -29,10 +29,10 @@ struct endpoint_config {
     std::vector<std::string> event_types{};
     /// Channels it listens on; empty = every message. Otherwise a message must carry one of them.
     std::vector<std::string> channels{};
-    header_map headers{};                    ///< extra headers sent with every request
-    std::chrono::milliseconds timeout{0};  ///< whole-request timeout; 0 = the sender's default
-    double rate_limit = 0;                 ///< deliveries per second; 0 = unlimited
-    std::size_t max_concurrency = 0;       ///< requests in flight at once; 0 = the sender's default
+    header_map headers{};                 ///< extra headers sent with every request
+    std::chrono::milliseconds timeout{0}; ///< whole-request timeout; 0 = the sender's default
+    double rate_limit = 0;                ///< deliveries per second; 0 = unlimited
+    std::size_t max_concurrency = 0;      ///< requests in flight at once; 0 = the sender's default
     bool enabled = true;
     std::string description{};
 };

@@ -141,9 +141,9 @@ public:
     /// The fields of a contiguous container of `header_ref`s (`std::vector`, `std::array`), which must
     /// outlive the view.
     template <class R>
-        requires(std::ranges::contiguous_range<const R&> && std::ranges::sized_range<const R&> &&
-                 std::same_as<std::ranges::range_value_t<const R&>, header_ref>)
-    header_view(const R& refs) noexcept : refs_(std::ranges::data(refs)), size_(std::ranges::size(refs)) {}
+    requires(std::ranges::contiguous_range<const R&>&& std::ranges::sized_range<const R&>&&
+                 std::same_as<std::ranges::range_value_t<const R&>, header_ref>) header_view(const R& refs)
+    noexcept : refs_(std::ranges::data(refs)), size_(std::ranges::size(refs)) {}
 
     /// The `i`-th field, `i < size()`.
     header_ref operator[](std::size_t i) const noexcept {

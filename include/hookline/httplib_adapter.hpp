@@ -23,8 +23,8 @@
 #include <charconv>
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -82,8 +82,10 @@ inline void write_response(const response& r, httplib::Response& res) {
     res.status = r.status;
     const std::string* content_type = nullptr;
     for (const auto& h : r.headers) {
-        if (!iequals(h.name, "Content-Type")) res.set_header(h.name, h.value);
-        else if (!content_type) content_type = &h.value;
+        if (!iequals(h.name, "Content-Type"))
+            res.set_header(h.name, h.value);
+        else if (!content_type)
+            content_type = &h.value;
     }
     if (r.status == 204 && r.body.empty()) return; // no content, no Content-Type
     static const std::string text_plain = "text/plain";

@@ -62,8 +62,8 @@ struct httplib_transport_options {
     address_policy addresses{};
     /// Verify the server's certificate chain and host name. Leave on.
     bool verify_tls = true;
-    std::string ca_file{}; ///< PEM bundle of trusted CAs; empty with `ca_dir` empty: the system store
-    std::string ca_dir{};  ///< hashed CA directory (c_rehash)
+    std::string ca_file{};          ///< PEM bundle of trusted CAs; empty with `ca_dir` empty: the system store
+    std::string ca_dir{};           ///< hashed CA directory (c_rehash)
     std::string client_cert_file{}; ///< PEM client certificate, for mutual TLS
     std::string client_key_file{};  ///< PEM private key (unencrypted) of `client_cert_file`
     /// Optional HTTP proxy (HTTPS goes through CONNECT). The proxy resolves the destination itself,
@@ -111,7 +111,8 @@ public:
                 sigemptyset(&only);
                 sigaddset(&only, SIGPIPE);
                 timespec zero{0, 0};
-                while (sigtimedwait(&only, nullptr, &zero) < 0 && errno == EINTR) {}
+                while (sigtimedwait(&only, nullptr, &zero) < 0 && errno == EINTR) {
+                }
             }
         }
         pthread_sigmask(SIG_SETMASK, &old_, nullptr);
@@ -149,7 +150,8 @@ inline void consume_pending_sigpipe() noexcept {
     sigemptyset(&only);
     sigaddset(&only, SIGPIPE);
     timespec zero{0, 0};
-    while (sigtimedwait(&only, nullptr, &zero) < 0 && errno == EINTR) {}
+    while (sigtimedwait(&only, nullptr, &zero) < 0 && errno == EINTR) {
+    }
 }
 
 /// One thread that shuts down the connection of any request still running past its deadline
@@ -207,8 +209,10 @@ public:
     bool remove(ticket& t) {
         std::unique_lock lock(mutex_);
         if (t.firing) fired_cv_.wait(lock, [&] { return !t.firing; });
-        if (t.prev) t.prev->next = t.next;
-        else head_ = t.next;
+        if (t.prev)
+            t.prev->next = t.next;
+        else
+            head_ = t.next;
         if (t.next) t.next->prev = t.prev;
         t.prev = t.next = nullptr;
         return t.fired;
@@ -322,7 +326,8 @@ struct httplib_transport_state {
         auto now = clock::now();
         auto& v = idle[key];
         // Oldest first: drop the ones that idled too long.
-        auto keep = std::find_if(v.begin(), v.end(), [&](const pooled& p) { return now - p.idle_since < options.idle_timeout; });
+        auto keep = std::find_if(v.begin(), v.end(),
+                                 [&](const pooled& p) { return now - p.idle_since < options.idle_timeout; });
         for (auto i = v.begin(); i != keep; ++i) dropped.push_back(std::move(*i));
         idle_total -= static_cast<std::size_t>(keep - v.begin());
         v.erase(v.begin(), keep);
@@ -424,10 +429,12 @@ public:
 
         // An IP literal needs no lookup (and is checked like any resolved address).
         result<std::vector<ip_address>> addresses = errc::dns_failure;
-        if (o.resolver) addresses = o.resolver(url->host);
+        if (o.resolver)
+            addresses = o.resolver(url->host);
         else if (auto literal = url->host_is_ip ? ip_address::parse(url->host) : std::nullopt)
             addresses = std::vector<ip_address>{*literal};
-        else addresses = resolve(url->host);
+        else
+            addresses = resolve(url->host);
         if (!addresses) return addresses.error();
         if (auto checked = check_all(*addresses, o.addresses); !checked) return checked.error();
         if (clock::now() >= deadline) return errc::timeout;
@@ -496,7 +503,8 @@ private:
         auto* corked = url.scheme == "http" ? static_cast<detail::corked_client*>(client.get()) : nullptr;
         if (!request.body.empty()) {
             req.content_length_ = request.body.size();
-            req.content_provider_ = [&request, corked](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            req.content_provider_ = [&request, corked](std::size_t offset, std::size_t length,
+                                                       httplib::DataSink& sink) {
                 if (!sink.write(request.body.data() + offset, length)) return false;
                 if (corked) corked->flush();
                 return true;

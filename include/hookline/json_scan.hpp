@@ -32,7 +32,7 @@ namespace detail {
 
 /// A top-level member's value found by `json_scan`: the raw token as it appears in the text.
 struct json_member {
-    std::string_view raw;   ///< a string includes its quotes; empty when the member is absent
+    std::string_view raw; ///< a string includes its quotes; empty when the member is absent
     bool is_string = false;
     bool is_number = false;
     bool has_escapes = false; ///< a string containing backslash escapes (decode it with a JSON parser)
@@ -103,8 +103,10 @@ private:
         }
         if (i < len && s[i] == '.') {
             for (++i; i < len && digit(s[i]); ++i) {
-                if (s[i] != '0') seen_nonzero = true;
-                else if (!seen_nonzero) ++leading_frac_zeros;
+                if (s[i] != '0')
+                    seen_nonzero = true;
+                else if (!seen_nonzero)
+                    ++leading_frac_zeros;
             }
         }
         long long exponent = 0;
@@ -192,8 +194,8 @@ private:
             const std::uint64_t quote = w ^ (ones * '"');
             const std::uint64_t backslash = w ^ (ones * '\\');
             // A byte of `x` is zero / below 0x20 when the classic "has less than" test sets its high bit.
-            const std::uint64_t special = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
-                                          ((w - ones * 0x20) & ~w) | w;
+            const std::uint64_t special =
+                ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((w - ones * 0x20) & ~w) | w;
             if (special & highs) break;
             p_ += 8;
         }
@@ -218,12 +220,19 @@ private:
                 if (++p_ >= end_) return false;
                 const unsigned char e = *p_++;
                 switch (e) {
-                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': break;
+                case '"':
+                case '\\':
+                case '/':
+                case 'b':
+                case 'f':
+                case 'n':
+                case 'r':
+                case 't': break;
                 case 'u': {
                     long cp = hex4();
                     if (cp < 0) return false;
                     if (cp >= 0xDC00 && cp <= 0xDFFF) return false; // lone low surrogate
-                    if (cp >= 0xD800 && cp <= 0xDBFF) {               // needs a low surrogate next
+                    if (cp >= 0xD800 && cp <= 0xDBFF) {             // needs a low surrogate next
                         if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
                         p_ += 2;
                         long low = hex4();
@@ -242,15 +251,24 @@ private:
             // Multi-byte UTF-8 (RFC 3629 table of well-formed sequences).
             std::size_t n = 0;
             unsigned char lo = 0x80, hi = 0xBF;
-            if (c >= 0xC2 && c <= 0xDF) n = 1;
-            else if (c == 0xE0) n = 2, lo = 0xA0;
-            else if (c >= 0xE1 && c <= 0xEC) n = 2;
-            else if (c == 0xED) n = 2, hi = 0x9F;
-            else if (c >= 0xEE && c <= 0xEF) n = 2;
-            else if (c == 0xF0) n = 3, lo = 0x90;
-            else if (c >= 0xF1 && c <= 0xF3) n = 3;
-            else if (c == 0xF4) n = 3, hi = 0x8F;
-            else return false;
+            if (c >= 0xC2 && c <= 0xDF)
+                n = 1;
+            else if (c == 0xE0)
+                n = 2, lo = 0xA0;
+            else if (c >= 0xE1 && c <= 0xEC)
+                n = 2;
+            else if (c == 0xED)
+                n = 2, hi = 0x9F;
+            else if (c >= 0xEE && c <= 0xEF)
+                n = 2;
+            else if (c == 0xF0)
+                n = 3, lo = 0x90;
+            else if (c >= 0xF1 && c <= 0xF3)
+                n = 3;
+            else if (c == 0xF4)
+                n = 3, hi = 0x8F;
+            else
+                return false;
             if (static_cast<std::size_t>(end_ - p_) < n + 1) return false;
             if (p_[1] < lo || p_[1] > hi) return false;
             for (std::size_t i = 2; i <= n; ++i)
@@ -323,8 +341,10 @@ private:
             skip_ws();
             json_member* slot = nullptr;
             if (depth == 1 && !key_escapes) {
-                if (!want_first_.empty() && key == want_first_) slot = &result_.first;
-                else if (!want_second_.empty() && key == want_second_) slot = &result_.second;
+                if (!want_first_.empty() && key == want_first_)
+                    slot = &result_.first;
+                else if (!want_second_.empty() && key == want_second_)
+                    slot = &result_.second;
             }
             const unsigned char* value_start = p_;
             bool value_escapes = false;

@@ -87,7 +87,8 @@ public:
         return best;
     }
 
-    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status, std::int64_t next_due) {
+    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status,
+                                std::int64_t next_due) {
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
         auto it = s.deliveries.find(id);

@@ -168,92 +168,128 @@ inline const char* category_name(const std::error_code& ec) {
 
 /// Every statement the store runs, with the schema name filled in.
 struct statements {
-    std::string insert_message, claim, claim_one, next_due, next_due_one, record_attempt, release, list_attempts, load_endpoint,
-        save_endpoint, prune;
+    std::string insert_message, claim, claim_one, next_due, next_due_one, record_attempt, release, list_attempts,
+        load_endpoint, save_endpoint, prune;
     std::string schema;
 
     explicit statements(const std::string& s) : schema(s) {
         const std::string q = "\"" + s + "\".";
         insert_message =
-            "WITH m AS (INSERT INTO " + q + "messages (id, event_type, payload, created_at) "
+            "WITH m AS (INSERT INTO " + q +
+            "messages (id, event_type, payload, created_at) "
             "VALUES ($1::text, $2::text, $3::bytea, $4::bigint) ON CONFLICT (id) DO NOTHING RETURNING id), "
-            "d AS (INSERT INTO " + q + "deliveries (message_id, endpoint_id, status, next_attempt_at, due_at, updated_at) "
+            "d AS (INSERT INTO " +
+            q +
+            "deliveries (message_id, endpoint_id, status, next_attempt_at, due_at, updated_at) "
             "SELECT m.id, e.ep, 0, $5::bigint, $5::bigint, $4::bigint FROM m "
             "CROSS JOIN unnest($6::text[]) WITH ORDINALITY AS e(ep, n) ORDER BY e.n RETURNING 1) "
             "SELECT count(*) FROM m";
-        claim =
-            "WITH c AS (SELECT id, due_at FROM " + q + "deliveries WHERE endpoint_id = ANY($1::text[]) "
-            "AND due_at <= $2::bigint ORDER BY due_at, id LIMIT $3::bigint FOR UPDATE SKIP LOCKED) "
-            "UPDATE " + q + "deliveries d SET status = 1, lease_until = $4::bigint, due_at = $4::bigint, "
-            "updated_at = $2::bigint FROM c, " + q + "messages m WHERE d.id = c.id AND m.id = d.message_id "
-            "RETURNING d.id, d.message_id, d.endpoint_id, d.attempts, d.next_attempt_at, d.lease_until, "
-            "d.updated_at, d.last_number, d.last_started_at, d.last_status, d.last_error_category, "
-            "d.last_error, d.last_latency_us, d.last_excerpt, c.due_at, m.event_type, m.payload, m.created_at";
+        claim = "WITH c AS (SELECT id, due_at FROM " + q +
+                "deliveries WHERE endpoint_id = ANY($1::text[]) "
+                "AND due_at <= $2::bigint ORDER BY due_at, id LIMIT $3::bigint FOR UPDATE SKIP LOCKED) "
+                "UPDATE " +
+                q +
+                "deliveries d SET status = 1, lease_until = $4::bigint, due_at = $4::bigint, "
+                "updated_at = $2::bigint FROM c, " +
+                q +
+                "messages m WHERE d.id = c.id AND m.id = d.message_id "
+                "RETURNING d.id, d.message_id, d.endpoint_id, d.attempts, d.next_attempt_at, d.lease_until, "
+                "d.updated_at, d.last_number, d.last_started_at, d.last_status, d.last_error_category, "
+                "d.last_error, d.last_latency_us, d.last_excerpt, c.due_at, m.event_type, m.payload, m.created_at";
         // One endpoint (what a sender asks for): the index hands rows over in claim order.
         claim_one = claim;
         claim_one.replace(claim_one.find("endpoint_id = ANY($1::text[])"), 29, "endpoint_id = $1::text");
-        next_due = "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = ANY($1::text[]) AND due_at IS NOT NULL";
-        next_due_one = "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = $1::text AND due_at IS NOT NULL";
+        next_due =
+            "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = ANY($1::text[]) AND due_at IS NOT NULL";
+        next_due_one =
+            "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = $1::text AND due_at IS NOT NULL";
         record_attempt =
-            "WITH u AS (UPDATE " + q + "deliveries SET attempts = GREATEST(attempts, $2::integer), "
+            "WITH u AS (UPDATE " + q +
+            "deliveries SET attempts = GREATEST(attempts, $2::integer), "
             "last_number = $2::integer, last_started_at = $3::bigint, last_status = $4::integer, "
             "last_error_category = $5::text, last_error = $6::integer, last_latency_us = $7::bigint, "
             "last_excerpt = $8::bytea, status = $9::smallint, updated_at = $3::bigint, lease_until = 0, "
             "next_attempt_at = CASE WHEN $9::smallint = 0 THEN $10::bigint ELSE next_attempt_at END, "
             "due_at = CASE WHEN $9::smallint = 0 THEN $10::bigint ELSE NULL END "
             "WHERE id = $1::bigint RETURNING id), "
-            "a AS (INSERT INTO " + q + "attempts (delivery_id, number, started_at, status, error_category, error, "
+            "a AS (INSERT INTO " +
+            q +
+            "attempts (delivery_id, number, started_at, status, error_category, error, "
             "latency_us, excerpt) SELECT u.id, $2::integer, $3::bigint, $4::integer, $5::text, $6::integer, "
             "$7::bigint, $8::bytea FROM u RETURNING 1) "
             "SELECT count(*) FROM u";
-        release =
-            "WITH u AS (UPDATE " + q + "deliveries SET status = 0, lease_until = 0, next_attempt_at = $2::bigint, "
-            "due_at = $2::bigint WHERE id = $1::bigint AND status = 1 RETURNING 1) "
-            "SELECT EXISTS (SELECT 1 FROM " + q + "deliveries WHERE id = $1::bigint)";
-        list_attempts =
-            "SELECT number, started_at, status, error_category, error, latency_us, excerpt FROM " + q +
-            "attempts WHERE delivery_id = $1::bigint ORDER BY seq";
-        load_endpoint =
-            "SELECT disabled, disabled_reason, failing_since, exhausted_count FROM " + q +
-            "endpoint_state WHERE endpoint_id = $1::text";
-        save_endpoint =
-            "INSERT INTO " + q + "endpoint_state (endpoint_id, disabled, disabled_reason, failing_since, "
-            "exhausted_count) VALUES ($1::text, $2::boolean, $3::text, $4::bigint, $5::integer) "
-            "ON CONFLICT (endpoint_id) DO UPDATE SET disabled = EXCLUDED.disabled, "
-            "disabled_reason = EXCLUDED.disabled_reason, failing_since = EXCLUDED.failing_since, "
-            "exhausted_count = EXCLUDED.exhausted_count";
-        prune =
-            "WITH doomed AS (SELECT m.id FROM " + q + "messages m WHERE m.created_at < $1::bigint AND NOT EXISTS "
-            "(SELECT 1 FROM " + q + "deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1)) "
-            "FOR UPDATE OF m SKIP LOCKED), "
-            "gone AS (DELETE FROM " + q + "messages WHERE id IN (SELECT id FROM doomed) RETURNING 1) "
-            "SELECT count(*) FROM gone";
+        release = "WITH u AS (UPDATE " + q +
+                  "deliveries SET status = 0, lease_until = 0, next_attempt_at = $2::bigint, "
+                  "due_at = $2::bigint WHERE id = $1::bigint AND status = 1 RETURNING 1) "
+                  "SELECT EXISTS (SELECT 1 FROM " +
+                  q + "deliveries WHERE id = $1::bigint)";
+        list_attempts = "SELECT number, started_at, status, error_category, error, latency_us, excerpt FROM " + q +
+                        "attempts WHERE delivery_id = $1::bigint ORDER BY seq";
+        load_endpoint = "SELECT disabled, disabled_reason, failing_since, exhausted_count FROM " + q +
+                        "endpoint_state WHERE endpoint_id = $1::text";
+        save_endpoint = "INSERT INTO " + q +
+                        "endpoint_state (endpoint_id, disabled, disabled_reason, failing_since, "
+                        "exhausted_count) VALUES ($1::text, $2::boolean, $3::text, $4::bigint, $5::integer) "
+                        "ON CONFLICT (endpoint_id) DO UPDATE SET disabled = EXCLUDED.disabled, "
+                        "disabled_reason = EXCLUDED.disabled_reason, failing_since = EXCLUDED.failing_since, "
+                        "exhausted_count = EXCLUDED.exhausted_count";
+        prune = "WITH doomed AS (SELECT m.id FROM " + q +
+                "messages m WHERE m.created_at < $1::bigint AND NOT EXISTS "
+                "(SELECT 1 FROM " +
+                q +
+                "deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1)) "
+                "FOR UPDATE OF m SKIP LOCKED), "
+                "gone AS (DELETE FROM " +
+                q +
+                "messages WHERE id IN (SELECT id FROM doomed) RETURNING 1) "
+                "SELECT count(*) FROM gone";
     }
 
     /// Version 1 of the schema.
     std::string schema_v1() const {
         const std::string q = "\"" + schema + "\".";
-        return "CREATE TABLE " + q + "messages (id text PRIMARY KEY, event_type text NOT NULL, "
+        return "CREATE TABLE " + q +
+               "messages (id text PRIMARY KEY, event_type text NOT NULL, "
                "payload bytea NOT NULL, created_at bigint NOT NULL);"
-               "CREATE INDEX ON " + q + "messages (created_at);"
-               "CREATE TABLE " + q + "deliveries (id bigserial PRIMARY KEY, "
-               "message_id text NOT NULL REFERENCES " + q + "messages (id) ON DELETE CASCADE, "
+               "CREATE INDEX ON " +
+               q +
+               "messages (created_at);"
+               "CREATE TABLE " +
+               q +
+               "deliveries (id bigserial PRIMARY KEY, "
+               "message_id text NOT NULL REFERENCES " +
+               q +
+               "messages (id) ON DELETE CASCADE, "
                "endpoint_id text NOT NULL, status smallint NOT NULL, attempts integer NOT NULL DEFAULT 0, "
                "next_attempt_at bigint NOT NULL, lease_until bigint NOT NULL DEFAULT 0, "
                "due_at bigint, updated_at bigint NOT NULL, last_number integer, last_started_at bigint, "
                "last_status integer, last_error_category text, last_error integer, last_latency_us bigint, "
                "last_excerpt bytea);"
-               "COMMENT ON COLUMN " + q + "deliveries.due_at IS "
+               "COMMENT ON COLUMN " +
+               q +
+               "deliveries.due_at IS "
                "'next_attempt_at when pending, lease_until when in flight, NULL when finished';"
-               "CREATE INDEX ON " + q + "deliveries (endpoint_id, due_at, id) WHERE due_at IS NOT NULL;"
-               "CREATE INDEX ON " + q + "deliveries (message_id);"
-               "CREATE TABLE " + q + "attempts (seq bigserial PRIMARY KEY, "
-               "delivery_id bigint NOT NULL REFERENCES " + q + "deliveries (id) ON DELETE CASCADE, "
+               "CREATE INDEX ON " +
+               q +
+               "deliveries (endpoint_id, due_at, id) WHERE due_at IS NOT NULL;"
+               "CREATE INDEX ON " +
+               q +
+               "deliveries (message_id);"
+               "CREATE TABLE " +
+               q +
+               "attempts (seq bigserial PRIMARY KEY, "
+               "delivery_id bigint NOT NULL REFERENCES " +
+               q +
+               "deliveries (id) ON DELETE CASCADE, "
                "number integer NOT NULL, started_at bigint NOT NULL, status integer NOT NULL, "
                "error_category text NOT NULL, error integer NOT NULL, latency_us bigint NOT NULL, "
                "excerpt bytea NOT NULL);"
-               "CREATE INDEX ON " + q + "attempts (delivery_id);"
-               "CREATE TABLE " + q + "endpoint_state (endpoint_id text PRIMARY KEY, disabled boolean NOT NULL, "
+               "CREATE INDEX ON " +
+               q +
+               "attempts (delivery_id);"
+               "CREATE TABLE " +
+               q +
+               "endpoint_state (endpoint_id text PRIMARY KEY, disabled boolean NOT NULL, "
                "disabled_reason text NOT NULL, failing_since bigint NOT NULL, exhausted_count integer NOT NULL);";
     }
 };
@@ -307,8 +343,8 @@ public:
         auto ps = insert_params(m, endpoints, due);
         ps.finish();
         detail::pg::result_set r(PQexecParams(&app_connection, pool_->sql.insert_message.c_str(), ps.count(),
-                                               ps.types.data(), ps.values.data(), ps.lengths.data(),
-                                               ps.formats.data(), 1));
+                                              ps.types.data(), ps.values.data(), ps.lengths.data(), ps.formats.data(),
+                                              1));
         if (!r.ok()) {
             pool_->report("insert_message_in", r.sqlstate());
             return errc::store_failure;
@@ -377,7 +413,8 @@ public:
         return std::optional<std::int64_t>{r->i64(0, 0)};
     }
 
-    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status, std::int64_t next_due) {
+    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status,
+                                std::int64_t next_due) {
         detail::pg::params ps;
         ps.integer(static_cast<std::int64_t>(id))
             .integer(a.number)
@@ -410,8 +447,11 @@ public:
         const std::string s = "\"" + pool_->sql.schema + "\".";
         std::string sql = "WITH t AS (SELECT d.id FROM " + s + "deliveries d JOIN " + s +
                           "messages m ON m.id = d.message_id WHERE d.status <> 1" + where(q, ps, " AND ") +
-                          " ORDER BY d.id LIMIT " + std::to_string(q.limit) + " FOR UPDATE OF d), "
-                          "u AS (UPDATE " + s + "deliveries SET status = 0, lease_until = 0, next_attempt_at = $1::bigint, "
+                          " ORDER BY d.id LIMIT " + std::to_string(q.limit) +
+                          " FOR UPDATE OF d), "
+                          "u AS (UPDATE " +
+                          s +
+                          "deliveries SET status = 0, lease_until = 0, next_attempt_at = $1::bigint, "
                           "due_at = $1::bigint WHERE id IN (SELECT id FROM t) RETURNING 1) SELECT count(*) FROM u";
         auto r = run_sql("reschedule", sql, ps);
         if (!r) return r.error();
@@ -424,7 +464,8 @@ public:
         std::string w = where(q, ps, " WHERE ");
         std::string sql = "SELECT d.id, d.message_id, d.endpoint_id, d.attempts, d.next_attempt_at, d.lease_until, "
                           "d.updated_at, d.last_number, d.last_started_at, d.last_status, d.last_error_category, "
-                          "d.last_error, d.last_latency_us, d.last_excerpt, d.status FROM " + s + "deliveries d" +
+                          "d.last_error, d.last_latency_us, d.last_excerpt, d.status FROM " +
+                          s + "deliveries d" +
                           (q.created_since != 0 ? " JOIN " + s + "messages m ON m.id = d.message_id" : std::string()) +
                           w + " ORDER BY d.id LIMIT " + std::to_string(q.limit);
         auto r = run_sql("list_deliveries", sql, ps);
@@ -531,7 +572,8 @@ private:
                 report("connect", "");
                 return errc::store_failure;
             }
-            PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr); // "already exists, skipping" and the like
+            PQsetNoticeProcessor(
+                c, [](void*, const char*) {}, nullptr); // "already exists, skipping" and the like
             return c;
         }
 
@@ -559,9 +601,9 @@ private:
                 return fail(errc::store_failure);
             }
             const std::string q = "\"" + sql.schema + "\"";
-            if (options.migrate &&
-                !exec(c, "migrate", "CREATE SCHEMA IF NOT EXISTS " + q + "; CREATE TABLE IF NOT EXISTS " + q +
-                                        ".schema_version (version integer NOT NULL)"))
+            if (options.migrate && !exec(c, "migrate",
+                                         "CREATE SCHEMA IF NOT EXISTS " + q + "; CREATE TABLE IF NOT EXISTS " + q +
+                                             ".schema_version (version integer NOT NULL)"))
                 return fail(errc::store_failure);
             detail::pg::result_set v(PQexecParams(c, ("SELECT max(version) FROM " + q + ".schema_version").c_str(), 0,
                                                   nullptr, nullptr, nullptr, nullptr, 1));
@@ -575,8 +617,9 @@ private:
                 if (!options.migrate) return fail(errc::schema_mismatch);
                 // Future versions append their steps here: if (have < 2) ..., each in this transaction.
                 if (have < 1 && !exec(c, "migrate", sql.schema_v1())) return fail(errc::store_failure);
-                if (!exec(c, "migrate", "DELETE FROM " + q + ".schema_version; INSERT INTO " + q +
-                                            ".schema_version VALUES (" + std::to_string(detail::pg::schema_version) + ")"))
+                if (!exec(c, "migrate",
+                          "DELETE FROM " + q + ".schema_version; INSERT INTO " + q + ".schema_version VALUES (" +
+                              std::to_string(detail::pg::schema_version) + ")"))
                     return fail(errc::store_failure);
             }
             if (!exec(c, "migrate", "COMMIT")) return fail(errc::store_failure);
@@ -584,13 +627,17 @@ private:
         }
 
         bool prepare(PGconn* c) {
-            const std::pair<const char*, const std::string*> all[] = {
-                {"insert_message", &sql.insert_message}, {"claim", &sql.claim},
-                {"claim_one", &sql.claim_one},           {"next_due_one", &sql.next_due_one},
-                {"next_due", &sql.next_due},             {"record_attempt", &sql.record_attempt},
-                {"release", &sql.release},               {"list_attempts", &sql.list_attempts},
-                {"load_endpoint", &sql.load_endpoint},   {"save_endpoint", &sql.save_endpoint},
-                {"prune", &sql.prune}};
+            const std::pair<const char*, const std::string*> all[] = {{"insert_message", &sql.insert_message},
+                                                                      {"claim", &sql.claim},
+                                                                      {"claim_one", &sql.claim_one},
+                                                                      {"next_due_one", &sql.next_due_one},
+                                                                      {"next_due", &sql.next_due},
+                                                                      {"record_attempt", &sql.record_attempt},
+                                                                      {"release", &sql.release},
+                                                                      {"list_attempts", &sql.list_attempts},
+                                                                      {"load_endpoint", &sql.load_endpoint},
+                                                                      {"save_endpoint", &sql.save_endpoint},
+                                                                      {"prune", &sql.prune}};
             for (const auto& [name, text] : all) {
                 detail::pg::result_set r(PQprepare(c, name, text->c_str(), 0, nullptr));
                 if (!r.ok()) {
@@ -650,8 +697,8 @@ private:
         ps.finish();
         auto c = pool_->take();
         if (!c) return c.error();
-        detail::pg::result_set r(PQexecPrepared(*c, statement, ps.count(), ps.values.data(), ps.lengths.data(),
-                                                ps.formats.data(), 1));
+        detail::pg::result_set r(
+            PQexecPrepared(*c, statement, ps.count(), ps.values.data(), ps.lengths.data(), ps.formats.data(), 1));
         return finish(op, *c, std::move(r));
     }
 

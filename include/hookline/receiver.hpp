@@ -49,12 +49,12 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// An HTTP request as the receiver sees it. Views only, valid for the duration of `handle`.
 struct request_view {
-    std::string_view method;   ///< "POST", ...
-    std::string_view target;   ///< path and query as received, e.g. "/webhooks?x=1"
+    std::string_view method; ///< "POST", ...
+    std::string_view target; ///< path and query as received, e.g. "/webhooks?x=1"
     /// Every header field, repeats kept: a `header_map`, or `header_ref`s pointing into the server's own
     /// header storage (no copy; see httplib_adapter.hpp). Must outlive the `handle` call.
     header_view headers;
-    std::string_view body;     ///< the raw body (empty when it was not read because it was too large)
+    std::string_view body; ///< the raw body (empty when it was not read because it was too large)
     /// The public URL the sender posted to, for schemes that sign it (Twilio, Square). Empty: the
     /// receiver uses `receiver_options::public_base_url` + `target`.
     std::string_view url{};
@@ -146,8 +146,8 @@ public:
         : id(std::move(id)), type(std::move(type)), timestamp(timestamp), body(body), headers_(headers),
           accepts_reply_(accepts_reply) {}
 
-    std::string id;   ///< the message id; "sha256:<hex of the body>" when the scheme carries none
-    std::string type; ///< the event type; empty when the scheme and body carry none
+    std::string id;                        ///< the message id; "sha256:<hex of the body>" when the scheme carries none
+    std::string type;                      ///< the event type; empty when the scheme and body carry none
     std::optional<std::int64_t> timestamp; ///< signed timestamp, for schemes that have one
     std::string_view body;                 ///< the raw body, byte for byte
 
@@ -167,8 +167,7 @@ public:
     /// reply is impossible: in asynchronous mode (the sender already got 202), for a body longer than
     /// `max_reply_size`, a status other than 200, 201, 202 or 204 (204 only with an empty body), or an
     /// empty content type or one with bytes outside printable ASCII (which could split the header).
-    bool reply(std::string reply_body, std::string content_type = "text/plain; charset=utf-8",
-               int status = 200) const {
+    bool reply(std::string reply_body, std::string content_type = "text/plain; charset=utf-8", int status = 200) const {
         if (!accepts_reply_ || reply_body.size() > max_reply_size) return false;
         if (status != 200 && status != 201 && status != 202 && status != 204) return false;
         if (status == 204) {
@@ -203,13 +202,13 @@ private:
 struct request_info {
     outcome result = outcome::rejected;
     int status = 0;
-    std::string_view scheme;     ///< the verifier's `scheme_name` ("custom" when it has none)
-    std::string_view event_type; ///< empty when not known (for example, rejected before parsing)
-    std::string_view id;         ///< empty when not known
-    std::error_code error;       ///< what failed (rejected, failed, busy); empty otherwise
-    std::string_view detail;     ///< a handler's exception message, for logs only (never sent back)
+    std::string_view scheme;             ///< the verifier's `scheme_name` ("custom" when it has none)
+    std::string_view event_type;         ///< empty when not known (for example, rejected before parsing)
+    std::string_view id;                 ///< empty when not known
+    std::error_code error;               ///< what failed (rejected, failed, busy); empty otherwise
+    std::string_view detail;             ///< a handler's exception message, for logs only (never sent back)
     std::chrono::nanoseconds latency{0}; ///< time spent in `handle` (or in the handler when `deferred`)
-    bool deferred = false; ///< true for the second report of a queued event, once its handler ran
+    bool deferred = false;               ///< true for the second report of a queued event, once its handler ran
 };
 
 /// Called once per `handle` (and once more per queued event when its handler finishes). Must be
@@ -244,18 +243,24 @@ namespace detail {
 /// The member `name` of a verifier, when it declares one.
 template <class V>
 std::optional<std::string_view> body_id_field_of(const V& v) {
-    if constexpr (requires { std::string_view(v.body_id_field); }) return std::string_view(v.body_id_field);
-    else return std::nullopt;
+    if constexpr (requires { std::string_view(v.body_id_field); })
+        return std::string_view(v.body_id_field);
+    else
+        return std::nullopt;
 }
 template <class V>
 std::optional<std::string_view> body_type_field_of(const V& v) {
-    if constexpr (requires { std::string_view(v.body_type_field); }) return std::string_view(v.body_type_field);
-    else return std::nullopt;
+    if constexpr (requires { std::string_view(v.body_type_field); })
+        return std::string_view(v.body_type_field);
+    else
+        return std::nullopt;
 }
 template <class V>
 std::string_view scheme_name_of(const V& v) {
-    if constexpr (requires { std::string_view(v.scheme_name); }) return std::string_view(v.scheme_name);
-    else return "custom";
+    if constexpr (requires { std::string_view(v.scheme_name); })
+        return std::string_view(v.scheme_name);
+    else
+        return "custom";
 }
 /// The media type a scheme requires, when it fixes one.
 template <class V>
@@ -272,9 +277,7 @@ std::optional<std::string_view> content_type_of(const V& v) {
 }
 
 /// "application/json; charset=utf-8" → "application/json".
-inline std::string_view media_type(std::string_view value) noexcept {
-    return trim(value.substr(0, value.find(';')));
-}
+inline std::string_view media_type(std::string_view value) noexcept { return trim(value.substr(0, value.find(';'))); }
 
 /// A field of a JSON object: a top-level member name, or a JSON pointer when it starts with '/'.
 inline const nlohmann::json* json_field(const nlohmann::json& doc, std::string_view field) {
@@ -368,10 +371,9 @@ public:
     /// pattern replaces the first. `fn(const webhook_event&)` returns void, bool or `result<void>`; throwing,
     /// `false` or an error marks the delivery failed (500, and the id stays unhandled).
     template <class F>
-        requires std::invocable<F&, const webhook_event&>
-    basic_receiver& on(std::string_view pattern, F fn) {
-        add(pattern, entry{[f = std::move(fn)](const webhook_event& e) mutable { return detail::invoke_handler(f, e); },
-                           false});
+    requires std::invocable<F&, const webhook_event&> basic_receiver& on(std::string_view pattern, F fn) {
+        add(pattern,
+            entry{[f = std::move(fn)](const webhook_event& e) mutable { return detail::invoke_handler(f, e); }, false});
         return *this;
     }
 
@@ -379,8 +381,8 @@ public:
     /// passed as `fn(const T&)` or `fn(const T&, const webhook_event&)`. A body that is not JSON is
     /// rejected (400) before any handler runs; a conversion that throws counts as a failed handler (500).
     template <class T, class F>
-        requires(std::invocable<F&, const T&> || std::invocable<F&, const T&, const webhook_event&>)
-    basic_receiver& on(std::string_view pattern, F fn) {
+    requires(std::invocable<F&, const T&> ||
+             std::invocable<F&, const T&, const webhook_event&>) basic_receiver& on(std::string_view pattern, F fn) {
         add(pattern, entry{[f = std::move(fn)](const webhook_event& e) mutable -> result<void> {
                                const T value = e.json().template get<T>();
                                if constexpr (std::invocable<F&, const T&, const webhook_event&>)
@@ -394,10 +396,7 @@ public:
 
     /// Same as `on("*", fn)`.
     template <class F>
-        requires std::invocable<F&, const webhook_event&>
-    basic_receiver& on_any(F fn) {
-        return on("*", std::move(fn));
-    }
+    requires std::invocable<F&, const webhook_event&> basic_receiver& on_any(F fn) { return on("*", std::move(fn)); }
 
     /// Verifies, de-duplicates and dispatches one request. Never throws (a throwing handler gives 500).
     response handle(const request_view& request) noexcept {
@@ -414,8 +413,8 @@ public:
         }
         r.status = res.status;
         if (observed) {
-            request_info info{r.result, res.status, detail::scheme_name_of(verifier_), r.event_type, r.id, r.error,
-                              r.detail, std::chrono::steady_clock::now() - start, false};
+            request_info info{r.result, res.status, detail::scheme_name_of(verifier_),        r.event_type, r.id,
+                              r.error,  r.detail,   std::chrono::steady_clock::now() - start, false};
             try {
                 options_.observer(info);
             } catch (...) {
@@ -452,7 +451,8 @@ private:
             any_ = std::move(e);
         } else if (pattern.ends_with('*')) {
             std::string prefix(pattern.substr(0, pattern.size() - 1));
-            auto it = std::find_if(prefixes_.begin(), prefixes_.end(), [&](const auto& p) { return p.first == prefix; });
+            auto it =
+                std::find_if(prefixes_.begin(), prefixes_.end(), [&](const auto& p) { return p.first == prefix; });
             if (it != prefixes_.end()) {
                 it->second = std::move(e);
             } else {
@@ -533,8 +533,10 @@ private:
         // 2. Who sent it.
         const std::int64_t now = now_from(options_.clock);
         std::string url;
-        if (req.url.empty() && !options_.public_base_url.empty()) url = options_.public_base_url + std::string(req.target);
-        auto verified = verifier_.verify({.headers = req.headers, .body = req.body, .url = req.url.empty() ? url : req.url}, now);
+        if (req.url.empty() && !options_.public_base_url.empty())
+            url = options_.public_base_url + std::string(req.target);
+        auto verified =
+            verifier_.verify({.headers = req.headers, .body = req.body, .url = req.url.empty() ? url : req.url}, now);
         if (!verified) return reject(r, verified.error());
 
         // 3. What it is: id and type from the scheme's headers, else from the body. They live in the
@@ -544,8 +546,7 @@ private:
         id = std::move(verified->id);
         type = std::move(verified->event_type);
         const std::string_view id_field = id.empty() ? detail::body_id_field_of(verifier_).value_or("id") : "";
-        const std::string_view type_field =
-            type.empty() ? detail::body_type_field_of(verifier_).value_or("type") : "";
+        const std::string_view type_field = type.empty() ? detail::body_type_field_of(verifier_).value_or("type") : "";
         const entry* handler = nullptr;
         bool body_checked = false;
         if (!id_field.empty() || !type_field.empty()) {
@@ -557,8 +558,10 @@ private:
             if (pointers) {
                 const auto doc = nlohmann::json::parse(req.body, nullptr, false);
                 if (const auto* v = detail::json_field(doc, id_field)) {
-                    if (v->is_string()) id = v->template get<std::string>();
-                    else if (v->is_number()) id = v->dump();
+                    if (v->is_string())
+                        id = v->template get<std::string>();
+                    else if (v->is_number())
+                        id = v->dump();
                 }
                 if (const auto* v = detail::json_field(doc, type_field); v && v->is_string())
                     type = v->template get<std::string>();
@@ -570,8 +573,7 @@ private:
         if (id.empty()) id = detail::sha256_key(req.body);
 
         handler = find(type);
-        if (handler && handler->needs_json && !body_checked &&
-            !detail::json_scan(req.body, options_.max_json_depth))
+        if (handler && handler->needs_json && !body_checked && !detail::json_scan(req.body, options_.max_json_depth))
             return reject(r, errc::malformed_body);
 
         // 4. Seen before? (`key` views `id` or `hashed`; `id` is not moved while it is used.)
@@ -653,8 +655,10 @@ private:
         const webhook_event ev(job.id, job.type, job.timestamp, job.body, job.headers, false);
         std::string why;
         auto ran = run(handler, ev, why);
-        if (ran) (void)store_.complete(key, now_from(options_.clock));
-        else (void)store_.release(key);
+        if (ran)
+            (void)store_.complete(key, now_from(options_.clock));
+        else
+            (void)store_.release(key);
         if (options_.observer) {
             request_info info{ran ? outcome::handled : outcome::failed,
                               ran ? 200 : 500,

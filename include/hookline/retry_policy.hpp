@@ -28,15 +28,16 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// What one delivery attempt produced: an HTTP status, or a transport error (then `status` is empty).
 struct attempt_outcome {
-    std::optional<int> status{};              ///< the response's status, when one arrived
-    std::error_code error{};                  ///< the transport error when no response arrived
+    std::optional<int> status{};                       ///< the response's status, when one arrived
+    std::error_code error{};                           ///< the transport error when no response arrived
     std::optional<std::chrono::seconds> retry_after{}; ///< parsed `Retry-After`, when the response had one
 };
 
 /// How an outcome counts.
 enum class outcome_class {
     success,   ///< 2xx
-    failure,   ///< worth retrying on the normal schedule: other statuses (3xx is not followed), connection, DNS, TLS errors
+    failure,   ///< worth retrying on the normal schedule: other statuses (3xx is not followed), connection, DNS, TLS
+               ///< errors
     throttled, ///< worth retrying, but slower: 429, 502, 503, 504, timeouts
     gone,      ///< 410 Gone: stop, and mark the endpoint gone
     permanent, ///< retrying cannot help: invalid URL, refused address (SSRF policy)
@@ -134,7 +135,8 @@ inline std::optional<std::int64_t> parse_http_date(std::string_view s) noexcept 
     unsigned max_day = month == 2 && !leap ? 28 : mdays[month - 1];
     if (*day < 1 || *day > max_day || *hh > 23 || *mm > 59 || *ss > 60 || *year < 1970) return std::nullopt;
     std::int64_t days_since = detail::days_from_civil(*year, month, *day);
-    if (s.substr(0, 3) != days[static_cast<std::size_t>(days_since % 7)]) return std::nullopt; // 1970-01-01 was a Thursday
+    if (s.substr(0, 3) != days[static_cast<std::size_t>(days_since % 7)])
+        return std::nullopt; // 1970-01-01 was a Thursday
     return days_since * 86400 + *hh * 3600 + *mm * 60 + std::min(*ss, 59u);
 }
 

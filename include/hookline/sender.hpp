@@ -23,12 +23,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -42,8 +44,6 @@
 #include <utility>
 #include <vector>
 
-#include <unistd.h>
-
 HOOKLINE_BEGIN_NAMESPACE
 
 /// A signer a sender can build per endpoint from that endpoint's keys.
@@ -54,10 +54,10 @@ concept signer_factory = signer<S> && requires(std::span<const secret> keys) {
 
 /// An event to send. `payload` is sent byte for byte as `application/json`.
 struct event {
-    std::string type{};                          ///< matched against endpoints' filters; required
-    std::string payload{};                       ///< request body
-    std::string id{};                            ///< message id; empty = a fresh random `msg_…` id
-    std::vector<std::string> channels{};         ///< restricts delivery to endpoints on these channels
+    std::string type{};                  ///< matched against endpoints' filters; required
+    std::string payload{};               ///< request body
+    std::string id{};                    ///< message id; empty = a fresh random `msg_…` id
+    std::vector<std::string> channels{}; ///< restricts delivery to endpoints on these channels
 };
 
 /// What `send` did.
@@ -81,8 +81,8 @@ struct attempt_report {
 /// Hooks a sender calls from its workers.
 struct sender_callbacks {
     std::function<void(const attempt_report&)> on_attempt;   ///< every attempt
-    std::function<void(const attempt_report&)> on_delivered;  ///< a 2xx arrived
-    std::function<void(const attempt_report&)> on_exhausted;  ///< retries ran out, or 410 Gone: not retried
+    std::function<void(const attempt_report&)> on_delivered; ///< a 2xx arrived
+    std::function<void(const attempt_report&)> on_exhausted; ///< retries ran out, or 410 Gone: not retried
     std::function<void(const std::string& endpoint_id, const std::string& reason)> on_endpoint_disabled;
 };
 
@@ -96,7 +96,7 @@ struct sender_options {
     std::chrono::hours disable_after{24 * 5};      ///< an endpoint failing this long is disabled
     int disable_after_exhausted = 0;               ///< ...or after this many exhausted messages; 0 = never
     std::string user_agent = "hookline/" HOOKLINE_VERSION_STRING;
-    std::size_t response_excerpt_bytes = 1024;     ///< of each response body kept with its attempt
+    std::size_t response_excerpt_bytes = 1024; ///< of each response body kept with its attempt
     /// Unix milliseconds now; empty = the system clock. Tests inject one and call `wake()` after moving it.
     std::function<std::int64_t()> clock;
     sender_callbacks callbacks{};
@@ -118,8 +118,7 @@ struct endpoint_info {
 
 namespace detail {
 inline std::int64_t system_unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -287,7 +286,8 @@ public:
                 if (!ep.state.disabled && endpoint_subscribes(ep.config, e.type, e.channels)) targets.push_back(id);
         }
         const std::int64_t now = now_ms();
-        stored_message m{std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)), now};
+        stored_message m{std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)),
+                         now};
         auto inserted = store_.insert_message(m, targets, now);
         if (!inserted) return inserted.error();
         if (!*inserted) return send_receipt{m.id, 0, true};
@@ -300,11 +300,11 @@ public:
     /// accepted exactly when the application's transaction commits. Call `wake()` after the commit to
     /// deliver at once; otherwise the scheduler finds it within `max_idle`.
     template <class Tx>
-        requires outbox_store<Store, Tx>
-    result<send_receipt> send_in(Tx& tx, event e) {
+    requires outbox_store<Store, Tx> result<send_receipt> send_in(Tx& tx, event e) {
         auto prepared = prepare(std::move(e));
         if (!prepared) return prepared.error();
-        auto inserted = store_.insert_message_in(tx, prepared->message, prepared->targets, prepared->message.created_at);
+        auto inserted =
+            store_.insert_message_in(tx, prepared->message, prepared->targets, prepared->message.created_at);
         if (!inserted) return inserted.error();
         return send_receipt{prepared->message.id, *inserted ? prepared->targets.size() : 0, !*inserted};
     }
@@ -337,7 +337,9 @@ public:
     }
 
     result<std::vector<delivery_record>> deliveries(const delivery_query& q) { return store_.list_deliveries(q); }
-    result<std::vector<attempt_record>> attempts(std::uint64_t delivery_id) { return store_.list_attempts(delivery_id); }
+    result<std::vector<attempt_record>> attempts(std::uint64_t delivery_id) {
+        return store_.list_attempts(delivery_id);
+    }
 
     /// Re-evaluates the schedule now (call after moving an injected clock).
     void wake() { poke(); }
@@ -387,7 +389,8 @@ private:
         if (config.headers.empty()) return {};
         static constexpr std::string_view reserved[] = {"host",       "content-length", "transfer-encoding",
                                                         "connection", "content-type",   "user-agent"};
-        auto probe = signer.sign({.id = "msg_probe", .body = "{}", .timestamp = 0, .url = config.url, .event_type = "probe"});
+        auto probe =
+            signer.sign({.id = "msg_probe", .body = "{}", .timestamp = 0, .url = config.url, .event_type = "probe"});
         for (const auto& h : config.headers) {
             if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
                 return errc::invalid_argument;
@@ -442,7 +445,8 @@ private:
             for (const auto& [id, ep] : endpoints_)
                 if (!ep.state.disabled && endpoint_subscribes(ep.config, e.type, e.channels)) p.targets.push_back(id);
         }
-        p.message = {std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)), now_ms()};
+        p.message = {std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)),
+                     now_ms()};
         return p;
     }
 
@@ -566,7 +570,8 @@ private:
             // A thread already running rounds (nullopt) wakes us if it needs us before max_idle.
             planned_wake_ = std::min(wake_at.value_or(idle_until), idle_until);
             wake_scheduler_ = false; // pokes during our rounds set dirty_ and were covered by them
-            auto delay = std::chrono::milliseconds(std::clamp<std::int64_t>(planned_wake_ - now, 0, options_.max_idle.count()));
+            auto delay =
+                std::chrono::milliseconds(std::clamp<std::int64_t>(planned_wake_ - now, 0, options_.max_idle.count()));
             schedule_cv_.wait_for(lock, delay, [&] { return wake_scheduler_ || stopping_; });
         }
     }
@@ -642,7 +647,8 @@ private:
         }
         if (!ready.empty()) {
             // Start each round at a different endpoint so none is always served first.
-            std::rotate(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(round_++ % ready.size()), ready.end());
+            std::rotate(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(round_++ % ready.size()),
+                        ready.end());
             lock.unlock();
             std::vector<claimed_delivery> claimed{};
             for (const auto& r : ready) {
@@ -722,7 +728,8 @@ private:
             snap.reset();
             lock.lock();
             in_progress_.erase(job.delivery.id);
-            if (auto done = endpoints_.find(job.delivery.endpoint_id); done != endpoints_.end() && done->second.in_flight > 0)
+            if (auto done = endpoints_.find(job.delivery.endpoint_id);
+                done != endpoints_.end() && done->second.in_flight > 0)
                 --done->second.in_flight;
             ++attempts_done_;
             if (!stopping_) {
@@ -748,8 +755,11 @@ private:
         req.url = snap.config.url;
         req.body = *m.payload;
         req.timeout = snap.config.timeout.count() > 0 ? snap.config.timeout : options_.timeout;
-        auto signed_headers = snap.signer.sign(
-            {.id = m.id, .body = *m.payload, .timestamp = started / 1000, .url = snap.config.url, .event_type = m.event_type});
+        auto signed_headers = snap.signer.sign({.id = m.id,
+                                                .body = *m.payload,
+                                                .timestamp = started / 1000,
+                                                .url = snap.config.url,
+                                                .event_type = m.event_type});
 
         result<http_response> response = errc::crypto_failure;
         if (signed_headers) {
@@ -770,7 +780,8 @@ private:
             a.response_excerpt = response->body_excerpt.substr(0, options_.response_excerpt_bytes);
             if (a.status < 200 || a.status > 299) a.error = errc::http_status;
             outcome.status = a.status;
-            if (auto ra = response->headers.get("Retry-After")) outcome.retry_after = parse_retry_after(*ra, started / 1000);
+            if (auto ra = response->headers.get("Retry-After"))
+                outcome.retry_after = parse_retry_after(*ra, started / 1000);
         } else {
             a.error = response.error();
             outcome.error = a.error;
@@ -799,9 +810,9 @@ private:
         std::optional<std::string> disabled_reason = update_health(d.endpoint_id, status, gone, finished);
 
         const auto& cb = options_.callbacks;
-        const bool report_needed = cb.on_attempt || (status == delivery_status::delivered && cb.on_delivered) ||
-                                   ((status == delivery_status::exhausted || status == delivery_status::failed) &&
-                                    cb.on_exhausted);
+        const bool report_needed =
+            cb.on_attempt || (status == delivery_status::delivered && cb.on_delivered) ||
+            ((status == delivery_status::exhausted || status == delivery_status::failed) && cb.on_exhausted);
         if (!report_needed) {
             if (disabled_reason && cb.on_endpoint_disabled) cb.on_endpoint_disabled(d.endpoint_id, *disabled_reason);
             return;
@@ -868,10 +879,10 @@ private:
     std::set<std::uint64_t> abandoned_;
     std::size_t attempts_done_ = 0;
     std::size_t round_ = 0;
-    bool dirty_ = false;          // something changed during a scheduling round: go round again
-    bool scheduling_ = false;     // a thread is running scheduling rounds
-    bool wake_scheduler_ = false; // the scheduler thread should run a round now
-    bool round_wanted_ = false;   // an idle worker should run a round (new deliveries)
+    bool dirty_ = false;            // something changed during a scheduling round: go round again
+    bool scheduling_ = false;       // a thread is running scheduling rounds
+    bool wake_scheduler_ = false;   // the scheduler thread should run a round now
+    bool round_wanted_ = false;     // an idle worker should run a round (new deliveries)
     std::int64_t planned_wake_ = 0; // when the scheduler thread looks next (Unix ms)
     bool accepting_ = true;
     bool stopping_ = false;

@@ -15,8 +15,8 @@ HOOKLINE_BEGIN_NAMESPACE
 struct outbound_message {
     std::string_view id{};         ///< message id, the same across retries
     std::string_view body{};       ///< exact bytes that will be sent
-    std::int64_t timestamp = 0;  ///< Unix seconds of this attempt
-    std::string_view url{};      ///< destination URL, for schemes that sign it (Twilio, Square)
+    std::int64_t timestamp = 0;    ///< Unix seconds of this attempt
+    std::string_view url{};        ///< destination URL, for schemes that sign it (Twilio, Square)
     std::string_view event_type{}; ///< event type, for schemes that send it in a header (GitHub, Shopify)
 };
 

@@ -219,7 +219,7 @@ public:
         sqlite3_busy_timeout(db, static_cast<int>(st->options.busy_timeout.count()));
         if (!wal_mode(db)) return errc::store_failure;
         const char* sync = st->options.synchronous == sqlite_synchronous::full ? "PRAGMA synchronous=FULL"
-                                                                                : "PRAGMA synchronous=NORMAL";
+                                                                               : "PRAGMA synchronous=NORMAL";
         if (!detail::sqlite_exec(db, sync)) return errc::store_failure;
         if (auto m = migrate(db); !m) return m.error();
         const std::int64_t now = st->now();
@@ -344,8 +344,8 @@ public:
             if (!shared) {
                 msg.bind(1, d.message_id);
                 if (msg.step() != SQLITE_ROW) return s.fail_tx();
-                shared = std::make_shared<const stored_message>(
-                    stored_message{msg.text(0), msg.text(1), std::make_shared<const std::string>(msg.text(2)), msg.i64(3)});
+                shared = std::make_shared<const stored_message>(stored_message{
+                    msg.text(0), msg.text(1), std::make_shared<const std::string>(msg.text(2)), msg.i64(3)});
                 sqlite3_reset(msg.get());
             }
             out.push_back({std::move(d), shared});
@@ -377,14 +377,16 @@ public:
         return best;
     }
 
-    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status, std::int64_t next_due) {
+    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status,
+                                std::int64_t next_due) {
         auto& s = *state_;
         std::lock_guard lock(s.mutex);
         if (!s.begin()) return errc::store_failure;
         {
-            auto u = s.stmt("UPDATE hookline_deliveries SET attempts = max(attempts, ?1), status = ?2, updated_at = ?3, "
-                            "lease_until = 0, next_attempt_at = CASE WHEN ?2 = 0 THEN ?4 ELSE next_attempt_at END, "
-                            "due = CASE WHEN ?2 = 0 THEN ?4 ELSE NULL END WHERE id = ?5");
+            auto u =
+                s.stmt("UPDATE hookline_deliveries SET attempts = max(attempts, ?1), status = ?2, updated_at = ?3, "
+                       "lease_until = 0, next_attempt_at = CASE WHEN ?2 = 0 THEN ?4 ELSE next_attempt_at END, "
+                       "due = CASE WHEN ?2 = 0 THEN ?4 ELSE NULL END WHERE id = ?5");
             if (!u) return s.fail_tx();
             u.bind(1, static_cast<std::int64_t>(a.number));
             u.bind(2, static_cast<std::int64_t>(status));
@@ -437,8 +439,9 @@ public:
     result<std::size_t> reschedule(const delivery_query& q, std::int64_t due) {
         auto& s = *state_;
         std::lock_guard lock(s.mutex);
-        auto sql = "UPDATE hookline_deliveries SET status = 0, next_attempt_at = ?1, due = ?1 WHERE status != 1 AND id IN (" +
-                   select_ids(q) + ")";
+        auto sql =
+            "UPDATE hookline_deliveries SET status = 0, next_attempt_at = ?1, due = ?1 WHERE status != 1 AND id IN (" +
+            select_ids(q) + ")";
         auto u = s.stmt(sql);
         if (!u) return errc::store_failure;
         u.bind(1, due);
@@ -491,8 +494,8 @@ public:
         int rc = st.step();
         if (rc == SQLITE_DONE) return std::optional<endpoint_state>{};
         if (rc != SQLITE_ROW) return errc::store_failure;
-        return std::optional<endpoint_state>{endpoint_state{endpoint_id, st.i64(0) != 0, st.text(1), st.i64(2),
-                                                            static_cast<int>(st.i64(3))}};
+        return std::optional<endpoint_state>{
+            endpoint_state{endpoint_id, st.i64(0) != 0, st.text(1), st.i64(2), static_cast<int>(st.i64(3))}};
     }
 
     result<void> save_endpoint_state(const endpoint_state& es) {
@@ -662,15 +665,18 @@ private:
 
         /// Fills `last_attempt` of each delivery from its latest attempt row.
         bool attach_last_attempts(std::vector<claimed_delivery>& rows) {
-            auto st = stmt("SELECT number, started_at, status, error_code, error_category, latency_us, response_excerpt "
-                           "FROM hookline_attempts WHERE delivery_id = ?1 ORDER BY seq DESC LIMIT 1");
+            auto st =
+                stmt("SELECT number, started_at, status, error_code, error_category, latency_us, response_excerpt "
+                     "FROM hookline_attempts WHERE delivery_id = ?1 ORDER BY seq DESC LIMIT 1");
             if (!st) return false;
             for (auto& r : rows) {
                 if (r.delivery.attempts == 0) continue;
                 st.bind(1, static_cast<std::int64_t>(r.delivery.id));
                 int rc = st.step();
-                if (rc == SQLITE_ROW) r.delivery.last_attempt = read_attempt(st, 0);
-                else if (rc != SQLITE_DONE) return false;
+                if (rc == SQLITE_ROW)
+                    r.delivery.last_attempt = read_attempt(st, 0);
+                else if (rc != SQLITE_DONE)
+                    return false;
                 sqlite3_reset(st.get());
             }
             return true;
@@ -699,8 +705,9 @@ private:
             if (!begin()) return errc::store_failure;
             std::vector<std::string> ids;
             {
-                auto sel = stmt("SELECT m.id FROM hookline_messages m WHERE m.created_at < ?1 AND NOT EXISTS ("
-                                "SELECT 1 FROM hookline_deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1))");
+                auto sel =
+                    stmt("SELECT m.id FROM hookline_messages m WHERE m.created_at < ?1 AND NOT EXISTS ("
+                         "SELECT 1 FROM hookline_deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1))");
                 if (!sel) return fail_tx();
                 sel.bind(1, before);
                 int rc;

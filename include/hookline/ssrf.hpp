@@ -36,10 +36,10 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// A destination URL split into what a client needs. Produced only by `parse_url`.
 struct parsed_url {
-    std::string scheme; ///< "http" or "https", lower-case
-    std::string host;   ///< lower-case host name, or an IP literal without brackets
-    std::uint16_t port = 0; ///< explicit port, or 80 / 443
-    std::string target; ///< path and query, at least "/" (the fragment is dropped)
+    std::string scheme;      ///< "http" or "https", lower-case
+    std::string host;        ///< lower-case host name, or an IP literal without brackets
+    std::uint16_t port = 0;  ///< explicit port, or 80 / 443
+    std::string target;      ///< path and query, at least "/" (the fragment is dropped)
     bool host_is_ip = false; ///< the host is an IPv4 or IPv6 literal
 
     /// "host:port", with brackets around IPv6 literals.
@@ -147,9 +147,12 @@ inline result<parsed_url> parse_url(std::string_view url) {
 
     auto hash = tail.find('#');
     if (hash != std::string_view::npos) tail = tail.substr(0, hash);
-    if (tail.empty()) out.target = "/";
-    else if (tail.front() == '?') out.target = "/" + std::string(tail);
-    else out.target = std::string(tail);
+    if (tail.empty())
+        out.target = "/";
+    else if (tail.front() == '?')
+        out.target = "/" + std::string(tail);
+    else
+        out.target = std::string(tail);
     return out;
 }
 
@@ -222,7 +225,8 @@ struct ip_address {
     }
 
     friend bool operator==(const ip_address& a, const ip_address& b) noexcept {
-        return a.v6 == b.v6 && (a.v6 ? a.bytes == b.bytes : std::equal(a.bytes.begin(), a.bytes.begin() + 4, b.bytes.begin()));
+        return a.v6 == b.v6 &&
+               (a.v6 ? a.bytes == b.bytes : std::equal(a.bytes.begin(), a.bytes.begin() + 4, b.bytes.begin()));
     }
 };
 
@@ -274,19 +278,19 @@ private:
 
 /// Why an address is or is not a public destination.
 enum class address_class {
-    global,          ///< public unicast: allowed
-    unspecified,     ///< 0.0.0.0/8, ::
-    loopback,        ///< 127.0.0.0/8, ::1
-    private_use,     ///< 10/8, 172.16/12, 192.168/16
-    shared,          ///< carrier-grade NAT 100.64/10
-    link_local,      ///< 169.254/16, fe80::/10
-    unique_local,    ///< fc00::/7 (and deprecated site-local fec0::/10)
-    multicast,       ///< 224/4, ff00::/8
-    broadcast,       ///< 255.255.255.255
-    documentation,   ///< 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20
-    benchmarking,    ///< 198.18/15, 2001:2::/48
-    reserved,        ///< 240/4, 192.0.0/24, ::/96, 2001::/23, 64:ff9b:1::/48, non-2000::/3 IPv6, ...
-    metadata,        ///< cloud metadata services (169.254.169.254, 169.254.170.2, 100.100.100.200, fd00:ec2::254)
+    global,        ///< public unicast: allowed
+    unspecified,   ///< 0.0.0.0/8, ::
+    loopback,      ///< 127.0.0.0/8, ::1
+    private_use,   ///< 10/8, 172.16/12, 192.168/16
+    shared,        ///< carrier-grade NAT 100.64/10
+    link_local,    ///< 169.254/16, fe80::/10
+    unique_local,  ///< fc00::/7 (and deprecated site-local fec0::/10)
+    multicast,     ///< 224/4, ff00::/8
+    broadcast,     ///< 255.255.255.255
+    documentation, ///< 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20
+    benchmarking,  ///< 198.18/15, 2001:2::/48
+    reserved,      ///< 240/4, 192.0.0/24, ::/96, 2001::/23, 64:ff9b:1::/48, non-2000::/3 IPv6, ...
+    metadata,      ///< cloud metadata services (169.254.169.254, 169.254.170.2, 100.100.100.200, fd00:ec2::254)
 };
 
 /// A short name for `c`, for logs and test output.
@@ -374,7 +378,7 @@ inline address_class classify(const ip_address& a) noexcept {
         ip_network n{ip_address{true, net}, prefix};
         return n.contains(a);
     };
-    static constexpr std::array<std::uint8_t, 16> metadata6 = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0,
+    static constexpr std::array<std::uint8_t, 16> metadata6 = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0,    0,
                                                                0,    0,    0,    0,    0, 0, 0x02, 0x54};
     if (b == metadata6) return address_class::metadata;
     bool all_zero_but_last = std::all_of(b.begin(), b.end() - 1, [](std::uint8_t x) { return x == 0; });
@@ -417,7 +421,8 @@ struct address_policy {
         auto cls = classify(a);
         // Only IPv4-mapped addresses (the same IPv4 host, reached through an IPv6 socket) match IPv4
         // entries; NAT64 and 6to4 addresses are other hosts.
-        bool mapped = a.v6 && std::all_of(a.bytes.begin(), a.bytes.begin() + 10, [](std::uint8_t x) { return x == 0; }) &&
+        bool mapped = a.v6 &&
+                      std::all_of(a.bytes.begin(), a.bytes.begin() + 10, [](std::uint8_t x) { return x == 0; }) &&
                       a.bytes[10] == 0xff && a.bytes[11] == 0xff;
         auto v4 = embedded_ipv4(a);
         auto listed = [&](bool exact_only) {

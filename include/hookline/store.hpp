@@ -50,12 +50,12 @@ inline const char* to_string(delivery_status s) noexcept {
 
 /// One HTTP attempt of a delivery.
 struct attempt_record {
-    int number = 0;                  ///< 1 for the first attempt
+    int number = 0; ///< 1 for the first attempt
     std::int64_t started_at = 0;
-    int status = 0;                  ///< HTTP status, 0 when no response arrived
-    std::error_code error{};           ///< transport error, or errc::http_status for a non-2xx
+    int status = 0;          ///< HTTP status, 0 when no response arrived
+    std::error_code error{}; ///< transport error, or errc::http_status for a non-2xx
     std::chrono::microseconds latency{0};
-    std::string response_excerpt{};  ///< the first bytes of the response body (capped)
+    std::string response_excerpt{}; ///< the first bytes of the response body (capped)
 };
 
 /// One message to one endpoint.
@@ -65,8 +65,8 @@ struct delivery_record {
     std::string endpoint_id{};
     delivery_status status = delivery_status::pending;
     int attempts = 0;
-    std::int64_t next_attempt_at = 0;  ///< when pending
-    std::int64_t lease_until = 0;      ///< when in flight
+    std::int64_t next_attempt_at = 0; ///< when pending
+    std::int64_t lease_until = 0;     ///< when in flight
     std::int64_t updated_at = 0;
     std::optional<attempt_record> last_attempt{};
 };
@@ -81,9 +81,9 @@ struct claimed_delivery {
 struct endpoint_state {
     std::string endpoint_id{};
     bool disabled = false;
-    std::string disabled_reason{};     ///< "gone", "failing", "exhausted", "manual"
-    std::int64_t failing_since = 0;  ///< first failure of the current failure streak, 0 when healthy
-    int exhausted_count = 0;         ///< messages exhausted since the last success
+    std::string disabled_reason{};  ///< "gone", "failing", "exhausted", "manual"
+    std::int64_t failing_since = 0; ///< first failure of the current failure streak, 0 when healthy
+    int exhausted_count = 0;        ///< messages exhausted since the last success
 };
 
 /// Which deliveries `list_deliveries` and `reschedule` act on; empty fields match everything.
@@ -91,7 +91,7 @@ struct delivery_query {
     std::string message_id{};
     std::string endpoint_id{};
     std::vector<delivery_status> statuses{};
-    std::int64_t created_since = 0;  ///< messages created at or after this time
+    std::int64_t created_since = 0; ///< messages created at or after this time
     std::size_t limit = 1000;
 };
 
@@ -128,8 +128,8 @@ concept store = requires(S& s, const stored_message& m, std::span<const std::str
 /// or rolls back with the application's own writes. The sender picks it up after the commit (call
 /// `wake()`, or within `max_idle`).
 template <class S, class Tx>
-concept outbox_store = store<S> && requires(S& s, Tx& tx, const stored_message& m,
-                                            std::span<const std::string> endpoints, std::int64_t t) {
+concept outbox_store = store<S> &&
+    requires(S& s, Tx& tx, const stored_message& m, std::span<const std::string> endpoints, std::int64_t t) {
     { s.insert_message_in(tx, m, endpoints, t) } -> std::same_as<result<bool>>;
 };
 

@@ -18,9 +18,10 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// One outgoing request. `body` is a view: the caller keeps the bytes alive during `send`.
 struct http_request {
-    std::string url;              ///< absolute http(s) URL
-    header_map headers{};         ///< sent as given (Content-Type included); Host, Content-Length and Transfer-Encoding are the transport's
-    std::string_view body{};      ///< exact bytes to send
+    std::string url;      ///< absolute http(s) URL
+    header_map headers{}; ///< sent as given (Content-Type included); Host, Content-Length and Transfer-Encoding are the
+                          ///< transport's
+    std::string_view body{}; ///< exact bytes to send
     /// Total time allowed (resolve, connect, TLS, send, receive); zero: the transport's default.
     std::chrono::milliseconds timeout{0};
     std::string method = "POST";
@@ -30,8 +31,8 @@ struct http_request {
 struct http_response {
     int status = 0;
     header_map headers{};
-    std::string body_excerpt{};   ///< the body's first bytes, up to the transport's cap
-    bool body_truncated = false;  ///< the body was longer than the cap (the rest was not read)
+    std::string body_excerpt{};          ///< the body's first bytes, up to the transport's cap
+    bool body_truncated = false;         ///< the body was longer than the cap (the rest was not read)
     std::chrono::microseconds latency{}; ///< from the start of `send` to the end of the response
 };
 

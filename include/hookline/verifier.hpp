@@ -16,15 +16,15 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// What a verifier looks at. Views only, valid for the duration of the call.
 struct inbound_message {
-    header_view headers;       ///< the request's headers (a `header_map` converts implicitly)
-    std::string_view body{};   ///< the raw body, byte for byte as received
+    header_view headers;     ///< the request's headers (a `header_map` converts implicitly)
+    std::string_view body{}; ///< the raw body, byte for byte as received
     std::string_view url{};  ///< the public URL the sender posted to (required by Twilio and Square)
 };
 
 /// What a successful verification established.
 struct verified_message {
-    std::string id;          ///< message id when the scheme carries it outside the body (else empty)
-    std::string event_type;  ///< event type when the scheme carries it outside the body (else empty)
+    std::string id;                        ///< message id when the scheme carries it outside the body (else empty)
+    std::string event_type;                ///< event type when the scheme carries it outside the body (else empty)
     std::optional<std::int64_t> timestamp; ///< signed timestamp, for schemes that have one
 };
 

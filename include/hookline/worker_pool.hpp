@@ -18,7 +18,7 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// Options of a `worker_pool`.
 struct worker_pool_options {
-    std::size_t threads = 2;          ///< worker threads (at least one is started)
+    std::size_t threads = 2;           ///< worker threads (at least one is started)
     std::size_t queue_capacity = 1024; ///< tasks waiting beyond the ones running; more are refused
 };
 

@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
             std::lock_guard lock(mutex);
             seen = finished;
         }
-        auto open_ones = store->list_deliveries({.statuses = {delivery_status::pending, delivery_status::in_flight},
-                                                 .limit = 1});
+        auto open_ones =
+            store->list_deliveries({.statuses = {delivery_status::pending, delivery_status::in_flight}, .limit = 1});
         if (open_ones && open_ones->empty()) break;
         if (std::chrono::steady_clock::now() >= deadline) {
             std::fprintf(stderr, "crash_sender: deliveries still pending after 30 s\n");

@@ -56,9 +56,9 @@ int run_sender(const std::string& conninfo, const std::string& schema, const std
     }
     sender_options o;
     o.workers = per_process_concurrency;
-    o.timeout = 2000ms;      // short, so a dead process's leases (timeout + margin) run out quickly
+    o.timeout = 2000ms; // short, so a dead process's leases (timeout + margin) run out quickly
     o.lease_margin = 1000ms;
-    o.max_idle = 100ms;      // the other process's enqueues are found within this
+    o.max_idle = 100ms; // the other process's enqueues are found within this
     httplib_transport net({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value()});
     basic_sender<httplib_transport, standard_signer, fixed_schedule, postgres_store> sender(
         net, fixed_schedule{.delays = {100ms, 200ms, 400ms, 800ms, 1000ms, 1000ms, 1000ms, 1000ms}}, *store, o);
@@ -290,7 +290,8 @@ int run_driver() {
             }
         }
         PGconn* c = PQconnectdb(conninfo.c_str());
-        PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+        PQsetNoticeProcessor(
+            c, [](void*, const char*) {}, nullptr);
         PQclear(PQexec(c, ("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE").c_str()));
         PQfinish(c);
     }

@@ -4,9 +4,9 @@
 #include <hookline/receiver.hpp>
 #include <hookline/secret.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -15,8 +15,10 @@ namespace {
 std::size_t nesting(std::string_view s) {
     std::size_t depth = 0, max = 0;
     for (char c : s) {
-        if (c == '[' || c == '{') max = std::max(max, ++depth);
-        else if ((c == ']' || c == '}') && depth > 0) --depth;
+        if (c == '[' || c == '{')
+            max = std::max(max, ++depth);
+        else if ((c == ']' || c == '}') && depth > 0)
+            --depth;
     }
     return max;
 }

@@ -34,9 +34,7 @@ hookline::standard_receiver& receiver() {
     static const secret key = secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
     static standard_receiver rx = [] {
         return standard_receiver(standard_verifier(key),
-                                 {.path = "/webhooks",
-                                  .max_body_size = 64 * 1024,
-                                  .clock = [] { return now; }},
+                                 {.path = "/webhooks", .max_body_size = 64 * 1024, .clock = [] { return now; }},
                                  memory_dedup_store({.max_entries = 1000}));
     }();
     static bool registered = [] {
@@ -68,8 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::string_view line = next_line(in);
         if (line.empty()) break;
         auto colon = line.find(':');
-        if (colon == std::string_view::npos) h.add(std::string(line), "");
-        else h.add(std::string(line.substr(0, colon)), std::string(detail::trim(line.substr(colon + 1))));
+        if (colon == std::string_view::npos)
+            h.add(std::string(line), "");
+        else
+            h.add(std::string(line.substr(0, colon)), std::string(detail::trim(line.substr(colon + 1))));
     }
     std::string_view body = in;
     if (mode & 1) {

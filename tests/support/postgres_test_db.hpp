@@ -35,8 +35,10 @@ public:
     }
     ~scratch_schema() {
         PGconn* c = PQconnectdb(conninfo_.c_str());
-        PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
-        if (PQstatus(c) == CONNECTION_OK) PQclear(PQexec(c, ("DROP SCHEMA IF EXISTS \"" + name_ + "\" CASCADE").c_str()));
+        PQsetNoticeProcessor(
+            c, [](void*, const char*) {}, nullptr);
+        if (PQstatus(c) == CONNECTION_OK)
+            PQclear(PQexec(c, ("DROP SCHEMA IF EXISTS \"" + name_ + "\" CASCADE").c_str()));
         PQfinish(c);
     }
     scratch_schema(const scratch_schema&) = delete;
@@ -53,7 +55,8 @@ private:
 class app_connection {
 public:
     explicit app_connection(const std::string& conninfo) : c_(PQconnectdb(conninfo.c_str())) {
-        PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);
+        PQsetNoticeProcessor(
+            c_, [](void*, const char*) {}, nullptr);
     }
     ~app_connection() { PQfinish(c_); }
     app_connection(const app_connection&) = delete;

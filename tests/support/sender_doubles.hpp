@@ -132,7 +132,8 @@ public:
             std::unique_lock lock(s->mutex);
             s->cv.wait_for(lock, std::chrono::seconds(10), [&] { return s->released; });
         }
-        auto out = h ? h(seen, nth) : hookline::result<hookline::http_response>(hookline::http_response{200, {}, "", {}});
+        auto out =
+            h ? h(seen, nth) : hookline::result<hookline::http_response>(hookline::http_response{200, {}, "", {}});
         {
             std::lock_guard lock(s->mutex);
             --s->in_flight[r.url];

@@ -57,14 +57,19 @@ void check_store_conformance(Store& s) {
     SECTION("record_attempt moves a delivery on and keeps its attempts") {
         REQUIRE(s.insert_message(make_message("m1"), e1, 1000).value());
         auto d = s.claim_due(1000, 1, e1, 9000).value().at(0).delivery;
-        attempt_record a{.number = 1, .started_at = 1000, .status = 500, .error = errc::http_status,
-                         .latency = std::chrono::microseconds(1200), .response_excerpt = "boom"};
+        attempt_record a{.number = 1,
+                         .started_at = 1000,
+                         .status = 500,
+                         .error = errc::http_status,
+                         .latency = std::chrono::microseconds(1200),
+                         .response_excerpt = "boom"};
         REQUIRE(s.record_attempt(d.id, a, delivery_status::pending, 6000));
         CHECK(s.next_due(e1).value() == 6000);
         auto again = s.claim_due(6000, 1, e1, 9000).value();
         REQUIRE(again.size() == 1);
         CHECK(again[0].delivery.attempts == 1);
-        REQUIRE(s.record_attempt(d.id, {.number = 2, .started_at = 6000, .status = 200}, delivery_status::delivered, 0));
+        REQUIRE(
+            s.record_attempt(d.id, {.number = 2, .started_at = 6000, .status = 200}, delivery_status::delivered, 0));
         CHECK_FALSE(s.next_due(e1).value().has_value());
         auto listed = s.list_deliveries({.message_id = "m1"}).value();
         REQUIRE(listed.size() == 1);
@@ -94,8 +99,9 @@ void check_store_conformance(Store& s) {
                                      delivery_status::exhausted, 0));
         CHECK(s.list_deliveries({.statuses = {delivery_status::exhausted}}).value().size() == 4);
         CHECK(s.list_deliveries({.endpoint_id = "e2"}).value().size() == 2);
-        CHECK(s.reschedule({.endpoint_id = "e1", .statuses = {delivery_status::exhausted}, .created_since = 1000}, 11000)
-                  .value() == 1);
+        CHECK(
+            s.reschedule({.endpoint_id = "e1", .statuses = {delivery_status::exhausted}, .created_since = 1000}, 11000)
+                .value() == 1);
         auto pending = s.list_deliveries({.statuses = {delivery_status::pending}}).value();
         REQUIRE(pending.size() == 1);
         CHECK(pending[0].message_id == "new");
@@ -104,8 +110,11 @@ void check_store_conformance(Store& s) {
     }
     SECTION("endpoint state round-trips") {
         CHECK_FALSE(s.load_endpoint_state("e1").value().has_value());
-        REQUIRE(s.save_endpoint_state({.endpoint_id = "e1", .disabled = true, .disabled_reason = "gone",
-                                       .failing_since = 42, .exhausted_count = 3}));
+        REQUIRE(s.save_endpoint_state({.endpoint_id = "e1",
+                                       .disabled = true,
+                                       .disabled_reason = "gone",
+                                       .failing_since = 42,
+                                       .exhausted_count = 3}));
         auto st = s.load_endpoint_state("e1").value();
         REQUIRE(st);
         CHECK(st->disabled);
@@ -129,7 +138,8 @@ void check_store_conformance(Store& s) {
         CHECK(s.insert_message(make_message("done", 7000), e1, 7000).value()); // a pruned id may be sent again
     }
     SECTION("concurrent claims never hand one delivery to two claimants") {
-        for (int i = 0; i < 400; ++i) REQUIRE(s.insert_message(make_message("m" + std::to_string(i)), eps, 1000).value());
+        for (int i = 0; i < 400; ++i)
+            REQUIRE(s.insert_message(make_message("m" + std::to_string(i)), eps, 1000).value());
         std::vector<std::vector<std::uint64_t>> seen(4);
         std::vector<std::thread> threads;
         for (int t = 0; t < 4; ++t)

@@ -6,14 +6,15 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
-#include <poll.h>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -74,8 +75,8 @@ child start(const std::string& exe, bool json) {
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
         close(fds[1]);
-        std::vector<const char*> argv = {exe.c_str(), "listen", "--scheme", "standard", "--secret", secret_text,
-                                         "--port", "0"};
+        std::vector<const char*> argv = {exe.c_str(), "listen",    "--scheme", "standard",
+                                         "--secret",  secret_text, "--port",   "0"};
         if (json) argv.push_back("--json");
         argv.push_back(nullptr);
         execv(exe.c_str(), const_cast<char* const*>(argv.data()));
@@ -103,8 +104,9 @@ void run(const std::string& exe, bool json) {
         client.set_tcp_nodelay(true);
         const std::string body = R"({"type":"invoice.paid","data":{"n":1}})";
         auto key = hookline::secret::parse(secret_text).value();
-        auto signed_headers =
-            hookline::standard_signer(key).sign({.id = "msg_ok", .body = body, .timestamp = hookline::unix_now()}).value();
+        auto signed_headers = hookline::standard_signer(key)
+                                  .sign({.id = "msg_ok", .body = body, .timestamp = hookline::unix_now()})
+                                  .value();
         httplib::Headers h;
         for (const auto& f : signed_headers) h.emplace(f.name, f.value);
         auto ok = client.Post("/webhooks", h, body, "application/json");
@@ -123,7 +125,8 @@ void run(const std::string& exe, bool json) {
                       j2.value("reason", "") == "no matching signature",
                   mode + "rejection line: " + l2);
         } else {
-            check(l1 == "event invoice.paid id=msg_ok (" + std::to_string(body.size()) + " bytes)", mode + "event line: " + l1);
+            check(l1 == "event invoice.paid id=msg_ok (" + std::to_string(body.size()) + " bytes)",
+                  mode + "event line: " + l1);
             check(l2 == "rejected 401 no matching signature", mode + "rejection line: " + l2);
         }
     }

@@ -9,9 +9,13 @@
 using namespace hookline;
 
 TEST_CASE("encoding: base64 matches the RFC 4648 vectors", "[encoding]") {
-    const std::pair<std::string, std::string> vectors[] = {
-        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-        {"foobar", "Zm9vYmFy"}};
+    const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                           {"f", "Zg=="},
+                                                           {"fo", "Zm8="},
+                                                           {"foo", "Zm9v"},
+                                                           {"foob", "Zm9vYg=="},
+                                                           {"fooba", "Zm9vYmE="},
+                                                           {"foobar", "Zm9vYmFy"}};
     for (const auto& [plain, encoded] : vectors) {
         CHECK(base64_encode(plain) == encoded);
         CHECK(base64_decode(encoded) == plain);
@@ -25,8 +29,8 @@ TEST_CASE("encoding: base64 decodes unpadded and URL-safe input", "[encoding]") 
 }
 
 TEST_CASE("encoding: base64 rejects malformed input", "[encoding]") {
-    for (const char* bad : {"Z", "Zm9vY", "Zg=", "Zm9v=", "Zg===", "====", "Z===", "Zm 9v", "Zm9v\n", "Zg==Zg==",
-                            "\xff\xfe", "=Zm9"}) {
+    for (const char* bad :
+         {"Z", "Zm9vY", "Zg=", "Zm9v=", "Zg===", "====", "Z===", "Zm 9v", "Zm9v\n", "Zg==Zg==", "\xff\xfe", "=Zm9"}) {
         INFO(bad);
         CHECK_FALSE(base64_decode(bad).has_value());
     }
@@ -89,7 +93,8 @@ TEST_CASE("crypto: Ed25519 matches RFC 8032 test 1", "[crypto]") {
     auto key = ed25519_key::from_seed(seed).value();
     CHECK(hex_encode(key.public_bytes()) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
     auto sig = key.sign("").value();
-    CHECK(hex_encode(sig) == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+    CHECK(hex_encode(sig) == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701"
+                             "cf9b46bd25bf5f0595bbe24655141438e7a100b");
     CHECK(key.public_key().verify("", sig));
     CHECK_FALSE(key.public_key().verify("x", sig));
     CHECK_FALSE(key.public_key().sign("").has_value());

@@ -1,8 +1,8 @@
 // GitHub signing and verification: the docs' published vector, the legacy SHA-1 header, rotation, and
 // every way a verification can fail.
-#include <hookline/schemes/github.hpp>
-
 #include "support/mutate.hpp"
+
+#include <hookline/schemes/github.hpp>
 
 #include <catch2/catch.hpp>
 

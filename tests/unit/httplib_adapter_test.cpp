@@ -5,9 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
-#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -155,8 +155,9 @@ TEST_CASE("httplib adapter: many keep-alive clients against the asynchronous rec
                 auto c = srv.client();
                 for (int i = 0; i < 25; ++i) {
                     const std::string body = R"({"type":"t"})";
-                    auto res = c.Post("/webhooks", signed_headers("m" + std::to_string(t) + "_" + std::to_string(i), body),
-                                      body, "application/json");
+                    auto res =
+                        c.Post("/webhooks", signed_headers("m" + std::to_string(t) + "_" + std::to_string(i), body),
+                               body, "application/json");
                     if (res && res->status == 202) ++ok;
                 }
             });

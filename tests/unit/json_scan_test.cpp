@@ -11,15 +11,15 @@ using detail::json_scan;
 
 TEST_CASE("json scan: accepts what nlohmann accepts and rejects what it rejects", "[json]") {
     const std::vector<std::string> cases = {
-        "{}", "[]", "0", "-0", "1.5e+3", "1E5", "\"x\"", "true", "false", "null", " \t\r\n{ } ",
-        "\xEF\xBB\xBF{}", R"({"a":[1,2,{"b":null}],"c":"\u00e9\ud83d\ude00"})", "[1e400]", "-1e309", "1e-400", "0.0000001e-400", "1.7976931348623157e308", "17976931348623159e292",
-        std::string("[1") + std::string(400, '0') + "]", "123456789012345678901234567890",
-        "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"",
+        "{}", "[]", "0", "-0", "1.5e+3", "1E5", "\"x\"", "true", "false", "null", " \t\r\n{ } ", "\xEF\xBB\xBF{}",
+        R"({"a":[1,2,{"b":null}],"c":"\u00e9\ud83d\ude00"})", "[1e400]", "-1e309", "1e-400", "0.0000001e-400",
+        "1.7976931348623157e308", "17976931348623159e292", std::string("[1") + std::string(400, '0') + "]",
+        "123456789012345678901234567890", "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"",
         // invalid
-        "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "1.", ".5", "+1", "-", "1e", "1e+",
-        "tru", "nul", "True", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
-        "\"\x01\"", "\"\xFF\"", "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xE2\x82\"",
-        "{} {}", "[1] x", "\xEF\xBB{}", "[\"a\",]", "{\"a\":1 \"b\":2}"};
+        "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "1.", ".5", "+1", "-", "1e", "1e+", "tru",
+        "nul", "True", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\x01\"",
+        "\"\xFF\"", "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xE2\x82\"", "{} {}", "[1] x",
+        "\xEF\xBB{}", "[\"a\",]", "{\"a\":1 \"b\":2}"};
     for (const auto& c : cases) {
         INFO("case: " << nlohmann::json(c).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
         const bool theirs = !nlohmann::json::parse(c, nullptr, false).is_discarded();
@@ -63,9 +63,10 @@ TEST_CASE("json scan: nesting beyond the limit is rejected without deep recursio
 TEST_CASE("json scan: every special byte is found at every offset of a long string", "[json]") {
     // The plain-run skipper reads 16 (SSE2) or 8 (SWAR) bytes at a time: put each kind of byte that
     // ends a plain run at every position across several blocks and compare with nlohmann/json.
-    const std::vector<std::string> specials = {"\"",       "\\\"",      "\\n",          "\\u00e9", "\\x",
-                                               "\x01",     "\x1F",      "\x7F",         "\xC3\xA9", "\xE2\x82\xAC",
-                                               "\xF0\x9F\x98\x80", "\xFF", "\xC3",      "\x80",    "\xED\xA0\x80"};
+    const std::vector<std::string> specials = {
+        "\"",          "\\\"",     "\\n",          "\\u00e9",          "\\x",  "\x01", "\x1F",
+        "\x7F",        "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xFF", "\xC3", "\x80",
+        "\xED\xA0\x80"};
     for (const auto& special : specials) {
         for (std::size_t at = 0; at < 48; ++at) {
             for (std::size_t tail : {0, 1, 15, 17}) {

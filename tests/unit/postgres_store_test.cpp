@@ -56,10 +56,10 @@ TEST_CASE("postgres_store: payloads and ids are binary-safe", "[postgres_store]"
     }
     CHECK(seen == std::set<std::string>(eps.begin(), eps.end()));
     std::string excerpt("\0\xc3(bad utf8", 11);
-    REQUIRE(s.record_attempt(got[0].delivery.id,
-                             {.number = 1, .started_at = 11, .status = 0, .error = errc::connection_failed,
-                              .response_excerpt = excerpt},
-                             delivery_status::pending, 30));
+    REQUIRE(s.record_attempt(
+        got[0].delivery.id,
+        {.number = 1, .started_at = 11, .status = 0, .error = errc::connection_failed, .response_excerpt = excerpt},
+        delivery_status::pending, 30));
     auto a = s.list_attempts(got[0].delivery.id).value();
     REQUIRE(a.size() == 1);
     CHECK(a[0].response_excerpt == excerpt);

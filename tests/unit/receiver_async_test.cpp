@@ -139,7 +139,7 @@ TEST_CASE("async receiver: a full queue answers 503 with Retry-After and forgets
         g.pass();
     });
     CHECK(rx.handle(signed_request("a", "first").view()).status == 202);
-    g.wait_for_waiters(1); // the only worker is now busy
+    g.wait_for_waiters(1);                                                // the only worker is now busy
     CHECK(rx.handle(signed_request("a", "second").view()).status == 202); // fills the queue
     auto res = rx.handle(signed_request("a", "third").view());
     CHECK(res.status == 503);

@@ -92,14 +92,14 @@ TEST_CASE("reply: 201 and 202 carry a body and 204 carries none", "[receiver][re
 TEST_CASE("reply: unsafe or impossible replies are refused and the stock answer stays", "[receiver][reply]") {
     standard_receiver rx(standard_verifier(key()), fixed_clock());
     rx.on_any([](const webhook_event& e) {
-        CHECK_FALSE(e.reply("x", "text/plain", 500));                  // not a 2xx
-        CHECK_FALSE(e.reply("x", "text/plain", 301));                  // not a 2xx
-        CHECK_FALSE(e.reply("x", "text/plain", 206));                  // not one of 200/201/202/204
-        CHECK_FALSE(e.reply("x", "", 204));                            // 204 has no body
-        CHECK_FALSE(e.reply("x", ""));                                 // no content type
-        CHECK_FALSE(e.reply("x", "text/plain\r\nSet-Cookie: a=b"));    // header splitting
+        CHECK_FALSE(e.reply("x", "text/plain", 500));               // not a 2xx
+        CHECK_FALSE(e.reply("x", "text/plain", 301));               // not a 2xx
+        CHECK_FALSE(e.reply("x", "text/plain", 206));               // not one of 200/201/202/204
+        CHECK_FALSE(e.reply("x", "", 204));                         // 204 has no body
+        CHECK_FALSE(e.reply("x", ""));                              // no content type
+        CHECK_FALSE(e.reply("x", "text/plain\r\nSet-Cookie: a=b")); // header splitting
         CHECK_FALSE(e.reply("x", "text/plain\n"));
-        CHECK_FALSE(e.reply("x", "text/pl\xC3\xA4in"));                // not ASCII
+        CHECK_FALSE(e.reply("x", "text/pl\xC3\xA4in")); // not ASCII
         CHECK_FALSE(e.reply(std::string(webhook_event::max_reply_size + 1, 'x')));
         CHECK_FALSE(e.replied());
     });
@@ -212,9 +212,8 @@ TEST_CASE("reply: a webhook_event made by hand records its reply for handler tes
 TEST_CASE("reply: a Slack receiver answers the url_verification challenge", "[receiver][reply][slack]") {
     const secret slack_secret = secret::from_bytes("8f742231b10e8888abcd99yyyzzz85a5").value();
     slack_receiver rx(slack_verifier(slack_secret), fixed_clock());
-    rx.on("url_verification", [](const webhook_event& e) {
-        return e.reply(e.json().at("challenge").get<std::string>());
-    });
+    rx.on("url_verification",
+          [](const webhook_event& e) { return e.reply(e.json().at("challenge").get<std::string>()); });
     rx.on("event_callback", [](const webhook_event&) {});
     const std::string body =
         R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",)"

@@ -199,9 +199,9 @@ TEST_CASE("receiver: bodies that are not JSON or truncated or invalid UTF-8 answ
     standard_receiver rx(standard_verifier(key()), fixed_clock());
     int calls = 0;
     rx.on_any([&](const webhook_event&) { ++calls; });
-    for (std::string body : {std::string("not json"), std::string(R"({"type":"a","data":)"), std::string(""),
-                             std::string("{\"type\":\"\xff\xfe\"}"), std::string(100000, '['),
-                             std::string(R"({"type":"a"} trailing)")}) {
+    for (std::string body :
+         {std::string("not json"), std::string(R"({"type":"a","data":)"), std::string(""),
+          std::string("{\"type\":\"\xff\xfe\"}"), std::string(100000, '['), std::string(R"({"type":"a"} trailing)")}) {
         auto res = rx.handle(signed_request(body).view());
         CHECK(res.status == 400);
         CHECK(res.body == "400 malformed body");
@@ -354,7 +354,9 @@ TEST_CASE("receiver: body fields may be JSON pointers and the public URL is pass
         id = e.id;
     });
     header_map h;
-    CHECK(rx.handle({.method = "POST", .target = "/hooks?a=1", .headers = h,
+    CHECK(rx.handle({.method = "POST",
+                     .target = "/hooks?a=1",
+                     .headers = h,
                      .body = R"({"meta":{"event_id":17,"kind":"order.created"}})"})
               .status == 200);
     CHECK(id == "17");

@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 
 namespace {
-attempt_outcome status(int s, std::optional<std::chrono::seconds> ra = std::nullopt) { return {.status = s, .retry_after = ra}; }
+attempt_outcome status(int s, std::optional<std::chrono::seconds> ra = std::nullopt) {
+    return {.status = s, .retry_after = ra};
+}
 attempt_outcome failed(errc e) { return {.error = make_error_code(e)}; }
 retry_decision retry_in(milliseconds d) { return {retry_action::retry, d}; }
 constexpr retry_decision give_up{retry_action::give_up, {}};
@@ -72,7 +74,7 @@ TEST_CASE("retry: throttling backs off at least one step harder", "[retry]") {
 
 TEST_CASE("retry: Retry-After raises the delay within bounds", "[retry]") {
     standard_schedule p;
-    CHECK(p.next(1, status(429, 120s)) == retry_in(5min));  // the schedule is already longer
+    CHECK(p.next(1, status(429, 120s)) == retry_in(5min)); // the schedule is already longer
     CHECK(p.next(1, status(429, 3600s)) == retry_in(1h));
     CHECK(p.next(1, status(500, 60s)) == retry_in(60s));
     CHECK(p.next(1, status(503, std::chrono::seconds(7 * 86400))) == retry_in(24h)); // clamped to max
@@ -161,8 +163,8 @@ TEST_CASE("retry_after: delta-seconds parse strictly", "[retry]") {
     CHECK(parse_retry_after(" 120\t", 0) == 120s);
     CHECK(parse_retry_after("000120", 0) == 120s);
     CHECK(parse_retry_after("99999999999999999999999999", 0) == std::chrono::seconds(2147483647));
-    for (const char* bad : {"", " ", "-1", "+5", "1.5", "1e3", "0x10", "12a", "a12", "1 2", "120, 60", "١٢٠",
-                            "120s", "\"120\"", "1\r\n"}) {
+    for (const char* bad : {"", " ", "-1", "+5", "1.5", "1e3", "0x10", "12a", "a12", "1 2", "120, 60", "١٢٠", "120s",
+                            "\"120\"", "1\r\n"}) {
         INFO("'" << bad << "'");
         CHECK_FALSE(parse_retry_after(bad, 0));
     }

@@ -22,8 +22,8 @@ TEST_CASE("secret: parses whsec_ with or without prefix and padding", "[secret]"
 }
 
 TEST_CASE("secret: rejects empty and malformed secrets with a typed error", "[secret]") {
-    for (const char* bad : {"", "whsec_", "whsec_!!!!", "whsec_abc def", "whsk_", "whpk_", "whpk_AAAA",
-                            "whsk_AAAA", "whsec_A"}) {
+    for (const char* bad :
+         {"", "whsec_", "whsec_!!!!", "whsec_abc def", "whsk_", "whpk_", "whpk_AAAA", "whsk_AAAA", "whsec_A"}) {
         INFO(bad);
         auto r = secret::parse(bad);
         REQUIRE_FALSE(r);

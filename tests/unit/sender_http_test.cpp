@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <chrono>
 #include <thread>
 
 using namespace hookline;
@@ -101,7 +101,9 @@ struct outcomes {
         return rec->read([&] { return count(s, endpoint); });
     }
     /// Waits (bounded) until `pred` holds; `pred` runs under the recorder's lock.
-    bool wait(std::function<bool()> pred) { return rec->wait([&] { return pred(); }); }
+    bool wait(std::function<bool()> pred) {
+        return rec->wait([&] { return pred(); });
+    }
     attempt_report at(std::size_t i) {
         return rec->read([&] { return all->at(i); });
     }
@@ -133,7 +135,8 @@ TEST_CASE("sender over HTTP: a real receiver verifies what it gets", "[sender_ht
     clock.ms->store(unix_now() * 1000);
     http_sender sender(loopback_transport(), fixed_schedule{}, memory_store{}, out.options(clock));
     REQUIRE(sender.add_endpoint("e", endpoint(srv.url("/hook"))));
-    for (int i = 0; i < 50; ++i) REQUIRE(sender.send(event{.type = "a.b", .payload = R"({"i":)" + std::to_string(i) + "}"}));
+    for (int i = 0; i < 50; ++i)
+        REQUIRE(sender.send(event{.type = "a.b", .payload = R"({"i":)" + std::to_string(i) + "}"}));
     REQUIRE(out.wait([&] { return out.count(delivery_status::delivered) == 50; }));
     CHECK(verified == 50);
 }
@@ -141,7 +144,8 @@ TEST_CASE("sender over HTTP: a real receiver verifies what it gets", "[sender_ht
 TEST_CASE("sender over HTTP: 500s are retried until a 2xx and 410 disables", "[sender_http]") {
     loopback_server srv;
     std::atomic<int> n{0};
-    srv.server.Post("/flaky", [&](const httplib::Request&, httplib::Response& res) { res.status = ++n < 3 ? 500 : 200; });
+    srv.server.Post("/flaky",
+                    [&](const httplib::Request&, httplib::Response& res) { res.status = ++n < 3 ? 500 : 200; });
     srv.server.Post("/gone", [&](const httplib::Request&, httplib::Response& res) { res.status = 410; });
     outcomes out;
     manual_clock clock;

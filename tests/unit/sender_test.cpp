@@ -8,15 +8,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace hookline;
 using namespace std::chrono_literals;
@@ -58,9 +58,15 @@ struct tally {
                     self.rec->update([&] { self.disabled->emplace_back(id, why); });
                 }};
     }
-    bool wait_attempts(std::size_t n) { return rec->wait([&] { return attempts->size() >= n; }); }
-    bool wait_delivered(std::size_t n) { return rec->wait([&] { return delivered->size() >= n; }); }
-    bool wait_exhausted(std::size_t n) { return rec->wait([&] { return exhausted->size() >= n; }); }
+    bool wait_attempts(std::size_t n) {
+        return rec->wait([&] { return attempts->size() >= n; });
+    }
+    bool wait_delivered(std::size_t n) {
+        return rec->wait([&] { return delivered->size() >= n; });
+    }
+    bool wait_exhausted(std::size_t n) {
+        return rec->wait([&] { return exhausted->size() >= n; });
+    }
 };
 
 sender_options options(const manual_clock& clock, const tally& t, std::size_t workers = 4) {
@@ -312,7 +318,7 @@ TEST_CASE("sender: stop hands back what is still in flight at the deadline", "[s
     REQUIRE(ds.size() == 1);
     CHECK(ds[0].status == delivery_status::pending);
     net.unblock();
-    sender.reset(); // joins the worker once its request returns
+    sender.reset();                                              // joins the worker once its request returns
     CHECK(t.rec->read([&] { return t.attempts->size(); }) == 0); // its outcome was not recorded
     CHECK(store.list_deliveries({.message_id = "msg_stuck"}).value().at(0).status == delivery_status::pending);
 }
@@ -438,9 +444,8 @@ TEST_CASE("sender: 429 with Retry-After waits at least that long", "[sender]") {
 
 TEST_CASE("sender: a refused destination is not retried", "[sender]") {
     fake_transport net;
-    net.on("http://a/private", [](const test_support::seen_request&, int) -> result<http_response> {
-        return errc::address_refused;
-    });
+    net.on("http://a/private",
+           [](const test_support::seen_request&, int) -> result<http_response> { return errc::address_refused; });
     manual_clock clock;
     tally t;
     test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, options(clock, t));

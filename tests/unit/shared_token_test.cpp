@@ -1,12 +1,12 @@
 // Shared tokens: the configured header must carry one of the trusted tokens (after an optional prefix).
-#include <hookline/schemes/shared_token.hpp>
-
 #include "support/mutate.hpp"
+
+#include <hookline/schemes/shared_token.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -68,8 +68,8 @@ TEST_CASE("shared_token: missing and duplicate and malformed headers are told ap
           errc::duplicate_header);
     const std::vector<std::string> nasty = {"", " ", "\t"};
     for (const auto& s : nasty) CHECK(check(v, {{"Authorization", s}}).error() == errc::malformed_header);
-    const std::vector<std::string> wrong = {"Bearer xyz\0"s, "\0Bearer xyz"s, "Bearer\0xyz"s, "Bearer  xyz",
-                                            std::string(1 << 20, 'B'), "="};
+    const std::vector<std::string> wrong = {"Bearer xyz\0"s, "\0Bearer xyz"s,           "Bearer\0xyz"s,
+                                            "Bearer  xyz",   std::string(1 << 20, 'B'), "="};
     for (const auto& s : wrong) CHECK(check(v, {{"Authorization", s}}).error() == errc::no_matching_signature);
     // Surrounding spaces (HTTP OWS) are not part of the value.
     CHECK(check(v, {{"Authorization", "  Bearer xyz\t"}}));

@@ -93,7 +93,8 @@ TEST_CASE("shopify: missing and duplicate and malformed headers are told apart",
     const std::string sha1_sized = base64_encode(std::string(20, 'x'));
     const std::string hex = hex_encode(base64_decode(sig).value());
     for (std::string_view bad :
-         {std::string_view(""), std::string_view("!!!!"), std::string_view("D0UMXmhjwBRi4y66TmhJrDlhQABD7zI2fm3p6/QLMo8"),
+         {std::string_view(""), std::string_view("!!!!"),
+          std::string_view("D0UMXmhjwBRi4y66TmhJrDlhQABD7zI2fm3p6/QLMo8"),
           std::string_view("D0UMXmhjwBRi4y66TmhJrDlhQABD7zI2fm3p6_QLMo8="), std::string_view(huge),
           std::string_view(nul_inside), std::string_view(sha1_sized), std::string_view(hex)}) {
         CAPTURE(bad.size());

@@ -1,8 +1,8 @@
 // Slack request signing: the docs' published vector, rotation, tolerance on both sides, and every way
 // a verification can fail.
-#include <hookline/schemes/slack.hpp>
-
 #include "support/mutate.hpp"
+
+#include <hookline/schemes/slack.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -132,8 +132,17 @@ TEST_CASE("slack: malformed headers are rejected without crashing", "[slack]") {
         CHECK(check(v, docs_headers(s)).error() == errc::malformed_header);
     }
     const std::vector<std::string> bad_ts = {
-        "", "abc", "-1531420618", "+1531420618", "1531420618.0", "1531420618abc", "0x5B47A0CA",
-        "99999999999999999999999", "15314\0"s + "20618", "1531 420618", std::string(1 << 16, '9'),
+        "",
+        "abc",
+        "-1531420618",
+        "+1531420618",
+        "1531420618.0",
+        "1531420618abc",
+        "0x5B47A0CA",
+        "99999999999999999999999",
+        "15314\0"s + "20618",
+        "1531 420618",
+        std::string(1 << 16, '9'),
     };
     for (const auto& t : bad_ts) {
         INFO("timestamp #" << (&t - bad_ts.data()));

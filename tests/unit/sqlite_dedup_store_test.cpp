@@ -4,10 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 using namespace hookline;
 
@@ -28,8 +29,8 @@ struct temp_dir {
 } // namespace
 
 TEST_CASE("sqlite store: claim complete release and TTL", "[dedup][sqlite]") {
-    auto s = sqlite_dedup_store::open({.path = ":memory:", .ttl = std::chrono::seconds(60),
-                                       .claim_timeout = std::chrono::seconds(10)})
+    auto s = sqlite_dedup_store::open(
+                 {.path = ":memory:", .ttl = std::chrono::seconds(60), .claim_timeout = std::chrono::seconds(10)})
                  .value();
     CHECK(s.try_claim("a", 100).value() == claim_status::acquired);
     CHECK(s.try_claim("a", 105).value() == claim_status::in_progress);
@@ -75,7 +76,7 @@ TEST_CASE("sqlite store: a receiver acknowledges a replay after a restart", "[de
     int calls = 0;
     for (int run = 0; run < 2; ++run) {
         basic_receiver<standard_verifier, sqlite_dedup_store> rx(standard_verifier(key), opts,
-                                                                  sqlite_dedup_store({.path = file}));
+                                                                 sqlite_dedup_store({.path = file}));
         rx.on_any([&](const webhook_event&) { ++calls; });
         CHECK(rx.handle({.method = "POST", .target = "/", .headers = h, .body = body}).status == 200);
     }

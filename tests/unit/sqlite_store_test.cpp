@@ -7,7 +7,6 @@
 #include <hookline/sqlite_store.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <sqlite3.h>
 
 #include <atomic>
@@ -94,8 +93,13 @@ TEST_CASE("sqlite_store: everything survives closing and reopening", "[sqlite_st
         auto s = sqlite_store::open(dir.file(), test_options()).value();
         REQUIRE(s.insert_message(make_message("m1", 1000, "x.y"), e1, 1000).value());
         id = s.claim_due(1000, 1, e1, 9000).value().at(0).delivery.id;
-        REQUIRE(s.record_attempt(id, {.number = 1, .started_at = 1000, .status = 503, .error = errc::http_status,
-                                      .latency = std::chrono::microseconds(77), .response_excerpt = "busy"},
+        REQUIRE(s.record_attempt(id,
+                                 {.number = 1,
+                                  .started_at = 1000,
+                                  .status = 503,
+                                  .error = errc::http_status,
+                                  .latency = std::chrono::microseconds(77),
+                                  .response_excerpt = "busy"},
                                  delivery_status::pending, 4000));
         REQUIRE(s.save_endpoint_state({.endpoint_id = "e1", .failing_since = 1000}));
     }

@@ -187,14 +187,14 @@ TEST_CASE("ssrf: addresses are classified by range", "[ssrf]") {
         {"2001:db8::1", ac::documentation},
         {"3fff::1", ac::documentation},
         {"2001:2::1", ac::benchmarking},
-        {"2001::1", ac::reserved},              // Teredo
+        {"2001::1", ac::reserved}, // Teredo
         {"2001:0:4136:e378:8000:63bf:3fff:fdd2", ac::reserved},
-        {"2001:10::1", ac::reserved},           // ORCHID
-        {"100::1", ac::reserved},               // discard-only
-        {"::2", ac::reserved},                  // IPv4-compatible (deprecated)
-        {"::7f00:1", ac::reserved},             // ::127.0.0.1, IPv4-compatible
+        {"2001:10::1", ac::reserved}, // ORCHID
+        {"100::1", ac::reserved},     // discard-only
+        {"::2", ac::reserved},        // IPv4-compatible (deprecated)
+        {"::7f00:1", ac::reserved},   // ::127.0.0.1, IPv4-compatible
         {"::8.8.8.8", ac::reserved},
-        {"64:ff9b:1::1", ac::reserved},         // local-use NAT64
+        {"64:ff9b:1::1", ac::reserved}, // local-use NAT64
         {"4000::1", ac::reserved},
         {"1::1", ac::reserved},
         // IPv4-mapped, NAT64 and 6to4 follow the embedded IPv4 address
@@ -222,7 +222,8 @@ TEST_CASE("ssrf: addresses are classified by range", "[ssrf]") {
 }
 
 TEST_CASE("ssrf: the allow-list admits what the user means and nothing more", "[ssrf]") {
-    auto policy = address_policy::with_allowed({"127.0.0.1/32", "10.1.2.0/24", "fd00:1234::/32", "169.254.0.0/16"}).value();
+    auto policy =
+        address_policy::with_allowed({"127.0.0.1/32", "10.1.2.0/24", "fd00:1234::/32", "169.254.0.0/16"}).value();
     CHECK(policy.check(ip("127.0.0.1")));
     CHECK(policy.check(ip("::ffff:127.0.0.1")));
     CHECK(policy.check(ip("10.1.2.200")));
@@ -231,7 +232,7 @@ TEST_CASE("ssrf: the allow-list admits what the user means and nothing more", "[
     CHECK(policy.check(ip("8.8.8.8")));
     CHECK(policy.check(ip("127.0.0.2")).error() == errc::address_refused);
     CHECK(policy.check(ip("64:ff9b::127.0.0.1")).error() == errc::address_refused); // NAT64: another host
-    CHECK(policy.check(ip("2002:7f00:1::")).error() == errc::address_refused);     // 6to4: another host
+    CHECK(policy.check(ip("2002:7f00:1::")).error() == errc::address_refused);      // 6to4: another host
     CHECK(policy.check(ip("10.1.3.1")).error() == errc::address_refused);
     CHECK(policy.check(ip("::1")).error() == errc::address_refused);
     CHECK(policy.check(ip("fd00:1235::1")).error() == errc::address_refused);

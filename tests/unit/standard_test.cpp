@@ -189,8 +189,9 @@ TEST_CASE("standard: concepts hold for the stock types", "[standard]") {
 
 TEST_CASE("standard: a second published v1 vector", "[standard]") {
     auto k = secret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").value();
-    CHECK(standard_signer(k).signature("msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1649367553,
-                                       R"({"email":"test@example.com","username":"test_user"})")
+    CHECK(standard_signer(k)
+              .signature("msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1649367553,
+                         R"({"email":"test@example.com","username":"test_user"})")
               .value() == "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=");
 }
 

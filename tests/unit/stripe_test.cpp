@@ -1,8 +1,8 @@
 // Stripe signing and verification: a vector computed with stripe@23.1.0, rotation, tolerance on both
 // sides, and a table of malformed Stripe-Signature headers.
-#include <hookline/schemes/stripe.hpp>
-
 #include "support/mutate.hpp"
+
+#include <hookline/schemes/stripe.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -122,27 +122,27 @@ TEST_CASE("stripe: malformed Stripe-Signature headers are rejected without crash
         "t",
         "t=",
         "=",
-        "v1=" + v1,                                   // no timestamp
-        "t=1700000000",                               // no signature
-        "t=1700000000,v0=" + v1,                      // only v0
-        "t=1700000000,v1=",                           // empty v1
-        "t=1700000000,v1=" + v1 + ",",                // trailing comma
-        ",t=1700000000,v1=" + v1,                     // leading comma
-        "t=1700000000,,v1=" + v1,                     // repeated commas
-        "t=1700000000,t=1700000000,v1=" + v1,         // two timestamps
-        "t=1700000000, v1=" + v1,                     // space after comma
-        "t=1700000000,v1 =" + v1,                     // space before '='
+        "v1=" + v1,                                                  // no timestamp
+        "t=1700000000",                                              // no signature
+        "t=1700000000,v0=" + v1,                                     // only v0
+        "t=1700000000,v1=",                                          // empty v1
+        "t=1700000000,v1=" + v1 + ",",                               // trailing comma
+        ",t=1700000000,v1=" + v1,                                    // leading comma
+        "t=1700000000,,v1=" + v1,                                    // repeated commas
+        "t=1700000000,t=1700000000,v1=" + v1,                        // two timestamps
+        "t=1700000000, v1=" + v1,                                    // space after comma
+        "t=1700000000,v1 =" + v1,                                    // space before '='
         "t=1700000000,v1=" + v1.substr(0, 32) + " " + v1.substr(33), // space inside
         "t= 1700000000,v1=" + v1,
         "t=-1700000000,v1=" + v1,
         "t=+1700000000,v1=" + v1,
         "t=1.7e9,v1=" + v1,
         "t=abc,v1=" + v1,
-        "t=99999999999999999999999,v1=" + v1,         // does not fit
-        "t=1700000000,v1=" + v1.substr(1),            // odd length
-        "t=1700000000,v1=" + v1 + "00",               // too long
-        "t=1700000000,v1=" + v1.substr(2) + "zz",     // bad hex
-        "t=1700000000,v1=" + v1 + ",v1=xyz",          // one good, one bad v1
+        "t=99999999999999999999999,v1=" + v1,     // does not fit
+        "t=1700000000,v1=" + v1.substr(1),        // odd length
+        "t=1700000000,v1=" + v1 + "00",           // too long
+        "t=1700000000,v1=" + v1.substr(2) + "zz", // bad hex
+        "t=1700000000,v1=" + v1 + ",v1=xyz",      // one good, one bad v1
         "t=1700000000,v1=" + v1.substr(0, 60) + "\0\0\0\0"s,
         "t=17000\0"s + "00000,v1=" + v1,
         "t\0=1700000000,v1="s + v1,

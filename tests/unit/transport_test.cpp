@@ -1,13 +1,12 @@
 // httplib_transport against real servers on 127.0.0.1 that misbehave on purpose: error statuses,
 // slow and dripping responses, resets, closed ports, endless bodies, TLS, SSRF; plus keep-alive reuse
 // and concurrent use.
+#include "support/fake_transport.hpp"
+
 #include <hookline/httplib_transport.hpp>
 #include <hookline/retry_policy.hpp>
 
-#include "support/fake_transport.hpp"
-
 #include <catch2/catch.hpp>
-
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -209,7 +208,10 @@ TEST_CASE("transport: requests arrive intact and responses come back whole", "[t
     httplib_transport t(loopback_allowed());
     std::string body("{\"a\":1}\0\xff binary", 17);
     http_request r{.url = s.url("/echo?x=1&y=%20"),
-                   .headers = {{"Content-Type", "application/json"}, {"webhook-id", "msg_1"}, {"Content-Length", "999"}, {"Transfer-Encoding", "chunked"}},
+                   .headers = {{"Content-Type", "application/json"},
+                               {"webhook-id", "msg_1"},
+                               {"Content-Length", "999"},
+                               {"Transfer-Encoding", "chunked"}},
                    .body = body,
                    .timeout = 10s};
     auto res = t.send(r);
@@ -456,7 +458,8 @@ TEST_CASE("transport: keep-alive connections are reused", "[transport]") {
 
 TEST_CASE("transport: concurrent senders each get a connection and share the pool", "[transport]") {
     test_server s;
-    s.svr->Post("/hook", [](const httplib::Request& req, httplib::Response& res) { res.set_content(req.body, "text/plain"); });
+    s.svr->Post("/hook",
+                [](const httplib::Request& req, httplib::Response& res) { res.set_content(req.body, "text/plain"); });
     s.start();
     httplib_transport t(loopback_allowed());
     constexpr int threads = 4, per_thread = 25;
@@ -550,20 +553,22 @@ struct self_signed {
         X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
         X509_set_pubkey(cert, key);
         X509_NAME* name = X509_get_subject_name(cert);
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("hookline test"), -1, -1, 0);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("hookline test"),
+                                   -1, -1, 0);
         X509_set_issuer_name(cert, name);
         X509V3_CTX ctx;
         X509V3_set_ctx_nodb(&ctx);
         X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-        for (auto [nid, value] : {std::pair{NID_subject_alt_name, san},
-                                  std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+        for (auto [nid, value] :
+             {std::pair{NID_subject_alt_name, san}, std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
             X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
             REQUIRE(ext);
             X509_add_ext(cert, ext, -1);
             X509_EXTENSION_free(ext);
         }
         REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
-        ca_file = std::filesystem::temp_directory_path() / ("hookline-test-ca-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".pem");
+        ca_file = std::filesystem::temp_directory_path() /
+                  ("hookline-test-ca-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".pem");
         BIO* out = BIO_new_file(ca_file.c_str(), "w");
         REQUIRE(out);
         PEM_write_bio_X509(out, cert);
@@ -589,7 +594,8 @@ TEST_CASE("transport: TLS verification is on by default and trusts a given CA", 
     self_signed pki;
     test_server s(std::make_unique<httplib::SSLServer>(pki.cert, pki.key));
     REQUIRE(s.svr->is_valid());
-    s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("secure", "text/plain"); });
+    s.svr->Post("/hook",
+                [](const httplib::Request&, httplib::Response& res) { res.set_content("secure", "text/plain"); });
     s.start();
     http_request r{.url = s.url("/hook"), .body = "{}", .timeout = 10s};
 
@@ -624,7 +630,8 @@ TEST_CASE("transport: mutual TLS presents the client certificate", "[transport][
     X509_STORE_add_cert(client_cas, client_pki.cert);
     test_server s(std::make_unique<httplib::SSLServer>(server_pki.cert, server_pki.key, client_cas));
     REQUIRE(s.svr->is_valid());
-    s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("mtls", "text/plain"); });
+    s.svr->Post("/hook",
+                [](const httplib::Request&, httplib::Response& res) { res.set_content("mtls", "text/plain"); });
     s.start();
     http_request r{.url = s.url("/hook"), .body = "{}", .timeout = 10s};
 

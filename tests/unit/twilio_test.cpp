@@ -154,11 +154,13 @@ TEST_CASE("twilio: the bodySHA256 variant signs the URL and checks the body hash
 
 TEST_CASE("twilio: wrong token and tampered body or URL are rejected", "[twilio]") {
     twilio_verifier v(key());
-    CHECK(twilio_verifier(secret::from_bytes("54321").value()).verify({.headers = headers(), .body = form, .url = url}, 0)
+    CHECK(twilio_verifier(secret::from_bytes("54321").value())
+              .verify({.headers = headers(), .body = form, .url = url}, 0)
               .error() == errc::no_matching_signature);
     CHECK(check(v, headers(), std::string(form) + "&Extra=1", url).error() == errc::no_matching_signature);
-    CHECK(check(v, headers(), "To=%2B18005551213&CallSid=CA1234567890ABCDE&Digits=1234&Caller=%2B14158675309"
-                              "&From=%2B14158675309",
+    CHECK(check(v, headers(),
+                "To=%2B18005551213&CallSid=CA1234567890ABCDE&Digits=1234&Caller=%2B14158675309"
+                "&From=%2B14158675309",
                 url)
               .error() == errc::no_matching_signature);
     CHECK(check(v, headers(), form, "https://mycompany.com/myapp.php?foo=1&bar=3").error() ==
@@ -181,13 +183,13 @@ TEST_CASE("twilio: missing and duplicate and malformed headers are told apart", 
     const std::string nul_inside = std::string("RSOYDt4T1cUTdK1PDd93") + '\0' + "VVr8B8=";
     const std::string nul_after = std::string(sig) + '\0';
     const std::string sha256_sized = base64_encode(std::string(32, 'x'));
-    for (std::string_view bad : {std::string_view(""), std::string_view("   "), std::string_view("!!!!"),
-                                 std::string_view("RSOYDt4T1cUTdK1PDd93/VVr8B8"),   // unpadded
-                                 std::string_view("RSOYDt4T1cUTdK1PDd93_VVr8B8="),  // URL-safe digit
-                                 std::string_view("RSOYDt4T1cUTdK1PDd93/VVr8B9="),  // stray low bits
-                                 std::string_view("RSOYDt4T1cUTdK1PDd93/VVr8B8=="), std::string_view("="),
-                                 std::string_view(huge), std::string_view(nul_inside), std::string_view(nul_after),
-                                 std::string_view(sha256_sized)}) {
+    for (std::string_view bad :
+         {std::string_view(""), std::string_view("   "), std::string_view("!!!!"),
+          std::string_view("RSOYDt4T1cUTdK1PDd93/VVr8B8"),  // unpadded
+          std::string_view("RSOYDt4T1cUTdK1PDd93_VVr8B8="), // URL-safe digit
+          std::string_view("RSOYDt4T1cUTdK1PDd93/VVr8B9="), // stray low bits
+          std::string_view("RSOYDt4T1cUTdK1PDd93/VVr8B8=="), std::string_view("="), std::string_view(huge),
+          std::string_view(nul_inside), std::string_view(nul_after), std::string_view(sha256_sized)}) {
         CAPTURE(bad.size());
         CHECK(check(v, headers(bad), form, url).error() == errc::malformed_header);
     }

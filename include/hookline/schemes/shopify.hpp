@@ -43,8 +43,8 @@ inline constexpr std::string_view webhook_id_unprefixed = "shopify-webhook-id";
 /// Options of a `shopify_signer`: extra headers Shopify sends and some receivers require (the
 /// `@shopify/shopify-api` validator insists on all of them). Empty values are not sent.
 struct shopify_signer_options {
-    std::string shop_domain{};  ///< `X-Shopify-Shop-Domain`, e.g. "example.myshopify.com"
-    std::string api_version{};  ///< `X-Shopify-API-Version`, e.g. "2025-01"
+    std::string shop_domain{}; ///< `X-Shopify-Shop-Domain`, e.g. "example.myshopify.com"
+    std::string api_version{}; ///< `X-Shopify-API-Version`, e.g. "2025-01"
 };
 
 /// Signs as Shopify does: `X-Shopify-Hmac-Sha256`, plus `X-Shopify-Topic` (the event type) and
@@ -75,7 +75,9 @@ public:
     const shopify_signer_options& options() const noexcept { return options_; }
 
     /// The `X-Shopify-Hmac-Sha256` value for `body`.
-    result<std::string> signature(std::string_view body) const { return detail::encode_mac(key_, {body}, detail::mac_encoding::base64); }
+    result<std::string> signature(std::string_view body) const {
+        return detail::encode_mac(key_, {body}, detail::mac_encoding::base64);
+    }
 
     result<header_map> sign(const outbound_message& m) const {
         auto sig = signature(m.body);

@@ -96,8 +96,7 @@ public:
     }
 
     /// Throwing forms of `make`.
-    explicit square_verifier(std::span<const secret> signature_keys)
-        : square_verifier(make(signature_keys).value()) {}
+    explicit square_verifier(std::span<const secret> signature_keys) : square_verifier(make(signature_keys).value()) {}
     explicit square_verifier(const secret& signature_key) : square_verifier(make(signature_key).value()) {}
     square_verifier(std::initializer_list<secret> signature_keys)
         : square_verifier(std::span<const secret>(signature_keys.begin(), signature_keys.size())) {}

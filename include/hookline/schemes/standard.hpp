@@ -112,8 +112,8 @@ struct standard_header_values {
             // lower case, so only `name` is folded).
             std::size_t i = 0;
             switch (name.size()) {
-            case names[0].size(): i = 0; break; // webhook-id
-            case names[1].size(): i = 1; break; // svix-id
+            case names[0].size(): i = 0; break;                               // webhook-id
+            case names[1].size(): i = 1; break;                               // svix-id
             case names[2].size(): i = (name[8] | 0x20) == 't' ? 2 : 4; break; // webhook-timestamp / -signature
             case names[3].size(): i = (name[5] | 0x20) == 't' ? 3 : 5; break; // svix-timestamp / -signature
             default: return true;

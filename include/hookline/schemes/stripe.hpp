@@ -79,7 +79,8 @@ public:
     /// Throwing forms of `make`.
     explicit stripe_signer(std::span<const secret> keys) : stripe_signer(make(keys).value()) {}
     explicit stripe_signer(const secret& key) : stripe_signer(make(key).value()) {}
-    stripe_signer(std::initializer_list<secret> keys) : stripe_signer(std::span<const secret>(keys.begin(), keys.size())) {}
+    stripe_signer(std::initializer_list<secret> keys)
+        : stripe_signer(std::span<const secret>(keys.begin(), keys.size())) {}
 
     /// The `Stripe-Signature` value: `t=<timestamp>,v1=<hex>[,v1=<hex>...]`.
     result<std::string> signature(std::int64_t timestamp, std::string_view body) const {

@@ -1,11 +1,12 @@
 // Opens a SQLite store through the packaged hookline::sqlite target and round-trips one message.
 #include <hookline/sqlite_store.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 int main() {
     auto path = std::filesystem::temp_directory_path() / ("hookline-consumer-" + std::to_string(::getpid()) + ".db");
