@@ -1,5 +1,7 @@
 // Asynchronous receiving and the worker pool: acknowledge after verification, run handlers on the
 // pool, push back with 503 + Retry-After when the queue is full. No network, so it runs under TSan.
+#include "support/receiver_doubles.hpp"
+
 #include <hookline/receiver.hpp>
 #include <hookline/worker_pool.hpp>
 
@@ -15,21 +17,10 @@
 using namespace hookline;
 
 namespace {
-constexpr std::int64_t t0 = 1700000000;
-const secret& key() {
-    static const secret k = secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
-    return k;
-}
-
-struct signed_request {
-    header_map headers;
-    std::string body;
-    signed_request(std::string type, const std::string& id) : body(R"({"type":")" + type + R"("})") {
-        headers = standard_signer(key()).sign({.id = id, .body = body, .timestamp = t0}).value();
-        headers.add("Content-Type", "application/json");
-    }
-    request_view view() const { return {.method = "POST", .target = "/", .headers = headers, .body = body}; }
-};
+constexpr std::int64_t t0 = test_support::receiver_t0;
+using signed_request = test_support::signed_event;
+using test_support::fixed_clock;
+const secret& key() { return test_support::receiver_key(); }
 
 /// A latch handlers block on until the test opens it.
 struct gate {

@@ -1,6 +1,8 @@
 // Handler-set responses (`webhook_event::reply`): body, content type and 2xx status from a handler in
 // synchronous mode; ignored for failing handlers; impossible in asynchronous mode; Slack's
 // `url_verification` challenge answered through a slack_receiver. No network.
+#include "support/receiver_doubles.hpp"
+
 #include <hookline/receiver.hpp>
 #include <hookline/receivers.hpp>
 
@@ -14,28 +16,10 @@
 using namespace hookline;
 
 namespace {
-constexpr std::int64_t t0 = 1700000000;
-
-const secret& key() {
-    static const secret k = secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
-    return k;
-}
-
-struct signed_request {
-    header_map headers;
-    std::string body;
-    signed_request(std::string type, const std::string& id, std::string extra = "")
-        : body(R"({"type":")" + type + R"(")" + extra + "}") {
-        headers = standard_signer(key()).sign({.id = id, .body = body, .timestamp = t0}).value();
-        headers.add("Content-Type", "application/json");
-    }
-    request_view view() const { return {.method = "POST", .target = "/", .headers = headers, .body = body}; }
-};
-
-receiver_options fixed_clock(receiver_options o = {}) {
-    o.clock = [] { return t0; };
-    return o;
-}
+constexpr std::int64_t t0 = test_support::receiver_t0;
+using signed_request = test_support::signed_event;
+using test_support::fixed_clock;
+const secret& key() { return test_support::receiver_key(); }
 
 struct challenge_body {
     std::string challenge;
