@@ -4,6 +4,7 @@
 #pragma once
 
 #include "args.hpp"
+#include "serve.hpp"
 
 #include <hookline/hookline.hpp>
 #include <hookline/sqlite_store.hpp>
@@ -126,11 +127,7 @@ inline int run(int events, int rate, int outage_seconds) {
         std::cerr << "hookline: demo: cannot listen on 127.0.0.1\n";
         return 1;
     }
-    std::thread server_thread([&] { server.listen_after_bind(); });
-    // server.stop() only ends a listen loop that is already running: wait (bounded) until it is.
-    for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-         !server.is_running() && std::chrono::steady_clock::now() < until;)
-        std::this_thread::yield();
+    std::thread server_thread = serve_in_background(server);
 
     // --- the application: a sender with a durable SQLite store and a short demo retry schedule --------
     char dir_template[] = "/tmp/hookline-demo-XXXXXX";

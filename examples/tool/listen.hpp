@@ -8,6 +8,7 @@
 
 #include "args.hpp"
 #include "schemes.hpp"
+#include "serve.hpp"
 
 #include <hookline/hookline.hpp>
 
@@ -189,11 +190,7 @@ inline int cmd_listen(const std::vector<std::string_view>& argv) {
         return 1;
     }
     const std::string where = "http://127.0.0.1:" + std::to_string(port) + path;
-    std::thread serving([&] { server.listen_after_bind(); });
-    // server.stop() only ends a listen loop that is already running: an interrupt that came earlier
-    // would leave it running for good. Wait (bounded) for the loop before announcing and waiting.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    std::thread serving = serve_in_background(server); // announce only once requests are accepted
     if (json)
         print(nlohmann::json({{"listening", where}, {"port", port}}).dump());
     else

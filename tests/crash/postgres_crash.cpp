@@ -6,6 +6,8 @@
 //
 //   hookline_postgres_crash                 # the driver (ctest crash.postgres); needs HOOKLINE_TEST_PG
 //   hookline_postgres_crash sender CONNINFO SCHEMA URL ACCEPTED_FILE TAG   # one sender process
+#include "support/listen.hpp"
+
 #include <hookline/httplib_transport.hpp>
 #include <hookline/postgres_store.hpp>
 #include <hookline/sender.hpp>
@@ -115,10 +117,7 @@ struct receiver {
             res.status = 200;
         });
         port = server.bind_to_any_port("127.0.0.1");
-        thread = std::thread([this] { server.listen_after_bind(); });
-        // stop() only ends a listen loop that is running: wait (bounded) until it is.
-        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        thread = test_support::listen_in_background(server);
     }
     ~receiver() {
         server.stop();

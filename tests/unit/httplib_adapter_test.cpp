@@ -1,5 +1,7 @@
 // The cpp-httplib adapter, over real loopback HTTP: routing, statuses, 413 before reading the body
 // (declared and chunked), keep-alive, and concurrent clients against the asynchronous receiver.
+#include "support/listen.hpp"
+
 #include <hookline/httplib_adapter.hpp>
 
 #include <catch2/catch.hpp>
@@ -30,10 +32,7 @@ struct test_server {
         mount(server, rx, "/webhooks");
         port = server.bind_to_any_port("127.0.0.1");
         REQUIRE(port > 0);
-        thread = std::thread([this] { server.listen_after_bind(); });
-        // stop() only ends a listen loop that is running: wait (bounded) until it is.
-        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        thread = test_support::listen_in_background(server);
         REQUIRE(server.is_running());
     }
     ~test_server() {

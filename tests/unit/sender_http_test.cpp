@@ -1,5 +1,6 @@
 // The sender over real HTTP on 127.0.0.1: httplib_transport, Standard Webhooks signatures checked by a
 // real receiver, and servers that fail, throttle, vanish, hang or refuse.
+#include "support/listen.hpp"
 #include "support/sender_doubles.hpp"
 
 #include <hookline/sender.hpp>
@@ -45,10 +46,7 @@ struct loopback_server {
         server.set_tcp_nodelay(true);
         server.set_keep_alive_max_count(1000);
         port = server.bind_to_any_port("127.0.0.1");
-        thread = std::thread([this] { server.listen_after_bind(); });
-        // stop() only ends a listen loop that is running: wait (bounded) until it is.
-        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        thread = test_support::listen_in_background(server);
         REQUIRE(server.is_running());
     }
     ~loopback_server() {

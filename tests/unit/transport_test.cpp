@@ -2,6 +2,7 @@
 // slow and dripping responses, resets, closed ports, endless bodies, TLS, SSRF; plus keep-alive reuse
 // and concurrent use.
 #include "support/fake_transport.hpp"
+#include "support/listen.hpp"
 
 #include <hookline/httplib_transport.hpp>
 #include <hookline/retry_policy.hpp>
@@ -72,10 +73,7 @@ struct test_server {
     void start() {
         port = svr->bind_to_any_port("127.0.0.1");
         REQUIRE(port > 0);
-        thread = std::thread([this] { svr->listen_after_bind(); });
-        // listen_after_bind must be running before stop() can end it; a bounded wait.
-        auto until = std::chrono::steady_clock::now() + 10s;
-        while (!svr->is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        thread = test_support::listen_in_background(*svr);
         REQUIRE(svr->is_running());
     }
     ~test_server() {
@@ -665,9 +663,7 @@ TEST_CASE("transport: IPv6 literals connect to the checked address", "[transport
         WARN("no IPv6 loopback here: skipped");
         return;
     }
-    s.thread = std::thread([&] { s.svr->listen_after_bind(); });
-    auto until = std::chrono::steady_clock::now() + 10s;
-    while (!s.svr->is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    s.thread = test_support::listen_in_background(*s.svr);
     std::string url = "http://[::1]:" + std::to_string(s.port) + "/hook";
 
     httplib_transport guarded;
