@@ -272,35 +272,26 @@ public:
     /// Accepts an event: queues one delivery per enabled endpoint that subscribes to it, and returns
     /// once the store has it. Sending an id the store already holds changes nothing (`duplicate`).
     result<send_receipt> send(event e) {
-        if (e.type.empty()) return errc::invalid_argument;
-        if (e.id.empty()) {
-            auto id = detail::random_message_id();
-            if (!id) return id.error();
-            e.id = std::move(*id);
-        }
-        std::vector<std::string> targets{};
-        {
-            std::lock_guard lock(mutex_);
-            if (!accepting_) return errc::stopped;
-            for (const auto& [id, ep] : endpoints_)
-                if (!ep.state.disabled && endpoint_subscribes(ep.config, e.type, e.channels)) targets.push_back(id);
-        }
-        const std::int64_t now = now_ms();
-        stored_message m{std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)),
-                         now};
-        auto inserted = store_.insert_message(m, targets, now);
+        auto prepared = prepare(std::move(e));
+        if (!prepared) return prepared.error();
+        const auto& [message, targets] = *prepared;
+        auto inserted = store_.insert_message(message, targets, message.created_at);
         if (!inserted) return inserted.error();
-        if (!*inserted) return send_receipt{m.id, 0, true};
+        if (!*inserted) return send_receipt{message.id, 0, true};
         poke_for(targets);
-        return send_receipt{m.id, targets.size(), false};
+        return send_receipt{message.id, targets.size(), false};
     }
 
+    // clang-format 14 would join the requires clause below and the declaration into one line.
+    // clang-format off
     /// The transactional outbox: enqueues `e` through the application's own transaction `tx` (for
     /// example its SQLite connection or PostgreSQL connection inside BEGIN ... COMMIT), so the event is
     /// accepted exactly when the application's transaction commits. Call `wake()` after the commit to
     /// deliver at once; otherwise the scheduler finds it within `max_idle`.
     template <class Tx>
-    requires outbox_store<Store, Tx> result<send_receipt> send_in(Tx& tx, event e) {
+        requires outbox_store<Store, Tx>
+    result<send_receipt> send_in(Tx& tx, event e) {
+        // clang-format on
         auto prepared = prepare(std::move(e));
         if (!prepared) return prepared.error();
         auto inserted =
