@@ -23,16 +23,21 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -341,37 +346,132 @@ struct httplib_transport_state {
     }
 };
 
-/// A plain-HTTP client that puts each request's head and body into one TCP segment. cpp-httplib
-/// writes them with two `send` calls, which costs the peer two wake-ups and both sides a second trip
-/// through the TCP stack; here the socket is corked while they are written and uncorked after the body.
-/// Not for TLS (the handshake must not wait on the cork).
-class corked_client : public httplib::ClientImpl {
+/// How cpp-httplib reads and writes a plain connection. cpp-httplib 0.11.4's own stream polls before
+/// every read and write and sends a request's head and body with two `send` calls (two segments, the
+/// peer woken twice): ten system calls per request. This one gathers the request's bytes and sends them
+/// with one `send` when the response is first read, then blocks in `recv` into a 4 KiB buffer: a
+/// keep-alive request costs a liveness `poll`, one `send` and usually one `recv`. A read never outlives
+/// the request: the transport's watchdog shuts the socket down at the deadline, and the socket keeps the
+/// read and write timeouts cpp-httplib gave it. Not for TLS.
+class gathering_stream final : public httplib::Stream {
 public:
-    corked_client(const std::string& host, int port) : httplib::ClientImpl(host, port) {
-        // A connection made during the request is corked as it is created.
-        set_socket_options([this](socket_t s) {
-            if (cork_) set_cork(s, true);
-        });
+    gathering_stream(socket_t sock, std::chrono::microseconds read_timeout) noexcept
+        : sock_(sock), read_timeout_(read_timeout) {}
+
+    bool is_readable() const override {
+        if (pos_ < len_) return true;
+        if (!const_cast<gathering_stream*>(this)->flush()) return false;
+        pollfd p{sock_, POLLIN, 0};
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(read_timeout_).count();
+        int r;
+        do {
+            r = ::poll(&p, 1, static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX)));
+        } while (r < 0 && errno == EINTR);
+        return r > 0;
     }
-    /// Before a request with a body: cork the open connection, or the one about to be made.
-    void cork_next() {
-        cork_ = true;
-        if (socket_.is_open()) set_cork(socket_.sock, true);
-    }
-    /// Once the body was handed to the socket: send what is held.
-    void flush() {
-        cork_ = false;
-        if (socket_.is_open()) set_cork(socket_.sock, false);
+    bool is_writable() const override { return !failed_; }
+
+    ssize_t read(char* ptr, std::size_t size) override {
+        if (pos_ == len_) {
+            if (!flush()) return -1;
+            if (size >= buffer_.size()) return receive(ptr, size); // a large read skips the buffer
+            const ssize_t n = receive(buffer_.data(), buffer_.size());
+            if (n <= 0) return n;
+            pos_ = 0;
+            len_ = static_cast<std::size_t>(n);
+        }
+        const std::size_t n = std::min(size, len_ - pos_);
+        std::memcpy(ptr, buffer_.data() + pos_, n);
+        pos_ += n;
+        return static_cast<ssize_t>(n);
     }
 
-private:
-    static void set_cork([[maybe_unused]] socket_t s, [[maybe_unused]] bool on) {
-#ifdef TCP_CORK
-        int v = on ? 1 : 0;
-        (void)::setsockopt(s, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
-#endif
+    ssize_t write(const char* ptr, std::size_t size) override {
+        if (failed_) return -1;
+        if (pending_.size() + size > max_gathered) {
+            if (!flush()) return -1;
+            if (size > max_gathered) return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
+        }
+        pending_.append(ptr, size);
+        return static_cast<ssize_t>(size);
     }
-    bool cork_ = false;
+
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+        sockaddr_storage a{};
+        socklen_t n = sizeof a;
+        if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&a), &n) == 0) describe(a, ip, port);
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+        sockaddr_storage a{};
+        socklen_t n = sizeof a;
+        if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&a), &n) == 0) describe(a, ip, port);
+    }
+    socket_t socket() const override { return sock_; }
+
+private:
+    static constexpr std::size_t max_gathered = 64 * 1024; // larger bodies are sent as they come
+
+    bool flush() {
+        if (failed_) return false;
+        if (pending_.empty()) return true;
+        const bool ok = send_all(pending_.data(), pending_.size());
+        pending_.clear();
+        return ok;
+    }
+    bool send_all(const char* p, std::size_t n) {
+        while (n > 0) {
+            const ssize_t r = ::send(sock_, p, n, MSG_NOSIGNAL);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) {
+                failed_ = true;
+                return false;
+            }
+            p += r;
+            n -= static_cast<std::size_t>(r);
+        }
+        return true;
+    }
+    ssize_t receive(char* p, std::size_t n) {
+        ssize_t r;
+        do {
+            r = ::recv(sock_, p, n, 0);
+        } while (r < 0 && errno == EINTR);
+        return r;
+    }
+    static void describe(const sockaddr_storage& a, std::string& ip, int& port) {
+        char text[INET6_ADDRSTRLEN] = {};
+        if (a.ss_family == AF_INET) {
+            const auto& v4 = reinterpret_cast<const sockaddr_in&>(a);
+            ::inet_ntop(AF_INET, &v4.sin_addr, text, sizeof text);
+            port = ntohs(v4.sin_port);
+        } else if (a.ss_family == AF_INET6) {
+            const auto& v6 = reinterpret_cast<const sockaddr_in6&>(a);
+            ::inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
+            port = ntohs(v6.sin6_port);
+        }
+        ip = text;
+    }
+
+    socket_t sock_;
+    std::chrono::microseconds read_timeout_;
+    bool failed_ = false;
+    std::string pending_;
+    std::array<char, 4096> buffer_;
+    std::size_t pos_ = 0;
+    std::size_t len_ = 0;
+};
+
+/// A plain-HTTP client whose requests go through a `gathering_stream`.
+class plain_client : public httplib::ClientImpl {
+public:
+    using httplib::ClientImpl::ClientImpl;
+
+protected:
+    bool process_socket(const Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
+        gathering_stream strm(socket.sock,
+                              std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_));
+        return callback(strm);
+    }
 };
 
 inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_options& o, const parsed_url& url,
@@ -384,7 +484,7 @@ inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_
         c->enable_server_certificate_verification(o.verify_tls);
         if (!o.ca_file.empty() || !o.ca_dir.empty()) c->set_ca_cert_path(o.ca_file, o.ca_dir);
     } else {
-        c = std::make_unique<corked_client>(url.host, url.port);
+        c = std::make_unique<plain_client>(url.host, url.port);
     }
     if (!pinned_ip.empty()) c->set_hostname_addr_map({{url.host, pinned_ip}});
     if (!o.proxy_host.empty()) c->set_proxy(o.proxy_host, o.proxy_port);
@@ -498,18 +598,12 @@ private:
             req.headers.emplace(h.name, h.value);
         }
         if (!has_agent && !o.user_agent.empty()) req.headers.emplace("User-Agent", o.user_agent);
-        // The body goes out through a provider: no copy into the request, and a plain connection is
-        // uncorked right after it (head and body in one segment).
-        auto* corked = url.scheme == "http" ? static_cast<detail::corked_client*>(client.get()) : nullptr;
+        // The body goes out through a provider: no copy into the request.
         if (!request.body.empty()) {
             req.content_length_ = request.body.size();
-            req.content_provider_ = [&request, corked](std::size_t offset, std::size_t length,
-                                                       httplib::DataSink& sink) {
-                if (!sink.write(request.body.data() + offset, length)) return false;
-                if (corked) corked->flush();
-                return true;
+            req.content_provider_ = [&request](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                return sink.write(request.body.data() + offset, length);
             };
-            if (corked) corked->cork_next();
         }
 
         http_response out;

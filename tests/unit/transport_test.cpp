@@ -234,6 +234,34 @@ TEST_CASE("transport: requests arrive intact and responses come back whole", "[t
     CHECK(t.send(bad_name).error() == errc::invalid_argument);
 }
 
+TEST_CASE("transport: bodies larger than the gathering buffer arrive intact", "[transport]") {
+    test_server s;
+    std::vector<std::string> seen;
+    std::mutex m;
+    s.svr->Post("/echo", [&](const httplib::Request& req, httplib::Response& res) {
+        {
+            std::lock_guard lock(m);
+            seen.push_back(req.body);
+        }
+        res.set_content(std::to_string(req.body.size()), "text/plain");
+    });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    // Below, at and above the 64 KiB the plain-HTTP stream gathers before sending.
+    for (std::size_t size : {std::size_t{65536 - 200}, std::size_t{65536}, std::size_t{300000}}) {
+        std::string body(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<char>('a' + i % 26);
+        auto res = t.send({.url = s.url("/echo"), .body = body, .timeout = 10s});
+        REQUIRE(res);
+        CHECK(res->status == 200);
+        CHECK(res->body_excerpt == std::to_string(size));
+        std::lock_guard lock(m);
+        REQUIRE_FALSE(seen.empty());
+        CHECK(seen.back() == body);
+    }
+    CHECK(seen.size() == 3);
+}
+
 TEST_CASE("transport: error statuses are responses for the retry policy", "[transport]") {
     test_server s;
     s.svr->Post("/500", [](const httplib::Request&, httplib::Response& res) {
