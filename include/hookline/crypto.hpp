@@ -84,8 +84,8 @@ inline EVP_MAC* hmac_algorithm() {
 }
 
 /// One key schedule plus a free list of keyed contexts, so each MAC re-initialises a context that
-/// already holds the key instead of hashing the key again. The most recently released context sits
-/// in a lock-free slot, so an uncontended caller takes no lock; the mutex guards the overflow list.
+/// already holds the key instead of hashing the key again. Released contexts sit in a few lock-free
+/// slots, so up to that many threads signing at once take no lock; the mutex guards the overflow list.
 class hmac_state {
 public:
     static std::shared_ptr<hmac_state> make(std::string_view key, hmac_digest digest) {
@@ -107,7 +107,7 @@ public:
     hmac_state(const hmac_state&) = delete;
     hmac_state& operator=(const hmac_state&) = delete;
     ~hmac_state() {
-        EVP_MAC_CTX_free(hot_.load(std::memory_order_acquire));
+        for (auto& slot : hot_) EVP_MAC_CTX_free(slot.load(std::memory_order_acquire));
         for (auto* c : free_) EVP_MAC_CTX_free(c);
     }
 
@@ -128,7 +128,10 @@ private:
     static constexpr std::size_t max_pooled = 64;
 
     mac_ctx_ptr acquire() {
-        if (EVP_MAC_CTX* c = hot_.exchange(nullptr, std::memory_order_acquire)) return mac_ctx_ptr(c);
+        for (auto& slot : hot_) {
+            if (slot.load(std::memory_order_relaxed) == nullptr) continue;
+            if (EVP_MAC_CTX* c = slot.exchange(nullptr, std::memory_order_acquire)) return mac_ctx_ptr(c);
+        }
         {
             std::lock_guard lock(mutex_);
             if (!free_.empty()) {
@@ -140,17 +143,20 @@ private:
         return mac_ctx_ptr(EVP_MAC_CTX_dup(prototype_.get()));
     }
     void release(mac_ctx_ptr ctx) {
-        EVP_MAC_CTX* expected = nullptr;
-        if (hot_.compare_exchange_strong(expected, ctx.get(), std::memory_order_release, std::memory_order_relaxed)) {
-            (void)ctx.release();
-            return;
+        for (auto& slot : hot_) {
+            EVP_MAC_CTX* expected = nullptr;
+            if (slot.compare_exchange_strong(expected, ctx.get(), std::memory_order_release,
+                                             std::memory_order_relaxed)) {
+                (void)ctx.release();
+                return;
+            }
         }
         std::lock_guard lock(mutex_);
         if (free_.size() < max_pooled) free_.push_back(ctx.release());
     }
 
     mac_ctx_ptr prototype_;
-    std::atomic<EVP_MAC_CTX*> hot_{nullptr};
+    std::array<std::atomic<EVP_MAC_CTX*>, 8> hot_{};
     std::mutex mutex_;
     std::vector<EVP_MAC_CTX*> free_;
 };

@@ -10,6 +10,7 @@
 #include <hookline/store.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,22 +27,30 @@ public:
     memory_store() : state_(std::make_shared<state>()) {}
 
     result<bool> insert_message(const stored_message& m, std::span<const std::string> endpoints, std::int64_t due) {
+        // Everything that allocates is built before the lock and spliced in under it.
+        auto msg = std::make_shared<const stored_message>(m);
+        std::map<std::uint64_t, entry> records;
+        std::vector<std::uint64_t> ids;
+        ids.reserve(endpoints.size());
+        std::vector<due_set> index(endpoints.size());
+        for (std::size_t i = 0; i < endpoints.size(); ++i) {
+            const std::uint64_t id = state_->last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+            entry e;
+            e.record.id = id;
+            e.record.message_id = m.id;
+            e.record.endpoint_id = endpoints[i];
+            e.record.next_attempt_at = due;
+            e.record.updated_at = m.created_at;
+            records.emplace_hint(records.end(), id, std::move(e));
+            ids.push_back(id);
+            index[i].emplace(due, id);
+        }
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
-        if (s.messages.count(m.id)) return false;
-        auto msg = std::make_shared<const stored_message>(m);
-        s.messages.emplace(m.id, msg);
-        for (const auto& ep : endpoints) {
-            delivery_record d;
-            d.id = ++s.last_id;
-            d.message_id = m.id;
-            d.endpoint_id = ep;
-            d.next_attempt_at = due;
-            d.updated_at = m.created_at;
-            s.index_insert(d.endpoint_id, due, d.id);
-            s.by_message[m.id].push_back(d.id);
-            s.deliveries.emplace(d.id, std::move(d));
-        }
+        if (!s.messages.try_emplace(m.id, std::move(msg)).second) return false;
+        for (std::size_t i = 0; i < endpoints.size(); ++i) s.due[endpoints[i]].merge(index[i]);
+        s.by_message.try_emplace(m.id, std::move(ids));
+        s.deliveries.merge(records);
         return true;
     }
 
@@ -63,13 +72,15 @@ public:
                 if (!best_set || *set->begin() < *best_set->begin()) best_set = set;
             }
             if (!best_set) break;
-            const std::uint64_t id = best_set->begin()->second;
-            best_set->erase(best_set->begin());
-            auto& d = s.deliveries.at(id);
+            // Re-keyed in place (no allocation): an expired lease makes it claimable again.
+            auto node = best_set->extract(best_set->begin());
+            const std::uint64_t id = node.value().second;
+            node.value().first = lease_until;
+            best_set->insert(std::move(node));
+            auto& d = s.deliveries.at(id).record;
             d.status = delivery_status::in_flight;
             d.lease_until = lease_until;
             d.updated_at = now;
-            best_set->emplace(lease_until, d.id); // an expired lease makes it claimable again
             out.push_back({d, s.messages.at(d.message_id)});
         }
         return out;
@@ -93,19 +104,20 @@ public:
         auto& s = *state_;
         auto it = s.deliveries.find(id);
         if (it == s.deliveries.end()) return errc::message_not_found;
-        auto& d = it->second;
-        s.unindex(d);
+        auto& d = it->second.record;
+        if (status == delivery_status::pending) {
+            s.rekey(d, next_due);
+            d.next_attempt_at = next_due;
+        } else {
+            s.unindex(d);
+        }
         d.attempts = std::max(d.attempts, a.number);
         d.last_attempt = a;
         d.last_attempt->response_excerpt.shrink_to_fit();
         d.status = status;
         d.updated_at = a.started_at;
         d.lease_until = 0;
-        if (status == delivery_status::pending) {
-            d.next_attempt_at = next_due;
-            s.index_insert(d.endpoint_id, next_due, d.id);
-        }
-        s.attempts[id].push_back(a);
+        it->second.attempts.push_back(a);
         return {};
     }
 
@@ -114,7 +126,7 @@ public:
         auto& s = *state_;
         auto it = s.deliveries.find(id);
         if (it == s.deliveries.end()) return errc::message_not_found;
-        auto& d = it->second;
+        auto& d = it->second.record;
         if (d.status != delivery_status::in_flight) return {};
         s.unindex(d);
         d.status = delivery_status::pending;
@@ -129,7 +141,7 @@ public:
         auto& s = *state_;
         std::size_t n = 0;
         for (auto id : s.matching(q)) {
-            auto& d = s.deliveries.at(id);
+            auto& d = s.deliveries.at(id).record;
             if (d.status == delivery_status::in_flight) continue; // its attempt is under way
             s.unindex(d);
             d.status = delivery_status::pending;
@@ -143,15 +155,15 @@ public:
     result<std::vector<delivery_record>> list_deliveries(const delivery_query& q) {
         std::lock_guard lock(state_->mutex);
         std::vector<delivery_record> out;
-        for (auto id : state_->matching(q)) out.push_back(state_->deliveries.at(id));
+        for (auto id : state_->matching(q)) out.push_back(state_->deliveries.at(id).record);
         return out;
     }
 
     result<std::vector<attempt_record>> list_attempts(std::uint64_t id) {
         std::lock_guard lock(state_->mutex);
-        auto it = state_->attempts.find(id);
-        if (it == state_->attempts.end()) return std::vector<attempt_record>{};
-        return it->second;
+        auto it = state_->deliveries.find(id);
+        if (it == state_->deliveries.end()) return std::vector<attempt_record>{};
+        return it->second.attempts;
     }
 
     result<std::optional<endpoint_state>> load_endpoint_state(const std::string& endpoint_id) {
@@ -175,17 +187,14 @@ public:
             const auto& ids = s.by_message[it->first];
             bool finished = it->second->created_at < before;
             for (auto id : ids) {
-                auto st = s.deliveries.at(id).status;
+                auto st = s.deliveries.at(id).record.status;
                 finished = finished && st != delivery_status::pending && st != delivery_status::in_flight;
             }
             if (!finished) {
                 ++it;
                 continue;
             }
-            for (auto id : ids) {
-                s.deliveries.erase(id);
-                s.attempts.erase(id);
-            }
+            for (auto id : ids) s.deliveries.erase(id);
             s.by_message.erase(it->first);
             it = s.messages.erase(it);
             ++n;
@@ -201,13 +210,16 @@ public:
 
 private:
     using due_set = std::set<std::pair<std::int64_t, std::uint64_t>>; // (due or lease time, delivery id)
+    struct entry {
+        delivery_record record;
+        std::vector<attempt_record> attempts;
+    };
     struct state {
         mutable std::mutex mutex;
-        std::uint64_t last_id = 0;
+        std::atomic<std::uint64_t> last_id{0};
         std::unordered_map<std::string, std::shared_ptr<const stored_message>> messages;
         std::unordered_map<std::string, std::vector<std::uint64_t>> by_message;
-        std::map<std::uint64_t, delivery_record> deliveries; // ordered by id = creation order
-        std::unordered_map<std::uint64_t, std::vector<attempt_record>> attempts;
+        std::map<std::uint64_t, entry> deliveries; // ordered by id = creation order
         std::unordered_map<std::string, endpoint_state> endpoints;
         // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries.
         std::unordered_map<std::string, due_set> due;
@@ -216,6 +228,20 @@ private:
         void index_erase(const std::string& ep, std::int64_t t, std::uint64_t id) {
             auto it = due.find(ep);
             if (it != due.end()) it->second.erase({t, id});
+        }
+        /// Indexes `d` at `t`, reusing its index node when it is pending or in flight.
+        void rekey(const delivery_record& d, std::int64_t t) {
+            if (d.status == delivery_status::pending || d.status == delivery_status::in_flight) {
+                const auto old = d.status == delivery_status::in_flight ? d.lease_until : d.next_attempt_at;
+                if (auto set = due.find(d.endpoint_id); set != due.end()) {
+                    if (auto node = set->second.extract({old, d.id}); !node.empty()) {
+                        node.value().first = t;
+                        set->second.insert(std::move(node));
+                        return;
+                    }
+                }
+            }
+            index_insert(d.endpoint_id, t, d.id);
         }
         void unindex(const delivery_record& d) {
             if (d.status == delivery_status::pending) index_erase(d.endpoint_id, d.next_attempt_at, d.id);
@@ -231,14 +257,14 @@ private:
         std::vector<std::uint64_t> matching(const delivery_query& q) const {
             std::vector<std::uint64_t> out;
             auto take = [&](std::uint64_t id) {
-                if (out.size() < q.limit && matches(deliveries.at(id), q)) out.push_back(id);
+                if (out.size() < q.limit && matches(deliveries.at(id).record, q)) out.push_back(id);
             };
             if (!q.message_id.empty()) {
                 auto it = by_message.find(q.message_id);
                 if (it != by_message.end())
                     for (auto id : it->second) take(id);
             } else {
-                for (const auto& [id, d] : deliveries) take(id);
+                for (const auto& [id, e] : deliveries) take(id);
             }
             return out;
         }
