@@ -346,20 +346,58 @@ struct httplib_transport_state {
     }
 };
 
-/// How cpp-httplib reads and writes a plain connection. cpp-httplib 0.11.4's own stream polls before
-/// every read and write and sends a request's head and body with two `send` calls (two segments, the
-/// peer woken twice): ten system calls per request. This one gathers the request's bytes and sends them
-/// with one `send` when the response is first read, then blocks in `recv` into a 4 KiB buffer: a
-/// keep-alive request costs a liveness `poll`, one `send` and usually one `recv`. A read never outlives
-/// the request: the transport's watchdog shuts the socket down at the deadline, and the socket keeps the
-/// read and write timeouts cpp-httplib gave it. Not for TLS.
+/// Plain TCP for `gathering_stream`: `send` without SIGPIPE, `recv`.
+struct plain_io {
+    socket_t sock;
+    ssize_t write_some(const char* p, std::size_t n) const noexcept {
+        ssize_t r;
+        do {
+            r = ::send(sock, p, n, MSG_NOSIGNAL);
+        } while (r < 0 && errno == EINTR);
+        return r;
+    }
+    ssize_t read_some(char* p, std::size_t n) const noexcept {
+        ssize_t r;
+        do {
+            r = ::recv(sock, p, n, 0);
+        } while (r < 0 && errno == EINTR);
+        return r;
+    }
+    bool has_buffered() const noexcept { return false; }
+};
+
+/// TLS for `gathering_stream`: one `SSL_write` per flush (one TLS record for a whole small request)
+/// and `SSL_read`s of up to 4 KiB (cpp-httplib's own TLS stream reads the response head one byte per
+/// `SSL_read`). The socket is blocking once cpp-httplib finished the handshake.
+struct tls_io {
+    SSL* ssl;
+    ssize_t write_some(const char* p, std::size_t n) const noexcept {
+        const int r = SSL_write(ssl, p, static_cast<int>(std::min<std::size_t>(n, INT_MAX)));
+        return r > 0 ? r : -1;
+    }
+    ssize_t read_some(char* p, std::size_t n) const noexcept {
+        const int r = SSL_read(ssl, p, static_cast<int>(std::min<std::size_t>(n, INT_MAX)));
+        if (r > 0) return r;
+        return SSL_get_error(ssl, r) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+    }
+    bool has_buffered() const noexcept { return SSL_pending(ssl) > 0; }
+};
+
+/// How cpp-httplib reads and writes the transport's connections. cpp-httplib 0.11.4's own streams poll
+/// before every read and write and send a request's head and body with two writes (two TCP segments
+/// or TLS records, the peer woken twice): about ten system calls per plain request. This one gathers
+/// the request's bytes and writes them at once when the response is first read, then blocks reading
+/// into a 4 KiB buffer: a keep-alive request costs cpp-httplib's liveness `poll`, one write and usually
+/// one read. A read never outlives the request: the transport's watchdog shuts the socket down at the
+/// deadline, and the socket keeps the read and write timeouts cpp-httplib gave it.
+template <class Io>
 class gathering_stream final : public httplib::Stream {
 public:
-    gathering_stream(socket_t sock, std::chrono::microseconds read_timeout) noexcept
-        : sock_(sock), read_timeout_(read_timeout) {}
+    gathering_stream(Io io, socket_t sock, std::chrono::microseconds read_timeout) noexcept
+        : io_(io), sock_(sock), read_timeout_(read_timeout) {}
 
     bool is_readable() const override {
-        if (pos_ < len_) return true;
+        if (pos_ < len_ || io_.has_buffered()) return true;
         if (!const_cast<gathering_stream*>(this)->flush()) return false;
         pollfd p{sock_, POLLIN, 0};
         const auto ms = std::chrono::ceil<std::chrono::milliseconds>(read_timeout_).count();
@@ -374,8 +412,8 @@ public:
     ssize_t read(char* ptr, std::size_t size) override {
         if (pos_ == len_) {
             if (!flush()) return -1;
-            if (size >= buffer_.size()) return receive(ptr, size); // a large read skips the buffer
-            const ssize_t n = receive(buffer_.data(), buffer_.size());
+            if (size >= buffer_.size()) return io_.read_some(ptr, size); // a large read skips the buffer
+            const ssize_t n = io_.read_some(buffer_.data(), buffer_.size());
             if (n <= 0) return n;
             pos_ = 0;
             len_ = static_cast<std::size_t>(n);
@@ -390,7 +428,7 @@ public:
         if (failed_) return -1;
         if (pending_.size() + size > max_gathered) {
             if (!flush()) return -1;
-            if (size > max_gathered) return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
+            if (size > max_gathered) return write_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
         }
         pending_.append(ptr, size);
         return static_cast<ssize_t>(size);
@@ -409,19 +447,18 @@ public:
     socket_t socket() const override { return sock_; }
 
 private:
-    static constexpr std::size_t max_gathered = 64 * 1024; // larger bodies are sent as they come
+    static constexpr std::size_t max_gathered = 64 * 1024; // larger bodies are written as they come
 
     bool flush() {
         if (failed_) return false;
         if (pending_.empty()) return true;
-        const bool ok = send_all(pending_.data(), pending_.size());
+        const bool ok = write_all(pending_.data(), pending_.size());
         pending_.clear();
         return ok;
     }
-    bool send_all(const char* p, std::size_t n) {
+    bool write_all(const char* p, std::size_t n) {
         while (n > 0) {
-            const ssize_t r = ::send(sock_, p, n, MSG_NOSIGNAL);
-            if (r < 0 && errno == EINTR) continue;
+            const ssize_t r = io_.write_some(p, n);
             if (r <= 0) {
                 failed_ = true;
                 return false;
@@ -430,13 +467,6 @@ private:
             n -= static_cast<std::size_t>(r);
         }
         return true;
-    }
-    ssize_t receive(char* p, std::size_t n) {
-        ssize_t r;
-        do {
-            r = ::recv(sock_, p, n, 0);
-        } while (r < 0 && errno == EINTR);
-        return r;
     }
     static void describe(const sockaddr_storage& a, std::string& ip, int& port) {
         char text[INET6_ADDRSTRLEN] = {};
@@ -452,6 +482,7 @@ private:
         ip = text;
     }
 
+    Io io_;
     socket_t sock_;
     std::chrono::microseconds read_timeout_;
     bool failed_ = false;
@@ -468,8 +499,25 @@ public:
 
 protected:
     bool process_socket(const Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
-        gathering_stream strm(socket.sock,
-                              std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_));
+        gathering_stream<plain_io> strm(plain_io{socket.sock}, socket.sock,
+                                        std::chrono::seconds(read_timeout_sec_) +
+                                            std::chrono::microseconds(read_timeout_usec_));
+        return callback(strm);
+    }
+};
+
+/// An HTTPS client whose requests go through a `gathering_stream` once cpp-httplib has connected
+/// (through the proxy, if any) and completed the handshake.
+class tls_client : public httplib::SSLClient {
+public:
+    using httplib::SSLClient::SSLClient;
+
+protected:
+    bool process_socket(const Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
+        if (!socket.ssl) return false;
+        gathering_stream<tls_io> strm(tls_io{socket.ssl}, socket.sock,
+                                      std::chrono::seconds(read_timeout_sec_) +
+                                          std::chrono::microseconds(read_timeout_usec_));
         return callback(strm);
     }
 };
@@ -478,7 +526,7 @@ inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_
                                                         const std::string& pinned_ip) {
     std::unique_ptr<httplib::ClientImpl> c;
     if (url.scheme == "https") {
-        auto ssl = std::make_unique<httplib::SSLClient>(url.host, url.port, o.client_cert_file, o.client_key_file);
+        auto ssl = std::make_unique<tls_client>(url.host, url.port, o.client_cert_file, o.client_key_file);
         if (!ssl->is_valid()) return nullptr;
         c = std::move(ssl);
         c->enable_server_certificate_verification(o.verify_tls);

@@ -638,6 +638,57 @@ TEST_CASE("transport: TLS verification is on by default and trusts a given CA", 
     CHECK(unverified.send(r));
 }
 
+TEST_CASE("transport: over TLS large and chunked bodies arrive intact on one connection and a slow read times out",
+          "[transport][tls]") {
+    self_signed pki;
+    test_server s(std::make_unique<httplib::SSLServer>(pki.cert, pki.key));
+    REQUIRE(s.svr->is_valid());
+    std::vector<std::string> seen;
+    std::mutex m;
+    s.svr->Post("/echo", [&](const httplib::Request& req, httplib::Response& res) {
+        {
+            std::lock_guard lock(m);
+            seen.push_back(req.body);
+        }
+        res.set_content(req.body, "application/octet-stream");
+    });
+    s.svr->Post("/slow", [&](const httplib::Request&, httplib::Response& res) {
+        s.release.wait(10s); // released at teardown
+        res.set_content("late", "text/plain");
+    });
+    s.svr->Post("/chunked", [](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("text/plain", [](std::size_t offset, httplib::DataSink& sink) {
+            if (offset >= 30000) {
+                sink.done();
+                return true;
+            }
+            std::string piece(1000, static_cast<char>('a' + offset / 1000 % 26));
+            return sink.write(piece.data(), piece.size());
+        });
+    });
+    s.start();
+    httplib_transport t(loopback_allowed({.max_response_body = 1 << 20, .ca_file = pki.ca_file.string()}));
+    for (std::size_t size : {std::size_t{10}, std::size_t{70000}, std::size_t{300000}}) {
+        std::string body(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<char>('A' + i % 23);
+        auto res = t.send({.url = s.url("/echo"), .body = body, .timeout = 10s});
+        REQUIRE(res);
+        CHECK(res->status == 200);
+        CHECK(res->body_excerpt == body);
+        std::lock_guard lock(m);
+        REQUIRE_FALSE(seen.empty());
+        CHECK(seen.back() == body);
+    }
+    auto chunked = t.send({.url = s.url("/chunked"), .body = "{}", .timeout = 10s});
+    REQUIRE(chunked);
+    REQUIRE(chunked->body_excerpt.size() == 30000);
+    CHECK(chunked->body_excerpt.substr(0, 3) == "aaa");
+    CHECK(chunked->body_excerpt.substr(29997) == std::string(3, static_cast<char>('a' + 29 % 26)));
+    CHECK(s.connections() == 1); // one keep-alive TLS connection served every request
+    // A blocked TLS read ends at the total timeout.
+    CHECK(t.send({.url = s.url("/slow"), .body = "{}", .timeout = 300ms}).error() == errc::timeout);
+}
+
 TEST_CASE("transport: TLS refuses a trusted certificate for another host", "[transport][tls]") {
     self_signed pki("DNS:other.example");
     test_server s(std::make_unique<httplib::SSLServer>(pki.cert, pki.key));
