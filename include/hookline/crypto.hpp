@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -27,8 +28,10 @@
 #include <string_view>
 #include <vector>
 
-// HMAC-SHA256 from precomputed SHA-256 states needs OpenSSL's 3.0 low-level SHA-256 API.
-#if !defined(OPENSSL_NO_DEPRECATED_3_0) && !defined(HOOKLINE_HMAC_EVP_ONLY)
+// HMAC-SHA256 from precomputed SHA-256 states needs OpenSSL's 3.0 low-level SHA-256 API. The code is
+// present whenever that API is; HOOKLINE_HMAC_EVP_ONLY only stops `hmac_state::states_allowed` from
+// choosing it, so translation units that disagree on the macro still agree on the class layout.
+#if !defined(OPENSSL_NO_DEPRECATED_3_0)
 #define HOOKLINE_DETAIL_SHA256_STATES 1
 #else
 #define HOOKLINE_DETAIL_SHA256_STATES 0
@@ -126,8 +129,8 @@ public:
     /// in 3.0 and outside the provider framework), so it is used only when the process is not in FIPS
     /// mode and OpenSSL was built with its 3.0 API; define HOOKLINE_HMAC_EVP_ONLY to never use it.
     static bool states_allowed() noexcept {
-#if HOOKLINE_DETAIL_SHA256_STATES
-        return EVP_default_properties_is_fips_enabled(nullptr) == 0;
+#if HOOKLINE_DETAIL_SHA256_STATES && !defined(HOOKLINE_HMAC_EVP_ONLY)
+        return EVP_default_properties_is_fips_enabled(nullptr) == 0 && OSSL_PROVIDER_available(nullptr, "fips") == 0;
 #else
         return false;
 #endif
@@ -137,7 +140,7 @@ public:
     hmac_state(const hmac_state&) = delete;
     hmac_state& operator=(const hmac_state&) = delete;
     ~hmac_state() {
-        for (auto& slot : hot_) EVP_MAC_CTX_free(slot.load(std::memory_order_acquire));
+        for (auto& slot : hot_) EVP_MAC_CTX_free(slot.ctx.load(std::memory_order_acquire));
         for (auto* c : free_) EVP_MAC_CTX_free(c);
 #if HOOKLINE_DETAIL_SHA256_STATES
         OPENSSL_cleanse(&states_, sizeof states_);
@@ -182,9 +185,11 @@ private:
     bool schedule_states(std::string_view key) {
         unsigned char block[SHA256_CBLOCK] = {};
         if (key.size() > sizeof block) {
-            const digest_value k = sha256(key); // RFC 2104: a long key is hashed first
-            if (k.size == 0) return false;
+            digest_value k = sha256(key); // RFC 2104: a long key is hashed first
+            const bool hashed = k.size != 0;
             std::copy(k.bytes.begin(), k.bytes.begin() + static_cast<std::ptrdiff_t>(k.size), block);
+            OPENSSL_cleanse(k.bytes.data(), k.bytes.size());
+            if (!hashed) return false;
         } else {
             std::copy(key.begin(), key.end(), block);
         }
@@ -225,8 +230,8 @@ private:
 
     mac_ctx_ptr acquire() {
         for (auto& slot : hot_) {
-            if (slot.load(std::memory_order_relaxed) == nullptr) continue;
-            if (EVP_MAC_CTX* c = slot.exchange(nullptr, std::memory_order_acquire)) return mac_ctx_ptr(c);
+            if (slot.ctx.load(std::memory_order_relaxed) == nullptr) continue;
+            if (EVP_MAC_CTX* c = slot.ctx.exchange(nullptr, std::memory_order_acquire)) return mac_ctx_ptr(c);
         }
         {
             std::lock_guard lock(mutex_);
@@ -241,8 +246,8 @@ private:
     void release(mac_ctx_ptr ctx) {
         for (auto& slot : hot_) {
             EVP_MAC_CTX* expected = nullptr;
-            if (slot.compare_exchange_strong(expected, ctx.get(), std::memory_order_release,
-                                             std::memory_order_relaxed)) {
+            if (slot.ctx.compare_exchange_strong(expected, ctx.get(), std::memory_order_release,
+                                                 std::memory_order_relaxed)) {
                 (void)ctx.release();
                 return;
             }
@@ -252,7 +257,10 @@ private:
     }
 
     mac_ctx_ptr prototype_;
-    std::array<std::atomic<EVP_MAC_CTX*>, 8> hot_{};
+    struct alignas(64) slot_type { // one cache line each: no false sharing
+        std::atomic<EVP_MAC_CTX*> ctx{nullptr};
+    };
+    std::array<slot_type, 8> hot_{};
     std::mutex mutex_;
     std::vector<EVP_MAC_CTX*> free_;
 };

@@ -22,6 +22,7 @@
 #include <hookline/transport.hpp>
 
 #include <httplib.h>
+#include <openssl/err.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,6 +30,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <array>
@@ -42,6 +44,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -372,15 +375,31 @@ struct plain_io {
 struct tls_io {
     SSL* ssl;
     ssize_t write_some(const char* p, std::size_t n) const noexcept {
-        const int r = SSL_write(ssl, p, static_cast<int>(std::min<std::size_t>(n, INT_MAX)));
-        return r > 0 ? r : -1;
+        for (;;) {
+            ERR_clear_error();
+            const int r = SSL_write(ssl, p, static_cast<int>(std::min<std::size_t>(n, INT_MAX)));
+            if (r > 0) return r;
+            if (!interrupted(r)) return -1;
+        }
     }
     ssize_t read_some(char* p, std::size_t n) const noexcept {
-        const int r = SSL_read(ssl, p, static_cast<int>(std::min<std::size_t>(n, INT_MAX)));
-        if (r > 0) return r;
-        return SSL_get_error(ssl, r) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+        for (;;) {
+            ERR_clear_error();
+            const int r = SSL_read(ssl, p, static_cast<int>(std::min<std::size_t>(n, INT_MAX)));
+            if (r > 0) return r;
+            // A close without close_notify ends the stream as cpp-httplib's own TLS stream does.
+            if (r == 0 || SSL_get_error(ssl, r) == SSL_ERROR_ZERO_RETURN) return 0;
+            if (!interrupted(r)) return -1;
+        }
     }
     bool has_buffered() const noexcept { return SSL_pending(ssl) > 0; }
+
+private:
+    /// A signal ended the underlying read or write (OpenSSL reports it as "want read/write").
+    bool interrupted(int r) const noexcept {
+        const int e = SSL_get_error(ssl, r);
+        return (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) && errno == EINTR;
+    }
 };
 
 /// How cpp-httplib reads and writes the transport's connections. cpp-httplib 0.11.4's own streams poll
@@ -410,6 +429,7 @@ public:
     bool is_writable() const override { return !failed_; }
 
     ssize_t read(char* ptr, std::size_t size) override {
+        if (size == 0) return 0;
         if (pos_ == len_) {
             if (!flush()) return -1;
             if (size >= buffer_.size()) return io_.read_some(ptr, size); // a large read skips the buffer
@@ -470,6 +490,7 @@ private:
     }
     static void describe(const sockaddr_storage& a, std::string& ip, int& port) {
         char text[INET6_ADDRSTRLEN] = {};
+        port = 0;
         if (a.ss_family == AF_INET) {
             const auto& v4 = reinterpret_cast<const sockaddr_in&>(a);
             ::inet_ntop(AF_INET, &v4.sin_addr, text, sizeof text);
@@ -492,47 +513,98 @@ private:
     std::size_t len_ = 0;
 };
 
+/// The socket timeouts a `gathering_stream` blocks under. cpp-httplib sets SO_RCVTIMEO and SO_SNDTIMEO
+/// once, when it creates the socket, from the first request's timeouts; its own stream polled with each
+/// request's timeouts instead. Here they are raised when a request on a reused connection needs more
+/// (rounded up, so a steady timeout costs no system call); lowering is left to the transport's
+/// watchdog, which ends every request at its deadline anyway.
+class socket_timeouts {
+public:
+    /// Forget what was applied: cpp-httplib made a new socket.
+    void reset() noexcept { read_ = write_ = std::chrono::seconds(0); }
+    void ensure(socket_t sock, std::chrono::microseconds read, std::chrono::microseconds write) noexcept {
+        raise(sock, SO_RCVTIMEO, read, read_);
+        raise(sock, SO_SNDTIMEO, write, write_);
+    }
+
+private:
+    static void raise(socket_t sock, int option, std::chrono::microseconds need, std::chrono::seconds& applied) {
+        if (applied.count() > 0 && need <= applied) return;
+        const auto value = std::chrono::ceil<std::chrono::seconds>(need) + std::chrono::seconds(1);
+        timeval tv{};
+        tv.tv_sec = static_cast<decltype(tv.tv_sec)>(value.count());
+        if (::setsockopt(sock, SOL_SOCKET, option, &tv, sizeof tv) == 0) applied = value;
+    }
+    std::chrono::seconds read_{0};
+    std::chrono::seconds write_{0};
+};
+
+/// True for the cpp-httplib versions whose client is known to use its stream only as
+/// `gathering_stream` expects (write the whole request, then read the response); with any other
+/// version the transport uses cpp-httplib's own streams.
+inline constexpr bool gathering_stream_supported = std::string_view(CPPHTTPLIB_VERSION).substr(0, 5) == "0.11.";
+
 /// A plain-HTTP client whose requests go through a `gathering_stream`.
 class plain_client : public httplib::ClientImpl {
 public:
-    using httplib::ClientImpl::ClientImpl;
+    plain_client(const std::string& host, int port) : httplib::ClientImpl(host, port) {
+        set_socket_options([this](socket_t) { timeouts_.reset(); });
+    }
 
 protected:
     bool process_socket(const Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
-        gathering_stream<plain_io> strm(plain_io{socket.sock}, socket.sock,
-                                        std::chrono::seconds(read_timeout_sec_) +
-                                            std::chrono::microseconds(read_timeout_usec_));
+        const auto read = std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_);
+        const auto write = std::chrono::seconds(write_timeout_sec_) + std::chrono::microseconds(write_timeout_usec_);
+        timeouts_.ensure(socket.sock, read, write);
+        gathering_stream<plain_io> strm(plain_io{socket.sock}, socket.sock, read);
         return callback(strm);
     }
+
+private:
+    socket_timeouts timeouts_;
 };
 
 /// An HTTPS client whose requests go through a `gathering_stream` once cpp-httplib has connected
 /// (through the proxy, if any) and completed the handshake.
 class tls_client : public httplib::SSLClient {
 public:
-    using httplib::SSLClient::SSLClient;
+    tls_client(const std::string& host, int port, const std::string& cert, const std::string& key)
+        : httplib::SSLClient(host, port, cert, key) {
+        set_socket_options([this](socket_t) { timeouts_.reset(); });
+    }
 
 protected:
     bool process_socket(const Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
         if (!socket.ssl) return false;
-        gathering_stream<tls_io> strm(tls_io{socket.ssl}, socket.sock,
-                                      std::chrono::seconds(read_timeout_sec_) +
-                                          std::chrono::microseconds(read_timeout_usec_));
+        const auto read = std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_);
+        const auto write = std::chrono::seconds(write_timeout_sec_) + std::chrono::microseconds(write_timeout_usec_);
+        timeouts_.ensure(socket.sock, read, write);
+        gathering_stream<tls_io> strm(tls_io{socket.ssl}, socket.sock, read);
         return callback(strm);
     }
+
+private:
+    socket_timeouts timeouts_;
 };
 
 inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_options& o, const parsed_url& url,
                                                         const std::string& pinned_ip) {
     std::unique_ptr<httplib::ClientImpl> c;
     if (url.scheme == "https") {
-        auto ssl = std::make_unique<tls_client>(url.host, url.port, o.client_cert_file, o.client_key_file);
+        std::unique_ptr<httplib::SSLClient> ssl;
+        if constexpr (gathering_stream_supported)
+            ssl = std::make_unique<tls_client>(url.host, url.port, o.client_cert_file, o.client_key_file);
+        else
+            ssl = std::make_unique<httplib::SSLClient>(url.host, url.port, o.client_cert_file, o.client_key_file);
         if (!ssl->is_valid()) return nullptr;
         c = std::move(ssl);
         c->enable_server_certificate_verification(o.verify_tls);
         if (!o.ca_file.empty() || !o.ca_dir.empty()) c->set_ca_cert_path(o.ca_file, o.ca_dir);
     } else {
-        c = std::make_unique<plain_client>(url.host, url.port);
+        if constexpr (gathering_stream_supported)
+            c = std::make_unique<plain_client>(url.host, url.port);
+        else
+            c = std::make_unique<httplib::ClientImpl>(url.host, url.port);
     }
     if (!pinned_ip.empty()) c->set_hostname_addr_map({{url.host, pinned_ip}});
     if (!o.proxy_host.empty()) c->set_proxy(o.proxy_host, o.proxy_port);

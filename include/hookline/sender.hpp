@@ -124,14 +124,16 @@ inline std::int64_t system_unix_ms() {
         .count();
 }
 
-/// Counts the forks this process went through (a child handler registered with pthread_atfork on
-/// first use): cheaper than a `getpid` system call per message id.
+/// Changes in a forked child: the number of forks this process went through (a child handler
+/// registered with pthread_atfork on first use), cheaper than a `getpid` system call per message id.
+/// If the handler cannot be registered it is the process id. A child made by a raw `clone` system
+/// call (not `fork`) runs no handler: do not send from such a child.
 inline unsigned fork_generation() noexcept {
     static std::atomic<unsigned> generation{0};
     static const bool registered = [] {
         return ::pthread_atfork(nullptr, nullptr, [] { generation.fetch_add(1, std::memory_order_relaxed); }) == 0;
     }();
-    (void)registered;
+    if (!registered) return static_cast<unsigned>(::getpid());
     return generation.load(std::memory_order_relaxed);
 }
 

@@ -321,6 +321,23 @@ TEST_CASE("transport: a slow server times out within the total timeout", "[trans
     CHECK(short_default.send({.url = s.url("/slow"), .body = "{}"}).error() == errc::timeout);
 }
 
+TEST_CASE("transport: a reused connection honours a later request's longer timeout", "[transport]") {
+    test_server s;
+    s.svr->Post("/fast", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+    s.svr->Post("/slowish", [&](const httplib::Request&, httplib::Response& res) {
+        s.release.wait(1500ms); // answers after 1.5 s: longer than the first request's whole timeout
+        res.set_content("in time", "text/plain");
+    });
+    s.start();
+    httplib_transport t(loopback_allowed());
+    REQUIRE(t.send({.url = s.url("/fast"), .body = "{}", .timeout = 500ms}));
+    auto r = t.send({.url = s.url("/slowish"), .body = "{}", .timeout = 10s});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body_excerpt == "in time");
+    CHECK(s.connections() == 1); // the second request went over the first one's connection
+}
+
 TEST_CASE("transport: concurrent slow requests all time out", "[transport]") {
     test_server s;
     s.svr->Post("/slow", [&](const httplib::Request&, httplib::Response&) { s.release.wait(10s); });
