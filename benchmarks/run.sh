@@ -41,7 +41,7 @@ status=0
 for bin in "$build"/benchmarks/bench_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")
-  case "$name" in bench_sink|bench_sender|bench_peer_*) continue ;; esac # load drivers: benchmarks/{sender,peer}/run.sh
+  case "$name" in bench_sink|bench_sender|bench_sender_*|bench_peer_*) continue ;; esac # load drivers: benchmarks/{sender,peer}/run.sh
   json="$build/results/$name.json"
   echo "== $name"
   "$bin" --benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true \

@@ -7,7 +7,8 @@
 //                                       ceiling of blocking cpp-httplib I/O)
 // Environment: BENCH_WORKERS (sender workers and the endpoint's max_concurrency; default 8),
 // BENCH_SECRET (a whsec_ secret; default a random one) and BENCH_PATH (throughput mode
-// posts there instead of /hook/0), to drive a verifying hookline receiver instead of bench_sink.
+// posts there instead of /hook/0), to drive a verifying hookline receiver instead of bench_sink;
+// BENCH_CA (a CA certificate file): use https:// and trust that CA (bench_sink CERT KEY).
 #include <hookline/sender.hpp>
 
 #include <atomic>
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: bench_sender PORT throughput|fanout|latency ARGS\n");
         return 2;
     }
-    const std::string base = std::string("http://127.0.0.1:") + argv[1];
+    const char* ca_env = std::getenv("BENCH_CA");
+    const std::string base = std::string(ca_env ? "https" : "http") + "://127.0.0.1:" + argv[1];
     const std::string mode = argv[2];
     const long long n = std::atoll(argv[3]);
     if (mode == "bare") {
@@ -108,8 +110,9 @@ int main(int argc, char** argv) {
     o.workers = std::getenv("BENCH_WORKERS") ? std::atoi(std::getenv("BENCH_WORKERS")) : 8;
     o.callbacks.on_delivered = [&](const attempt_report&) { c.add(true); };
     o.callbacks.on_exhausted = [&](const attempt_report&) { c.add(false); };
-    httplib_transport transport(
-        {.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value(), .max_idle_per_origin = 16});
+    httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value(),
+                                 .ca_file = ca_env ? ca_env : "",
+                                 .max_idle_per_origin = 16});
     standard_sender sender(transport, standard_schedule{}, memory_store{}, o);
     const char* secret_env = std::getenv("BENCH_SECRET");
     const char* path_env = std::getenv("BENCH_PATH");

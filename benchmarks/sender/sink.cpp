@@ -2,11 +2,14 @@
 // answers every POST with 204; when a body carries "sent_us":N (Unix microseconds) it records the
 // delay from then to the handler. GET /stats returns {"count","p50_us","p99_us"} and resets.
 // Prints its port on the first line of standard output.
+//   bench_sink              plain HTTP
+//   bench_sink CERT KEY     HTTPS with that certificate and key (PEM files)
 #include <httplib.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -18,8 +21,14 @@ long long now_us() {
 }
 } // namespace
 
-int main() {
-    httplib::Server server;
+int main(int argc, char** argv) {
+    std::unique_ptr<httplib::Server> owned =
+        argc > 2 ? std::make_unique<httplib::SSLServer>(argv[1], argv[2]) : std::make_unique<httplib::Server>();
+    if (!owned->is_valid()) {
+        std::fprintf(stderr, "bench_sink: cannot load the certificate or key\n");
+        return 2;
+    }
+    httplib::Server& server = *owned;
     server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(1000000);
     std::mutex mutex;

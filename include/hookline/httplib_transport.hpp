@@ -541,8 +541,13 @@ private:
 
 /// True for the cpp-httplib versions whose client is known to use its stream only as
 /// `gathering_stream` expects (write the whole request, then read the response); with any other
-/// version the transport uses cpp-httplib's own streams.
+/// version, or when HOOKLINE_HTTPLIB_OWN_STREAMS is defined (for the whole program), the transport
+/// uses cpp-httplib's own streams.
+#if defined(HOOKLINE_HTTPLIB_OWN_STREAMS)
+inline constexpr bool gathering_stream_supported = false;
+#else
 inline constexpr bool gathering_stream_supported = std::string_view(CPPHTTPLIB_VERSION).substr(0, 5) == "0.11.";
+#endif
 
 /// A plain-HTTP client whose requests go through a `gathering_stream`.
 class plain_client : public httplib::ClientImpl {
