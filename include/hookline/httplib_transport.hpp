@@ -46,6 +46,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -549,48 +550,40 @@ inline constexpr bool gathering_stream_supported = false;
 inline constexpr bool gathering_stream_supported = std::string_view(CPPHTTPLIB_VERSION).substr(0, 5) == "0.11.";
 #endif
 
-/// A plain-HTTP client whose requests go through a `gathering_stream`.
-class plain_client : public httplib::ClientImpl {
+/// A cpp-httplib client (`httplib::ClientImpl` for plain HTTP, `httplib::SSLClient` for HTTPS) whose
+/// requests go through a `gathering_stream`; for HTTPS once cpp-httplib has connected (through the
+/// proxy, if any) and completed the handshake.
+template <class Base>
+class gathering_client : public Base {
 public:
-    plain_client(const std::string& host, int port) : httplib::ClientImpl(host, port) {
-        set_socket_options([this](socket_t) { timeouts_.reset(); });
+    template <class... Args>
+    explicit gathering_client(Args&&... args) : Base(std::forward<Args>(args)...) {
+        this->set_socket_options([this](socket_t) { timeouts_.reset(); });
     }
 
 protected:
-    bool process_socket(const Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
-        const auto read = std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_);
-        const auto write = std::chrono::seconds(write_timeout_sec_) + std::chrono::microseconds(write_timeout_usec_);
-        timeouts_.ensure(socket.sock, read, write);
-        gathering_stream<plain_io> strm(plain_io{socket.sock}, socket.sock, read);
-        return callback(strm);
+    bool process_socket(const typename Base::Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
+        const auto read =
+            std::chrono::seconds(this->read_timeout_sec_) + std::chrono::microseconds(this->read_timeout_usec_);
+        const auto write =
+            std::chrono::seconds(this->write_timeout_sec_) + std::chrono::microseconds(this->write_timeout_usec_);
+        if constexpr (std::is_base_of_v<httplib::SSLClient, Base>) {
+            if (!socket.ssl) return false;
+            timeouts_.ensure(socket.sock, read, write);
+            gathering_stream<tls_io> strm(tls_io{socket.ssl}, socket.sock, read);
+            return callback(strm);
+        } else {
+            timeouts_.ensure(socket.sock, read, write);
+            gathering_stream<plain_io> strm(plain_io{socket.sock}, socket.sock, read);
+            return callback(strm);
+        }
     }
 
 private:
     socket_timeouts timeouts_;
 };
-
-/// An HTTPS client whose requests go through a `gathering_stream` once cpp-httplib has connected
-/// (through the proxy, if any) and completed the handshake.
-class tls_client : public httplib::SSLClient {
-public:
-    tls_client(const std::string& host, int port, const std::string& cert, const std::string& key)
-        : httplib::SSLClient(host, port, cert, key) {
-        set_socket_options([this](socket_t) { timeouts_.reset(); });
-    }
-
-protected:
-    bool process_socket(const Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
-        if (!socket.ssl) return false;
-        const auto read = std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_);
-        const auto write = std::chrono::seconds(write_timeout_sec_) + std::chrono::microseconds(write_timeout_usec_);
-        timeouts_.ensure(socket.sock, read, write);
-        gathering_stream<tls_io> strm(tls_io{socket.ssl}, socket.sock, read);
-        return callback(strm);
-    }
-
-private:
-    socket_timeouts timeouts_;
-};
+using plain_client = gathering_client<httplib::ClientImpl>;
+using tls_client = gathering_client<httplib::SSLClient>;
 
 inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_options& o, const parsed_url& url,
                                                         const std::string& pinned_ip) {
