@@ -27,7 +27,8 @@ public:
     memory_store() : state_(std::make_shared<state>()) {}
 
     result<bool> insert_message(const stored_message& m, std::span<const std::string> endpoints, std::int64_t due) {
-        // Everything that allocates is built before the lock and spliced in under it.
+        // The records and index nodes are built before the lock and spliced in under it. Ids are taken
+        // before the lock too: unique and increasing per caller, with gaps when a duplicate is refused.
         auto msg = std::make_shared<const stored_message>(m);
         std::map<std::uint64_t, entry> records;
         std::vector<std::uint64_t> ids;
@@ -219,7 +220,7 @@ private:
         std::atomic<std::uint64_t> last_id{0};
         std::unordered_map<std::string, std::shared_ptr<const stored_message>> messages;
         std::unordered_map<std::string, std::vector<std::uint64_t>> by_message;
-        std::map<std::uint64_t, entry> deliveries; // ordered by id = creation order
+        std::map<std::uint64_t, entry> deliveries; // ordered by id (about creation order)
         std::unordered_map<std::string, endpoint_state> endpoints;
         // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries.
         std::unordered_map<std::string, due_set> due;
