@@ -193,14 +193,16 @@ private:
         } else {
             std::copy(key.begin(), key.end(), block);
         }
-        unsigned char pad[SHA256_CBLOCK];
-        bool ok = true;
-        for (std::size_t i = 0; i < sizeof block; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ 0x36);
-        ok = ok && SHA256_Init(&states_.inner) == 1 && SHA256_Update(&states_.inner, pad, sizeof pad) == 1;
-        for (std::size_t i = 0; i < sizeof block; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ 0x5c);
-        ok = ok && SHA256_Init(&states_.outer) == 1 && SHA256_Update(&states_.outer, pad, sizeof pad) == 1;
+        // The state after hashing the key XOR-ed with a pad byte (0x36 inner, 0x5c outer).
+        auto hash_padded_key = [&block](SHA256_CTX& state, unsigned char pad_byte) {
+            unsigned char pad[SHA256_CBLOCK];
+            for (std::size_t i = 0; i < sizeof pad; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ pad_byte);
+            const bool ok = SHA256_Init(&state) == 1 && SHA256_Update(&state, pad, sizeof pad) == 1;
+            OPENSSL_cleanse(pad, sizeof pad);
+            return ok;
+        };
+        const bool ok = hash_padded_key(states_.inner, 0x36) && hash_padded_key(states_.outer, 0x5c);
         OPENSSL_cleanse(block, sizeof block);
-        OPENSSL_cleanse(pad, sizeof pad);
         uses_states_ = ok;
         return ok;
     }

@@ -455,16 +455,8 @@ public:
         return static_cast<ssize_t>(size);
     }
 
-    void get_remote_ip_and_port(std::string& ip, int& port) const override {
-        sockaddr_storage a{};
-        socklen_t n = sizeof a;
-        if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&a), &n) == 0) describe(a, ip, port);
-    }
-    void get_local_ip_and_port(std::string& ip, int& port) const override {
-        sockaddr_storage a{};
-        socklen_t n = sizeof a;
-        if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&a), &n) == 0) describe(a, ip, port);
-    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override { describe(::getpeername, ip, port); }
+    void get_local_ip_and_port(std::string& ip, int& port) const override { describe(::getsockname, ip, port); }
     socket_t socket() const override { return sock_; }
 
 private:
@@ -489,19 +481,17 @@ private:
         }
         return true;
     }
-    static void describe(const sockaddr_storage& a, std::string& ip, int& port) {
-        char text[INET6_ADDRSTRLEN] = {};
-        port = 0;
-        if (a.ss_family == AF_INET) {
-            const auto& v4 = reinterpret_cast<const sockaddr_in&>(a);
-            ::inet_ntop(AF_INET, &v4.sin_addr, text, sizeof text);
-            port = ntohs(v4.sin_port);
-        } else if (a.ss_family == AF_INET6) {
-            const auto& v6 = reinterpret_cast<const sockaddr_in6&>(a);
-            ::inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
-            port = ntohs(v6.sin6_port);
-        }
-        ip = text;
+    /// The address `query` (getpeername or getsockname) gives for the socket, as text and port.
+    template <class Query>
+    void describe(Query query, std::string& ip, int& port) const {
+        sockaddr_storage a{};
+        socklen_t n = sizeof a;
+        if (query(sock_, reinterpret_cast<sockaddr*>(&a), &n) != 0) return;
+        const auto address = ip_address::from_sockaddr(reinterpret_cast<const sockaddr*>(&a));
+        ip = address ? address->to_string() : std::string();
+        port = a.ss_family == AF_INET    ? ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port)
+               : a.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port)
+                                         : 0;
     }
 
     Io io_;
@@ -567,13 +557,14 @@ protected:
             std::chrono::seconds(this->read_timeout_sec_) + std::chrono::microseconds(this->read_timeout_usec_);
         const auto write =
             std::chrono::seconds(this->write_timeout_sec_) + std::chrono::microseconds(this->write_timeout_usec_);
-        if constexpr (std::is_base_of_v<httplib::SSLClient, Base>) {
+        constexpr bool tls = std::is_base_of_v<httplib::SSLClient, Base>;
+        if constexpr (tls)
             if (!socket.ssl) return false;
-            timeouts_.ensure(socket.sock, read, write);
+        timeouts_.ensure(socket.sock, read, write);
+        if constexpr (tls) {
             gathering_stream<tls_io> strm(tls_io{socket.ssl}, socket.sock, read);
             return callback(strm);
         } else {
-            timeouts_.ensure(socket.sock, read, write);
             gathering_stream<plain_io> strm(plain_io{socket.sock}, socket.sock, read);
             return callback(strm);
         }

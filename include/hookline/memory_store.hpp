@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -129,11 +130,10 @@ public:
         if (it == s.deliveries.end()) return errc::message_not_found;
         auto& d = it->second.record;
         if (d.status != delivery_status::in_flight) return {};
-        s.unindex(d);
+        s.rekey(d, due);
         d.status = delivery_status::pending;
         d.lease_until = 0;
         d.next_attempt_at = due;
-        s.index_insert(d.endpoint_id, due, d.id);
         return {};
     }
 
@@ -144,10 +144,9 @@ public:
         for (auto id : s.matching(q)) {
             auto& d = s.deliveries.at(id).record;
             if (d.status == delivery_status::in_flight) continue; // its attempt is under way
-            s.unindex(d);
+            s.rekey(d, due);
             d.status = delivery_status::pending;
             d.next_attempt_at = due;
-            s.index_insert(d.endpoint_id, due, d.id);
             ++n;
         }
         return n;
@@ -230,12 +229,17 @@ private:
             auto it = due.find(ep);
             if (it != due.end()) it->second.erase({t, id});
         }
-        /// Indexes `d` at `t`, reusing its index node when it is pending or in flight.
+        /// The time `d` is indexed under: its due time while pending, its lease while in flight.
+        static std::optional<std::int64_t> index_key(const delivery_record& d) {
+            if (d.status == delivery_status::pending) return d.next_attempt_at;
+            if (d.status == delivery_status::in_flight) return d.lease_until;
+            return std::nullopt;
+        }
+        /// Indexes `d` at `t`, reusing its index node when it has one.
         void rekey(const delivery_record& d, std::int64_t t) {
-            if (d.status == delivery_status::pending || d.status == delivery_status::in_flight) {
-                const auto old = d.status == delivery_status::in_flight ? d.lease_until : d.next_attempt_at;
+            if (auto old = index_key(d)) {
                 if (auto set = due.find(d.endpoint_id); set != due.end()) {
-                    if (auto node = set->second.extract({old, d.id}); !node.empty()) {
+                    if (auto node = set->second.extract({*old, d.id}); !node.empty()) {
                         node.value().first = t;
                         set->second.insert(std::move(node));
                         return;
@@ -245,8 +249,7 @@ private:
             index_insert(d.endpoint_id, t, d.id);
         }
         void unindex(const delivery_record& d) {
-            if (d.status == delivery_status::pending) index_erase(d.endpoint_id, d.next_attempt_at, d.id);
-            if (d.status == delivery_status::in_flight) index_erase(d.endpoint_id, d.lease_until, d.id);
+            if (auto old = index_key(d)) index_erase(d.endpoint_id, *old, d.id);
         }
         bool matches(const delivery_record& d, const delivery_query& q) const {
             if (!q.endpoint_id.empty() && d.endpoint_id != q.endpoint_id) return false;

@@ -1,21 +1,14 @@
-// Starting a cpp-httplib server on its own thread without the start/stop race.
+// Starting a cpp-httplib server on its own thread without the start/stop race: the tool's helper.
 #pragma once
 
-#include <httplib.h>
+#include "../../examples/tool/serve.hpp"
 
-#include <chrono>
 #include <thread>
 
 namespace test_support {
 
-/// Runs `server.listen_after_bind()` on a new thread and returns once the accept loop runs (bounded:
-/// 10 s; check `server.is_running()`). cpp-httplib's `stop()` is lost when it comes before the loop
-/// started, and joining the thread would then hang.
-inline std::thread listen_in_background(httplib::Server& server) {
-    std::thread t([&server] { server.listen_after_bind(); });
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server.is_running() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
-    return t;
-}
+/// `hookline_cli::serve_in_background`: returns once the accept loop runs (bounded: 10 s; check
+/// `server.is_running()`).
+inline std::thread listen_in_background(httplib::Server& server) { return hookline_cli::serve_in_background(server); }
 
 } // namespace test_support
