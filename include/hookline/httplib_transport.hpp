@@ -18,6 +18,7 @@
 #include <hookline/config.hpp>
 #include <hookline/error.hpp>
 #include <hookline/headers.hpp>
+#include <hookline/http1.hpp>
 #include <hookline/ssrf.hpp>
 #include <hookline/transport.hpp>
 
@@ -288,69 +289,7 @@ inline bool header_text_ok(std::string_view s, bool is_name) {
     return true;
 }
 
-struct httplib_transport_state {
-    using clock = std::chrono::steady_clock;
-    explicit httplib_transport_state(httplib_transport_options o) : options(std::move(o)) {}
-
-    struct pooled {
-        std::unique_ptr<httplib::ClientImpl> client;
-        clock::time_point idle_since;
-    };
-
-    httplib_transport_options options;
-    deadline_watchdog watchdog;
-    std::mutex pool_mutex;
-    std::unordered_map<std::string, std::vector<pooled>> idle;
-    std::size_t idle_total = 0;
-
-    /// The most recently used idle client of `key` that has not idled too long, or null.
-    std::unique_ptr<httplib::ClientImpl> acquire(const std::string& key) {
-        std::vector<pooled> expired; // closed outside the lock
-        std::unique_ptr<httplib::ClientImpl> found;
-        {
-            std::lock_guard lock(pool_mutex);
-            auto it = idle.find(key);
-            if (it == idle.end()) return nullptr;
-            auto& v = it->second;
-            auto now = clock::now();
-            while (!v.empty()) {
-                pooled p = std::move(v.back());
-                v.pop_back();
-                --idle_total;
-                if (now - p.idle_since < options.idle_timeout) {
-                    found = std::move(p.client);
-                    break;
-                }
-                expired.push_back(std::move(p));
-            }
-            if (v.empty()) idle.erase(it);
-        }
-        return found;
-    }
-
-    /// Keeps `c` for reuse unless the origin or the whole pool is full.
-    void release(const std::string& key, std::unique_ptr<httplib::ClientImpl> c) {
-        std::vector<pooled> dropped; // closed outside the lock
-        std::lock_guard lock(pool_mutex);
-        auto now = clock::now();
-        auto& v = idle[key];
-        // Oldest first: drop the ones that idled too long.
-        auto keep = std::find_if(v.begin(), v.end(),
-                                 [&](const pooled& p) { return now - p.idle_since < options.idle_timeout; });
-        for (auto i = v.begin(); i != keep; ++i) dropped.push_back(std::move(*i));
-        idle_total -= static_cast<std::size_t>(keep - v.begin());
-        v.erase(v.begin(), keep);
-        if (v.size() < options.max_idle_per_origin && idle_total < options.max_idle_total) {
-            v.push_back({std::move(c), now});
-            ++idle_total;
-        } else {
-            dropped.push_back({std::move(c), now});
-        }
-        if (v.empty()) idle.erase(key);
-    }
-};
-
-/// Plain TCP for `gathering_stream`: `send` without SIGPIPE, `recv`.
+/// Plain TCP for an `exchange`: `send` without SIGPIPE, `recv`.
 struct plain_io {
     socket_t sock;
     ssize_t write_some(const char* p, std::size_t n) const noexcept {
@@ -367,12 +306,11 @@ struct plain_io {
         } while (r < 0 && errno == EINTR);
         return r;
     }
-    bool has_buffered() const noexcept { return false; }
 };
 
-/// TLS for `gathering_stream`: one `SSL_write` per flush (one TLS record for a whole small request)
-/// and `SSL_read`s of up to 4 KiB (cpp-httplib's own TLS stream reads the response head one byte per
-/// `SSL_read`). The socket is blocking once cpp-httplib finished the handshake.
+/// TLS for an `exchange`, once cpp-httplib has completed the handshake: one `SSL_write` for a whole
+/// small request (one TLS record) and `SSL_read`s into the reader's buffer (cpp-httplib's own TLS
+/// stream reads a response head one byte per `SSL_read`). The socket is blocking by then.
 struct tls_io {
     SSL* ssl;
     ssize_t write_some(const char* p, std::size_t n) const noexcept {
@@ -393,7 +331,6 @@ struct tls_io {
             if (!interrupted(r)) return -1;
         }
     }
-    bool has_buffered() const noexcept { return SSL_pending(ssl) > 0; }
 
 private:
     /// A signal ended the underlying read or write (OpenSSL reports it as "want read/write").
@@ -403,109 +340,18 @@ private:
     }
 };
 
-/// How cpp-httplib reads and writes the transport's connections. cpp-httplib 0.11.4's own streams poll
-/// before every read and write and send a request's head and body with two writes (two TCP segments
-/// or TLS records, the peer woken twice): about ten system calls per plain request. This one gathers
-/// the request's bytes and writes them at once when the response is first read, then blocks reading
-/// into a 4 KiB buffer: a keep-alive request costs cpp-httplib's liveness `poll`, one write and usually
-/// one read. A read never outlives the request: the transport's watchdog shuts the socket down at the
-/// deadline, and the socket keeps the read and write timeouts cpp-httplib gave it.
 template <class Io>
-class gathering_stream final : public httplib::Stream {
-public:
-    gathering_stream(Io io, socket_t sock, std::chrono::microseconds read_timeout) noexcept
-        : io_(io), sock_(sock), read_timeout_(read_timeout) {}
-
-    bool is_readable() const override {
-        if (pos_ < len_ || io_.has_buffered()) return true;
-        if (!const_cast<gathering_stream*>(this)->flush()) return false;
-        pollfd p{sock_, POLLIN, 0};
-        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(read_timeout_).count();
-        int r;
-        do {
-            r = ::poll(&p, 1, static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX)));
-        } while (r < 0 && errno == EINTR);
-        return r > 0;
+bool write_all(const Io& io, std::string_view bytes) noexcept {
+    while (!bytes.empty()) {
+        const ssize_t r = io.write_some(bytes.data(), bytes.size());
+        if (r <= 0) return false;
+        bytes.remove_prefix(static_cast<std::size_t>(r));
     }
-    bool is_writable() const override { return !failed_; }
+    return true;
+}
 
-    ssize_t read(char* ptr, std::size_t size) override {
-        if (size == 0) return 0;
-        if (pos_ == len_) {
-            if (!flush()) return -1;
-            if (size >= buffer_.size()) return io_.read_some(ptr, size); // a large read skips the buffer
-            const ssize_t n = io_.read_some(buffer_.data(), buffer_.size());
-            if (n <= 0) return n;
-            pos_ = 0;
-            len_ = static_cast<std::size_t>(n);
-        }
-        const std::size_t n = std::min(size, len_ - pos_);
-        std::memcpy(ptr, buffer_.data() + pos_, n);
-        pos_ += n;
-        return static_cast<ssize_t>(n);
-    }
-
-    ssize_t write(const char* ptr, std::size_t size) override {
-        if (failed_) return -1;
-        if (pending_.size() + size > max_gathered) {
-            if (!flush()) return -1;
-            if (size > max_gathered) return write_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
-        }
-        pending_.append(ptr, size);
-        return static_cast<ssize_t>(size);
-    }
-
-    void get_remote_ip_and_port(std::string& ip, int& port) const override { describe(::getpeername, ip, port); }
-    void get_local_ip_and_port(std::string& ip, int& port) const override { describe(::getsockname, ip, port); }
-    socket_t socket() const override { return sock_; }
-
-private:
-    static constexpr std::size_t max_gathered = 64 * 1024; // larger bodies are written as they come
-
-    bool flush() {
-        if (failed_) return false;
-        if (pending_.empty()) return true;
-        const bool ok = write_all(pending_.data(), pending_.size());
-        pending_.clear();
-        return ok;
-    }
-    bool write_all(const char* p, std::size_t n) {
-        while (n > 0) {
-            const ssize_t r = io_.write_some(p, n);
-            if (r <= 0) {
-                failed_ = true;
-                return false;
-            }
-            p += r;
-            n -= static_cast<std::size_t>(r);
-        }
-        return true;
-    }
-    /// The address `query` (getpeername or getsockname) gives for the socket, as text and port.
-    template <class Query>
-    void describe(Query query, std::string& ip, int& port) const {
-        sockaddr_storage a{};
-        socklen_t n = sizeof a;
-        if (query(sock_, reinterpret_cast<sockaddr*>(&a), &n) != 0) return;
-        const auto address = ip_address::from_sockaddr(reinterpret_cast<const sockaddr*>(&a));
-        ip = address ? address->to_string() : std::string();
-        port = a.ss_family == AF_INET    ? ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port)
-               : a.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port)
-                                         : 0;
-    }
-
-    Io io_;
-    socket_t sock_;
-    std::chrono::microseconds read_timeout_;
-    bool failed_ = false;
-    std::string pending_;
-    std::array<char, 4096> buffer_;
-    std::size_t pos_ = 0;
-    std::size_t len_ = 0;
-};
-
-/// The socket timeouts a `gathering_stream` blocks under. cpp-httplib sets SO_RCVTIMEO and SO_SNDTIMEO
-/// once, when it creates the socket, from the first request's timeouts; its own stream polled with each
+/// The socket timeouts an `exchange` blocks under. cpp-httplib sets SO_RCVTIMEO and SO_SNDTIMEO once,
+/// when it creates the socket, from the first request's timeouts; its own stream polled with each
 /// request's timeouts instead. Here they are raised when a request on a reused connection needs more
 /// (rounded up, so a steady timeout costs no system call); lowering is left to the transport's
 /// watchdog, which ends every request at its deadline anyway.
@@ -530,71 +376,177 @@ private:
     std::chrono::seconds write_{0};
 };
 
-/// True for the cpp-httplib versions whose client is known to use its stream only as
-/// `gathering_stream` expects (write the whole request, then read the response); with any other
-/// version, or when HOOKLINE_HTTPLIB_OWN_STREAMS is defined (for the whole program), the transport
-/// uses cpp-httplib's own streams.
+/// True for the cpp-httplib versions whose client is known to hand its connection to `process_socket`
+/// as `exchange_client` expects (connected, TLS handshake done, then closed unless it returns true);
+/// with any other version, or when HOOKLINE_HTTPLIB_OWN_STREAMS is defined (for the whole program),
+/// the transport lets cpp-httplib write the request and read the response itself.
 #if defined(HOOKLINE_HTTPLIB_OWN_STREAMS)
-inline constexpr bool gathering_stream_supported = false;
+inline constexpr bool own_exchange_supported = false;
 #else
-inline constexpr bool gathering_stream_supported = std::string_view(CPPHTTPLIB_VERSION).substr(0, 5) == "0.11.";
+inline constexpr bool own_exchange_supported = std::string_view(CPPHTTPLIB_VERSION).substr(0, 5) == "0.11.";
 #endif
 
-/// A cpp-httplib client (`httplib::ClientImpl` for plain HTTP, `httplib::SSLClient` for HTTPS) whose
-/// requests go through a `gathering_stream`; for HTTPS once cpp-httplib has connected (through the
-/// proxy, if any) and completed the handshake.
+/// One request and its response, carried by an `exchange_client` on its connection.
+struct exchange {
+    std::string_view wire;       ///< the request head, and the body when it is small, in one piece
+    std::string_view body_after; ///< body bytes written after `wire` (large bodies)
+    bool head_request = false;
+    std::size_t max_body = 0;
+    std::chrono::steady_clock::time_point deadline{};
+    http_response* out = nullptr;
+    bool ran = false; ///< cpp-httplib connected and handed over the connection
+    http1::response_result result{};
+};
+
+/// Where the transport leaves the `exchange` for an `exchange_client`'s next `send`.
+struct exchange_slot {
+    exchange* pending = nullptr;
+};
+
+/// A cpp-httplib client (`httplib::ClientImpl` for plain HTTP, `httplib::SSLClient` for HTTPS) that
+/// leaves connecting, proxies, the TLS handshake and the liveness check of a kept connection to
+/// cpp-httplib, and then carries a pending `exchange` itself: the request leaves in one write (one
+/// TCP segment or TLS record for a small request), the response is read into a buffer by
+/// `http1::response_reader` with blocking reads (no poll before each), and no `httplib::Request` or
+/// `Response` is filled in (no header multimaps, no `vsnprintf` per field). A read never outlives the
+/// request: the transport's watchdog shuts the socket down at the deadline (`ClientImpl::stop`).
+/// Only `httplib_transport` uses it, always with a pending exchange (a `send` without one fails).
 template <class Base>
-class gathering_client : public Base {
+class exchange_client : public Base, public exchange_slot {
 public:
     template <class... Args>
-    explicit gathering_client(Args&&... args) : Base(std::forward<Args>(args)...) {
+    explicit exchange_client(Args&&... args) : Base(std::forward<Args>(args)...) {
         this->set_socket_options([this](socket_t) { timeouts_.reset(); });
     }
 
 protected:
     bool process_socket(const typename Base::Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
+        (void)callback; // cpp-httplib's request writer and response reader: not used
+        exchange* x = pending;
+        if (!x) return false; // only the transport sends through this client, always with an exchange
+        constexpr bool tls = std::is_base_of_v<httplib::SSLClient, Base>;
+        if constexpr (tls)
+            if (!socket.ssl) return false;
+        x->ran = true;
         const auto read =
             std::chrono::seconds(this->read_timeout_sec_) + std::chrono::microseconds(this->read_timeout_usec_);
         const auto write =
             std::chrono::seconds(this->write_timeout_sec_) + std::chrono::microseconds(this->write_timeout_usec_);
-        constexpr bool tls = std::is_base_of_v<httplib::SSLClient, Base>;
-        if constexpr (tls)
-            if (!socket.ssl) return false;
         timeouts_.ensure(socket.sock, read, write);
-        if constexpr (tls) {
-            gathering_stream<tls_io> strm(tls_io{socket.ssl}, socket.sock, read);
-            return callback(strm);
-        } else {
-            gathering_stream<plain_io> strm(plain_io{socket.sock}, socket.sock, read);
-            return callback(strm);
-        }
+        if constexpr (tls)
+            run(tls_io{socket.ssl}, *x);
+        else
+            run(plain_io{socket.sock}, *x);
+        return x->result.complete && x->result.keep_alive; // false: cpp-httplib closes the connection
     }
 
 private:
+    template <class Io>
+    static void run(Io io, exchange& x) {
+        if (!write_all(io, x.wire) || !write_all(io, x.body_after)) return;
+        http1::response_reader<Io> reader(io);
+        x.result = reader.read(*x.out, x.max_body, x.head_request,
+                               [&x] { return std::chrono::steady_clock::now() >= x.deadline; });
+    }
+
     socket_timeouts timeouts_;
 };
-using plain_client = gathering_client<httplib::ClientImpl>;
-using tls_client = gathering_client<httplib::SSLClient>;
+using plain_client = exchange_client<httplib::ClientImpl>;
+using tls_client = exchange_client<httplib::SSLClient>;
 
-inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_options& o, const parsed_url& url,
-                                                        const std::string& pinned_ip) {
-    std::unique_ptr<httplib::ClientImpl> c;
+/// A pooled connection: cpp-httplib's client, and where to leave it an exchange (null when the
+/// transport lets cpp-httplib do the exchange).
+struct connection {
+    std::unique_ptr<httplib::ClientImpl> client;
+    exchange_slot* slot = nullptr;
+    explicit operator bool() const noexcept { return client != nullptr; }
+};
+
+struct httplib_transport_state {
+    using clock = std::chrono::steady_clock;
+    explicit httplib_transport_state(httplib_transport_options o) : options(std::move(o)) {}
+
+    struct pooled {
+        connection conn;
+        clock::time_point idle_since;
+    };
+
+    httplib_transport_options options;
+    deadline_watchdog watchdog;
+    std::mutex pool_mutex;
+    std::unordered_map<std::string, std::vector<pooled>> idle;
+    std::size_t idle_total = 0;
+
+    /// The most recently used idle connection of `key` that has not idled too long, or none.
+    connection acquire(const std::string& key) {
+        std::vector<pooled> expired; // closed outside the lock
+        connection found;
+        {
+            std::lock_guard lock(pool_mutex);
+            auto it = idle.find(key);
+            if (it == idle.end()) return {};
+            auto& v = it->second;
+            auto now = clock::now();
+            while (!v.empty()) {
+                pooled p = std::move(v.back());
+                v.pop_back();
+                --idle_total;
+                if (now - p.idle_since < options.idle_timeout) {
+                    found = std::move(p.conn);
+                    break;
+                }
+                expired.push_back(std::move(p));
+            }
+            if (v.empty()) idle.erase(it);
+        }
+        return found;
+    }
+
+    /// Keeps `c` for reuse unless the origin or the whole pool is full.
+    void release(const std::string& key, connection c) {
+        std::vector<pooled> dropped; // closed outside the lock
+        std::lock_guard lock(pool_mutex);
+        auto now = clock::now();
+        auto& v = idle[key];
+        // Oldest first: drop the ones that idled too long.
+        auto keep = std::find_if(v.begin(), v.end(),
+                                 [&](const pooled& p) { return now - p.idle_since < options.idle_timeout; });
+        for (auto i = v.begin(); i != keep; ++i) dropped.push_back(std::move(*i));
+        idle_total -= static_cast<std::size_t>(keep - v.begin());
+        v.erase(v.begin(), keep);
+        if (v.size() < options.max_idle_per_origin && idle_total < options.max_idle_total) {
+            v.push_back({std::move(c), now});
+            ++idle_total;
+        } else {
+            dropped.push_back({std::move(c), now});
+        }
+        if (v.empty()) idle.erase(key);
+    }
+};
+
+inline connection make_client(const httplib_transport_options& o, const parsed_url& url, const std::string& pinned_ip) {
+    connection made;
     if (url.scheme == "https") {
         std::unique_ptr<httplib::SSLClient> ssl;
-        if constexpr (gathering_stream_supported)
-            ssl = std::make_unique<tls_client>(url.host, url.port, o.client_cert_file, o.client_key_file);
-        else
+        if constexpr (own_exchange_supported) {
+            auto own = std::make_unique<tls_client>(url.host, url.port, o.client_cert_file, o.client_key_file);
+            made.slot = own.get();
+            ssl = std::move(own);
+        } else {
             ssl = std::make_unique<httplib::SSLClient>(url.host, url.port, o.client_cert_file, o.client_key_file);
-        if (!ssl->is_valid()) return nullptr;
-        c = std::move(ssl);
-        c->enable_server_certificate_verification(o.verify_tls);
-        if (!o.ca_file.empty() || !o.ca_dir.empty()) c->set_ca_cert_path(o.ca_file, o.ca_dir);
+        }
+        if (!ssl->is_valid()) return {};
+        made.client = std::move(ssl);
+        made.client->enable_server_certificate_verification(o.verify_tls);
+        if (!o.ca_file.empty() || !o.ca_dir.empty()) made.client->set_ca_cert_path(o.ca_file, o.ca_dir);
+    } else if constexpr (own_exchange_supported) {
+        auto own = std::make_unique<plain_client>(url.host, url.port);
+        made.slot = own.get();
+        made.client = std::move(own);
     } else {
-        if constexpr (gathering_stream_supported)
-            c = std::make_unique<plain_client>(url.host, url.port);
-        else
-            c = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+        made.client = std::make_unique<httplib::ClientImpl>(url.host, url.port);
     }
+    auto& c = made.client;
     if (!pinned_ip.empty()) c->set_hostname_addr_map({{url.host, pinned_ip}});
     if (!o.proxy_host.empty()) c->set_proxy(o.proxy_host, o.proxy_port);
     c->set_tcp_nodelay(true);
@@ -602,7 +554,7 @@ inline std::unique_ptr<httplib::ClientImpl> make_client(const httplib_transport_
     c->set_follow_location(false);
     c->set_decompress(false); // no Accept-Encoding is sent; never inflate what a receiver sends
     c->set_url_encode(false); // the target was validated by parse_url: send it byte for byte
-    return c;
+    return made;
 }
 
 } // namespace detail
@@ -680,9 +632,10 @@ private:
         const auto& o = state_->options;
         connect_failed_ = false;
         const std::string key = url.scheme + "://" + url.authority() + "@" + ip;
-        auto client = state_->acquire(key);
-        if (!client) client = detail::make_client(o, url, ip);
-        if (!client) return errc::tls_failure; // client certificate or key could not be loaded
+        auto conn = state_->acquire(key);
+        if (!conn) conn = detail::make_client(o, url, ip);
+        if (!conn) return errc::tls_failure; // client certificate or key could not be loaded
+        httplib::ClientImpl& client = *conn.client;
 
         auto remaining = duration_cast<microseconds>(deadline - clock::now());
         if (remaining.count() <= 0) return errc::timeout;
@@ -690,11 +643,99 @@ private:
         // per-operation timeout never ends just before the deadline; the watchdog cuts at the deadline.
         auto slack = duration_cast<microseconds>(milliseconds(20));
         auto connect = std::min(duration_cast<microseconds>(o.connect_timeout), remaining + slack);
-        client->set_connection_timeout(connect);
-        client->set_read_timeout(remaining + slack);
-        client->set_write_timeout(remaining + slack);
+        client.set_connection_timeout(connect);
+        client.set_read_timeout(remaining + slack);
+        client.set_write_timeout(remaining + slack);
 
+        http_response out;
         httplib::Request req;
+        std::string wire;
+        detail::exchange x;
+        bool truncated = false;
+        bool late = false;
+        if (conn.slot)
+            prepare_exchange(url, request, deadline, out, wire, x);
+        else
+            prepare_httplib_request(url, request, deadline, out, req, truncated, late);
+
+        httplib::Response res;
+        httplib::Error err = httplib::Error::Success;
+        detail::deadline_watchdog::ticket watch{.deadline = deadline, .client = &client};
+        state_->watchdog.add(watch);
+        if (conn.slot) conn.slot->pending = &x;
+        bool ok = client.send(req, res, err);
+        if (conn.slot) conn.slot->pending = nullptr;
+        bool fired = state_->watchdog.remove(watch);
+        out.latency = duration_cast<microseconds>(clock::now() - start);
+
+        bool reusable = true;
+        if (x.ran) { // hookline's exchange ran on the connection cpp-httplib made
+            ok = x.result.complete;
+            reusable = x.result.keep_alive;
+            truncated = x.result.truncated;
+            late = x.result.late;
+        } else if (ok) {
+            out.status = res.status;
+        }
+        if (ok && !late) {
+            if (!fired && reusable) state_->release(key, std::move(conn));
+            return out;
+        }
+        // Failed or aborted: never reuse this connection.
+        conn = {};
+        if (truncated && out.status != 0) {
+            if (o.fail_on_large_response) return errc::response_too_large;
+            out.body_truncated = true;
+            return out;
+        }
+        if (fired || late || clock::now() >= deadline) return errc::timeout;
+        if (x.ran) return errc::connection_failed; // reset, closed early, or not an HTTP/1.x response
+        switch (err) {
+        case httplib::Error::ConnectionTimeout: return errc::timeout;
+        case httplib::Error::SSLConnection:
+        case httplib::Error::SSLLoadingCerts:
+        case httplib::Error::SSLServerVerification: return errc::tls_failure;
+        case httplib::Error::Connection: connect_failed_ = true; return errc::connection_failed;
+        default: return errc::connection_failed;
+        }
+    }
+
+    /// The request as hookline writes it (`exchange_client`): head and small body in one buffer.
+    void prepare_exchange(const parsed_url& url, const http_request& request,
+                          std::chrono::steady_clock::time_point deadline, http_response& out, std::string& wire,
+                          detail::exchange& x) const {
+        const auto& o = state_->options;
+        const bool default_port = url.port == (url.scheme == "https" ? 443 : 80);
+        std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+        if (!default_port) host.append(":").append(std::to_string(url.port));
+        // Through an HTTP proxy a plain request names its absolute URL; HTTPS went through CONNECT.
+        const bool absolute = url.scheme == "http" && !o.proxy_host.empty();
+        const std::string target_storage = absolute ? "http://" + url.authority() + url.target : std::string();
+        const std::string_view target = absolute ? std::string_view(target_storage) : std::string_view(url.target);
+        std::optional<std::size_t> length;
+        if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
+            length = request.body.size();
+        const bool gather = request.body.size() <= max_gathered_body;
+        std::size_t guess = 128 + request.method.size() + target.size() + host.size() + o.user_agent.size();
+        for (const auto& h : request.headers) guess += h.name.size() + h.value.size() + 4;
+        wire.reserve(guess + (gather ? request.body.size() : 0));
+        detail::http1::append_request_head(wire, request.method, target, host, request.headers, o.user_agent, length);
+        if (gather)
+            wire.append(request.body);
+        else
+            x.body_after = request.body;
+        x.wire = wire;
+        x.head_request = request.method == "HEAD";
+        x.max_body = o.max_response_body;
+        x.deadline = deadline;
+        x.out = &out;
+    }
+
+    /// The request as cpp-httplib writes it (other cpp-httplib versions, HOOKLINE_HTTPLIB_OWN_STREAMS).
+    void prepare_httplib_request(const parsed_url& url, const http_request& request,
+                                 std::chrono::steady_clock::time_point deadline, http_response& out,
+                                 httplib::Request& req, bool& truncated, bool& late) const {
+        const auto& o = state_->options;
         req.method = request.method;
         req.path = url.target;
         bool has_agent = false;
@@ -714,17 +755,14 @@ private:
                 return sink.write(request.body.data() + offset, length);
             };
         }
-
-        http_response out;
-        bool truncated = false;
-        bool late = false;
-        req.response_handler = [&](const httplib::Response& res) {
+        req.response_handler = [&out](const httplib::Response& res) {
             out.status = res.status;
             for (const auto& [k, v] : res.headers) out.headers.add(k, v);
             return true;
         };
-        req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
-            if (clock::now() >= deadline) {
+        req.content_receiver = [&out, &truncated, &late, &o, deadline](const char* data, std::size_t n, std::uint64_t,
+                                                                       std::uint64_t) {
+            if (std::chrono::steady_clock::now() >= deadline) {
                 late = true;
                 return false;
             }
@@ -736,37 +774,10 @@ private:
             }
             return true;
         };
-
-        httplib::Response res;
-        httplib::Error err = httplib::Error::Success;
-        detail::deadline_watchdog::ticket watch{.deadline = deadline, .client = client.get()};
-        state_->watchdog.add(watch);
-        bool ok = client->send(req, res, err);
-        bool fired = state_->watchdog.remove(watch);
-        out.latency = duration_cast<microseconds>(clock::now() - start);
-
-        if (ok && !late) {
-            out.status = res.status;
-            if (!fired) state_->release(key, std::move(client));
-            return out;
-        }
-        // Failed or aborted: never reuse this connection.
-        client.reset();
-        if (truncated && out.status != 0) {
-            if (o.fail_on_large_response) return errc::response_too_large;
-            out.body_truncated = true;
-            return out;
-        }
-        if (fired || late || clock::now() >= deadline) return errc::timeout;
-        switch (err) {
-        case httplib::Error::ConnectionTimeout: return errc::timeout;
-        case httplib::Error::SSLConnection:
-        case httplib::Error::SSLLoadingCerts:
-        case httplib::Error::SSLServerVerification: return errc::tls_failure;
-        case httplib::Error::Connection: connect_failed_ = true; return errc::connection_failed;
-        default: return errc::connection_failed;
-        }
     }
+
+    /// Bodies up to this size leave in the same write as the request head.
+    static constexpr std::size_t max_gathered_body = 64 * 1024;
 
     static bool iequals(std::string_view a, std::string_view b) noexcept { return detail::iequals(a, b); }
 

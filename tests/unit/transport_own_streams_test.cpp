@@ -16,7 +16,7 @@ using namespace hookline;
 using namespace std::chrono_literals;
 
 TEST_CASE("transport_own_streams: requests and responses go through cpp-httplib's own streams", "[transport]") {
-    STATIC_REQUIRE_FALSE(detail::gathering_stream_supported);
+    STATIC_REQUIRE_FALSE(detail::own_exchange_supported);
     httplib::Server server;
     std::mutex m;
     std::string seen;

@@ -234,7 +234,7 @@ TEST_CASE("transport: requests arrive intact and responses come back whole", "[t
     CHECK(t.send(bad_name).error() == errc::invalid_argument);
 }
 
-TEST_CASE("transport: bodies larger than the gathering buffer arrive intact", "[transport]") {
+TEST_CASE("transport: bodies around the size written with the head arrive intact", "[transport]") {
     test_server s;
     std::vector<std::string> seen;
     std::mutex m;
@@ -247,7 +247,7 @@ TEST_CASE("transport: bodies larger than the gathering buffer arrive intact", "[
     });
     s.start();
     httplib_transport t(loopback_allowed());
-    // Below, at and above the 64 KiB the plain-HTTP stream gathers before sending.
+    // Below, at and above the 64 KiB of body the transport writes together with the request head.
     for (std::size_t size : {std::size_t{65536 - 200}, std::size_t{65536}, std::size_t{300000}}) {
         std::string body(size, '\0');
         for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<char>('a' + i % 26);
@@ -403,6 +403,74 @@ TEST_CASE("transport: a connection reset mid-response is a connection failure", 
     httplib_transport t(loopback_allowed());
     auto r = t.send({.url = s.url("/reset"), .body = "{}", .timeout = 10s});
     CHECK(r.error() == errc::connection_failed);
+}
+
+TEST_CASE("transport: unusual but valid responses are read and the connection reused only when allowed",
+          "[transport]") {
+    std::vector<std::string> heads;
+    std::mutex m;
+    auto read_head = [&](int c) {
+        std::string got;
+        char buf[1024];
+        while (got.find("\r\n\r\n") == std::string::npos && got.size() < 65536) {
+            pollfd p{c, POLLIN, 0};
+            if (::poll(&p, 1, 10000) <= 0) return false;
+            auto n = ::recv(c, buf, sizeof buf, 0);
+            if (n <= 0) return false;
+            got.append(buf, static_cast<std::size_t>(n));
+        }
+        std::lock_guard lock(m);
+        heads.push_back(got.substr(0, got.find("\r\n\r\n")));
+        return true;
+    };
+    int connection = 0;
+    raw_server s(
+        [&](int c, gate&) {
+            if (connection++ == 0) {
+                // An interim response, then a chunked body with a trailer; then, on the same connection,
+                // a response that closes it.
+                if (!read_head(c)) return;
+                if (!send_all(c, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n"
+                                 "\r\n3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n"))
+                    return;
+                if (!read_head(c)) return;
+                send_all(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            } else {
+                // HTTP/1.0, the body delimited by the end of the connection; then garbage.
+                if (!read_head(c)) return;
+                send_all(c, "HTTP/1.0 503 Service Unavailable\r\nRetry-After: 3\r\n\r\nbusy, bye");
+            }
+        },
+        3);
+    httplib_transport t(loopback_allowed());
+    auto a = t.send({.url = s.url("/a"), .body = "{}", .timeout = 10s});
+    REQUIRE(a);
+    CHECK(a->status == 202);
+    CHECK(a->body_excerpt == "abc");
+    auto b = t.send({.url = s.url("/b"), .body = "{}", .timeout = 10s});
+    REQUIRE(b);
+    CHECK(b->status == 200);
+    CHECK(b->body_excerpt == "ok");
+    auto c = t.send({.url = s.url("/c"), .body = "{}", .timeout = 10s}); // a new connection
+    REQUIRE(c);
+    CHECK(c->status == 503);
+    CHECK(c->headers.get("Retry-After") == "3");
+    CHECK(c->body_excerpt == "busy, bye");
+    CHECK(connection == 2);
+    std::lock_guard lock(m);
+    REQUIRE(heads.size() == 3);
+    CHECK(heads[0].starts_with("POST /a HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(s.port) + "\r\n"));
+    CHECK(heads[0].find("\r\nContent-Length: 2") != std::string::npos);
+    CHECK(heads[1].starts_with("POST /b HTTP/1.1\r\n"));
+}
+
+TEST_CASE("transport: a response that is not HTTP/1.x is a connection failure", "[transport]") {
+    raw_server s([](int c, gate&) {
+        read_request_head(c);
+        send_all(c, "SSH-2.0-OpenSSH_9.2\r\n\r\n");
+    });
+    httplib_transport t(loopback_allowed());
+    CHECK(t.send({.url = s.url("/ssh"), .body = "{}", .timeout = 10s}).error() == errc::connection_failed);
 }
 
 TEST_CASE("transport: a server closing before answering is a connection failure", "[transport]") {
@@ -800,8 +868,8 @@ TEST_CASE("transport: every resolved address is checked and the next one tried",
 }
 
 TEST_CASE("transport: head and body of a plain HTTP request leave in one segment", "[transport]") {
-    // cpp-httplib writes the head and the body separately; the transport corks the socket so the peer
-    // gets them together (one wake-up, one trip through TCP). The server's first read after the
+    // cpp-httplib writes the head and the body separately; the transport writes them at once so the
+    // peer gets them together (one wake-up, one trip through TCP). The server's first read after the
     // connection turns readable must hold the whole request, on a new and on a reused connection.
     const std::string body(1000, 'b');
     std::vector<std::string> first_reads;
@@ -829,8 +897,7 @@ TEST_CASE("transport: head and body of a plain HTTP request leave in one segment
     httplib_transport t(loopback_allowed());
     REQUIRE(t.send({.url = s.url("/a"), .body = body, .timeout = 10s}).value().status == 204);
     REQUIRE(t.send({.url = s.url("/b"), .body = body, .timeout = 10s}).value().status == 204);
-    // An empty body: nothing to uncork after, so the head must not wait on a cork (it would stall 200 ms
-    // and then still arrive; check it arrives whole and is answered).
+    // An empty body: the head alone arrives whole and is answered.
     REQUIRE(t.send({.url = s.url("/c"), .body = "", .timeout = 10s}).value().status == 204);
     REQUIRE(first_reads.size() == 3);
     for (std::size_t i = 0; i < 2; ++i) {
