@@ -26,9 +26,9 @@ HOOKLINE_BEGIN_NAMESPACE
 
 namespace detail::http1 {
 
-inline constexpr std::size_t max_line = 8 * 1024;    ///< a status, field or chunk-size line
-inline constexpr std::size_t max_fields = 100;       ///< field lines in one head (or trailer section)
-inline constexpr std::size_t max_head = 64 * 1024;   ///< bytes of field lines in one head
+inline constexpr std::size_t max_line = std::size_t{8} * 1024;  ///< a status, field or chunk-size line
+inline constexpr std::size_t max_fields = 100;                  ///< field lines in one head (or trailer section)
+inline constexpr std::size_t max_head = std::size_t{64} * 1024; ///< bytes of field lines in one head
 
 /// Appends a request head (request line, fields, blank line) to `out`. `headers` are written as given
 /// except Host, Content-Length and Transfer-Encoding, which are the transport's (a caller's copy could
@@ -123,8 +123,10 @@ public:
         bool chunked = false, has_coding = false;
         for (const auto& h : out.headers) {
             if (iequals(h.name, "connection")) {
-                if (lists_token(h.value, "close")) keep_alive = false;
-                else if (!http11 && lists_token(h.value, "keep-alive")) keep_alive = true;
+                if (lists_token(h.value, "close"))
+                    keep_alive = false;
+                else if (!http11 && lists_token(h.value, "keep-alive"))
+                    keep_alive = true;
             } else if (iequals(h.name, "transfer-encoding")) {
                 has_coding = true;
                 chunked = iequals(last_token(h.value), "chunked");
@@ -290,7 +292,9 @@ private:
             if (size_text.empty() || size_text.size() > 15) return set_malformed();
             std::uint64_t size = 0;
             for (char c : size_text) {
-                const int d = is_digit(c) ? c - '0' : ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') ? (c | 0x20) - 'a' + 10 : -1;
+                const int d = is_digit(c)                                ? c - '0'
+                              : ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') ? (c | 0x20) - 'a' + 10
+                                                                         : -1;
                 if (d < 0) return set_malformed();
                 size = size * 16 + static_cast<std::uint64_t>(d);
             }

@@ -1,18 +1,20 @@
 /// \file `httplib_transport`: the stock `transport`, on cpp-httplib, with SSRF protection, a total
-/// timeout, a capped response body, TLS verification and a keep-alive connection pool.
+/// timeout, a capped response body, TLS verification and a keep-alive connection pool. cpp-httplib
+/// connects (proxy and TLS handshake included); the request and response bytes are hookline's own
+/// (`http1.hpp`), see `detail::exchange_client`.
 ///
 /// Thread-safety: `send` is const and safe to call from any number of threads at once. Copies share
 /// one connection pool and one deadline watchdog; the last copy to go away closes them (no `send`
 /// may still be running then).
 ///
-/// SIGPIPE: cpp-httplib 0.11.4 writes with `send(..., 0)` (no MSG_NOSIGNAL) and through OpenSSL, so a
-/// write to a connection the peer has reset raises SIGPIPE, whose default action kills the process.
-/// By default (`sigpipe_handling::block_in_send`) `send` blocks SIGPIPE in the calling thread for the
-/// duration of the call and discards a SIGPIPE it caused (the libpq technique); nothing process-wide
-/// changes. In a thread that called `detail::block_sigpipe_for_this_thread()` (a sender's worker
-/// threads do) SIGPIPE stays blocked for good, `send` makes no signal-mask calls, and a pending
-/// SIGPIPE is discarded after a failed request. `ignore_process_wide` sets SIGPIPE to SIG_IGN once at
-/// construction; `leave_alone` does nothing (choose it when your program already ignores SIGPIPE).
+/// SIGPIPE: cpp-httplib 0.11.4 writes with `send(..., 0)` (no MSG_NOSIGNAL), and everything over TLS goes
+/// through OpenSSL, so a write to a connection the peer has reset raises SIGPIPE, whose default action kills the
+/// process. By default (`sigpipe_handling::block_in_send`) `send` blocks SIGPIPE in the calling thread for the duration
+/// of the call and discards a SIGPIPE it caused (the libpq technique); nothing process-wide changes. In a thread that
+/// called `detail::block_sigpipe_for_this_thread()` (a sender's worker threads do) SIGPIPE stays blocked for good,
+/// `send` makes no signal-mask calls, and a pending SIGPIPE is discarded after a failed request. `ignore_process_wide`
+/// sets SIGPIPE to SIG_IGN once at construction; `leave_alone` does nothing (choose it when your program already
+/// ignores SIGPIPE).
 #pragma once
 
 #include <hookline/config.hpp>
@@ -64,7 +66,7 @@ struct httplib_transport_options {
     /// Upper bound on the TCP connect (and never more than what is left of the total timeout).
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
     /// Response body bytes read at most; the rest is not read and the connection is closed.
-    std::size_t max_response_body = 64 * 1024;
+    std::size_t max_response_body = std::size_t{64} * 1024;
     /// With a longer body: false truncates (`http_response::body_truncated`), true fails with
     /// `errc::response_too_large`.
     bool fail_on_large_response = false;
@@ -777,7 +779,7 @@ private:
     }
 
     /// Bodies up to this size leave in the same write as the request head.
-    static constexpr std::size_t max_gathered_body = 64 * 1024;
+    static constexpr std::size_t max_gathered_body = std::size_t{64} * 1024;
 
     static bool iequals(std::string_view a, std::string_view b) noexcept { return detail::iequals(a, b); }
 

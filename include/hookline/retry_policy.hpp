@@ -137,7 +137,7 @@ inline std::optional<std::int64_t> parse_http_date(std::string_view s) noexcept 
     std::int64_t days_since = detail::days_from_civil(*year, month, *day);
     if (s.substr(0, 3) != days[static_cast<std::size_t>(days_since % 7)])
         return std::nullopt; // 1970-01-01 was a Thursday
-    return days_since * 86400 + *hh * 3600 + *mm * 60 + std::min(*ss, 59u);
+    return days_since * 86400 + std::int64_t{*hh} * 3600 + std::int64_t{*mm} * 60 + std::min(*ss, 59u);
 }
 
 /// Parses a `Retry-After` field value into a delay from `now` (Unix seconds): either delta-seconds

@@ -68,8 +68,11 @@ parsed parse_every_way(std::string_view wire, std::size_t cap = 1 << 20, bool he
 
 TEST_CASE("http1: the request head names the target and host and frames the body", "[http1]") {
     std::string out;
-    header_map h{{"Content-Type", "application/json"}, {"webhook-id", "msg_1"}, {"Host", "evil"},
-                 {"content-length", "1"}, {"Transfer-Encoding", "chunked"}};
+    header_map h{{"Content-Type", "application/json"},
+                 {"webhook-id", "msg_1"},
+                 {"Host", "evil"},
+                 {"content-length", "1"},
+                 {"Transfer-Encoding", "chunked"}};
     detail::http1::append_request_head(out, "POST", "/hooks?a=1", "example.com:8080", h, "hookline/test", 42);
     CHECK(out == "POST /hooks?a=1 HTTP/1.1\r\n"
                  "Host: example.com:8080\r\n"
@@ -87,7 +90,8 @@ TEST_CASE("http1: the request head names the target and host and frames the body
 }
 
 TEST_CASE("http1: a Content-Length response on a kept-alive connection", "[http1]") {
-    auto p = parse_every_way("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-A:  spaced \t\r\n\r\nhello");
+    auto p = parse_every_way(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-A:  spaced \t\r\n\r\nhello");
     CHECK(p.r.complete);
     CHECK(p.r.keep_alive);
     CHECK_FALSE(p.r.malformed);
@@ -128,13 +132,15 @@ TEST_CASE("http1: without framing the body runs to the end of the connection", "
 }
 
 TEST_CASE("http1: connection reuse follows the version and Connection field", "[http1]") {
-    CHECK_FALSE(parse_every_way("HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n").r.keep_alive);
+    CHECK_FALSE(
+        parse_every_way("HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n").r.keep_alive);
     CHECK_FALSE(parse_every_way("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").r.keep_alive);
     auto old = parse_every_way("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok");
     CHECK(old.r.complete);
     CHECK(old.r.keep_alive);
     // Both framings: Transfer-Encoding wins, and the connection is not reused.
-    auto both = parse_every_way("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+    auto both = parse_every_way(
+        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
     CHECK(both.r.complete);
     CHECK_FALSE(both.r.keep_alive);
     CHECK(both.out.body_excerpt == "ok");
@@ -181,7 +187,8 @@ TEST_CASE("http1: a body longer than the cap is truncated and the connection not
     CHECK(p.out.status == 200);
     CHECK(p.out.body_excerpt == "0123");
 
-    auto chunked = parse_every_way("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n", 4);
+    auto chunked =
+        parse_every_way("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n", 4);
     CHECK(chunked.r.truncated);
     CHECK(chunked.out.body_excerpt == "abcd");
 

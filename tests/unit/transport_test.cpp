@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <netinet/tcp.h>
@@ -99,7 +100,7 @@ struct raw_server {
     std::thread thread;
     gate release;
 
-    explicit raw_server(std::function<void(int, gate&)> on_connection, int max_connections = 1) {
+    explicit raw_server(const std::function<void(int, gate&)>& on_connection, int max_connections = 1) {
         fd = ::socket(AF_INET, SOCK_STREAM, 0);
         REQUIRE(fd >= 0);
         sockaddr_in a{};
@@ -204,7 +205,7 @@ TEST_CASE("transport: requests arrive intact and responses come back whole", "[t
     });
     s.start();
     httplib_transport t(loopback_allowed());
-    std::string body("{\"a\":1}\0\xff binary", 17);
+    std::string body("{\"a\":1}\0\xff binary", 16);
     http_request r{.url = s.url("/echo?x=1&y=%20"),
                    .headers = {{"Content-Type", "application/json"},
                                {"webhook-id", "msg_1"},
@@ -345,6 +346,7 @@ TEST_CASE("transport: concurrent slow requests all time out", "[transport]") {
     httplib_transport t(loopback_allowed());
     std::atomic<int> timed_out{0};
     std::vector<std::thread> workers;
+    workers.reserve(4);
     for (int w = 0; w < 4; ++w)
         workers.emplace_back([&, w] {
             auto timeout = std::chrono::milliseconds(150 + 50 * w);
@@ -537,7 +539,7 @@ TEST_CASE("transport: endless and oversized bodies are capped", "[transport]") {
     httplib_transport defaults(loopback_allowed());
     auto d = defaults.send({.url = s.url("/endless"), .body = "{}", .timeout = 10s});
     REQUIRE(d);
-    CHECK(d->body_excerpt.size() == 64 * 1024);
+    CHECK(d->body_excerpt.size() == std::size_t{64} * 1024);
 }
 
 TEST_CASE("transport: keep-alive connections are reused", "[transport]") {
@@ -554,7 +556,7 @@ TEST_CASE("transport: keep-alive connections are reused", "[transport]") {
     CHECK(s.connections() == 1);
 
     // Copies share the pool.
-    httplib_transport copy = t;
+    httplib_transport copy = t; // NOLINT(performance-unnecessary-copy-initialization): the copy is the test
     REQUIRE(copy.send({.url = s.url("/hook"), .body = "{}", .timeout = 10s}));
     CHECK(s.connections() == 1);
 
@@ -576,6 +578,7 @@ TEST_CASE("transport: concurrent senders each get a connection and share the poo
     constexpr int threads = 4, per_thread = 25;
     std::atomic<int> ok{0};
     std::vector<std::thread> workers;
+    workers.reserve(threads);
     for (int w = 0; w < threads; ++w)
         workers.emplace_back([&, w] {
             for (int i = 0; i < per_thread; ++i) {
@@ -772,6 +775,50 @@ TEST_CASE("transport: over TLS large and chunked bodies arrive intact on one con
     CHECK(s.connections() == 1); // one keep-alive TLS connection served every request
     // A blocked TLS read ends at the total timeout.
     CHECK(t.send({.url = s.url("/slow"), .body = "{}", .timeout = 300ms}).error() == errc::timeout);
+}
+
+TEST_CASE("transport: over TLS a body delimited by the connection's end is read with or without close_notify",
+          "[transport][tls]") {
+    // cpp-httplib's server always frames its bodies; this one ends them by closing, once cleanly
+    // (close_notify) and once by dropping the TCP connection. The status is the receiver's answer
+    // either way; the excerpt holds what arrived.
+    self_signed pki;
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    REQUIRE(ctx);
+    REQUIRE(SSL_CTX_use_certificate(ctx, pki.cert) == 1);
+    REQUIRE(SSL_CTX_use_PrivateKey(ctx, pki.key) == 1);
+    int connection = 0;
+    raw_server s(
+        [&](int c, gate&) {
+            const bool clean = connection++ == 0;
+            SSL* ssl = SSL_new(ctx);
+            SSL_set_fd(ssl, c);
+            if (SSL_accept(ssl) == 1) {
+                std::string got;
+                char buf[1024];
+                while (got.find("\r\n\r\n") == std::string::npos && got.size() < 65536) {
+                    const int n = SSL_read(ssl, buf, sizeof buf);
+                    if (n <= 0) break;
+                    got.append(buf, static_cast<std::size_t>(n));
+                }
+                const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end";
+                SSL_write(ssl, response.data(), static_cast<int>(response.size()));
+                if (clean) SSL_shutdown(ssl);
+            }
+            SSL_free(ssl);
+        },
+        2);
+    httplib_transport t(loopback_allowed({.ca_file = pki.ca_file.string()}));
+    const std::string url = "https://127.0.0.1:" + std::to_string(s.port) + "/";
+    for (const char* how : {"with close_notify", "without close_notify"}) {
+        INFO(how);
+        auto r = t.send({.url = url, .body = "{}", .timeout = 10s});
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(r->body_excerpt == "until the end");
+    }
+    CHECK(connection == 2); // never reused after a body delimited by the connection's end
+    SSL_CTX_free(ctx);
 }
 
 TEST_CASE("transport: TLS refuses a trusted certificate for another host", "[transport][tls]") {
