@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 HOOKLINE_BEGIN_NAMESPACE
 
@@ -61,12 +62,14 @@ inline void append_request_head(std::string& out, std::string_view method, std::
     out.append("\r\n", 2);
 }
 
+inline constexpr std::size_t max_interim = 10; ///< interim (1xx) responses skipped before the final one
+
 /// How reading one response ended.
 struct response_result {
     bool complete = false;   ///< a whole response was read
     bool keep_alive = false; ///< complete, and the connection may carry another request
     bool truncated = false;  ///< the body was longer than the cap; the rest was not read
-    bool late = false;       ///< the deadline passed while the body was read
+    bool late = false;       ///< the deadline passed while the response was read
     bool malformed = false;  ///< not HTTP/1.x, or past one of the limits above
 };
 
@@ -94,21 +97,24 @@ inline std::string_view last_token(std::string_view value) noexcept {
 }
 
 /// Reads one HTTP/1.x response from `Source` (anything with `ssize_t read_some(char*, size_t)`:
-/// > 0 bytes read, 0 at the end of the stream, < 0 on an error). Reads no further than the response.
-template <class Source>
+/// > 0 bytes read, 0 at the end of the stream, < 0 on an error). `past_deadline()` is asked after every
+/// read; once it says yes the response is `late`. Reads into a buffer, so it may read past the
+/// response; bytes left over make the connection unfit for reuse (`keep_alive` false).
+template <class Source, class PastDeadline>
 class response_reader {
 public:
-    explicit response_reader(Source& source) noexcept : source_(source) {}
+    response_reader(Source& source, PastDeadline past_deadline) noexcept
+        : source_(source), past_deadline_(std::move(past_deadline)) {}
 
     /// Reads the response to a request into `out` (status, fields and at most `max_body` bytes of
-    /// body). `head_request`: the request was HEAD (no body follows). `past_deadline()` is asked after
-    /// every read of the body. Interim (1xx) responses are skipped.
-    template <class PastDeadline>
-    response_result read(http_response& out, std::size_t max_body, bool head_request, PastDeadline past_deadline) {
+    /// body). `head_request`: the request was HEAD (no body follows). Up to `max_interim` interim (1xx)
+    /// responses are skipped.
+    response_result read(http_response& out, std::size_t max_body, bool head_request) {
         response_result r;
         int status = 0;
         bool http11 = false;
-        for (;;) {
+        for (std::size_t interim = 0;; ++interim) {
+            if (interim > max_interim) return malformed(r);
             auto line = next_line();
             if (!line) return fail(r);
             if (!parse_status_line(*line, status, http11)) return malformed(r);
@@ -139,38 +145,35 @@ public:
 
         if (head_request || status == 204 || status == 304 || status < 200) {
             r.complete = true;
-            r.keep_alive = keep_alive && status != 101;
+            r.keep_alive = keep_alive && status != 101 && pos_ == len_;
             return r;
         }
         body_sink sink{out.body_excerpt, max_body};
         bool ok;
         if (has_coding) {
-            // Transfer-Encoding wins over Content-Length; with both, the connection is not reused
-            // (RFC 9112, 6.3). A coding other than chunked runs to the end of the connection.
-            if (length) keep_alive = false;
+            // Transfer-Encoding wins over Content-Length; with both, or in an HTTP/1.0 response, the
+            // framing is suspect and the connection is not reused (RFC 9112, 6.1 and 6.3). A coding
+            // other than chunked runs to the end of the connection.
+            if (length || !http11) keep_alive = false;
             if (chunked) {
-                ok = read_chunked(sink, past_deadline);
+                ok = read_chunked(sink);
             } else {
                 keep_alive = false;
-                ok = read_to_end(sink, past_deadline);
+                ok = read_to_end(sink);
             }
         } else if (length) {
-            ok = read_exactly(*length, sink, past_deadline);
+            ok = read_exactly(*length, sink);
         } else {
             keep_alive = false;
-            ok = read_to_end(sink, past_deadline);
+            ok = read_to_end(sink);
         }
         if (sink.overflow) {
             r.truncated = true;
             return r;
         }
-        if (late_) {
-            r.late = true;
-            return r;
-        }
         if (!ok) return fail(r);
         r.complete = true;
-        r.keep_alive = keep_alive;
+        r.keep_alive = keep_alive && pos_ == len_; // bytes beyond the response: the peer is out of step
         return r;
     }
 
@@ -226,7 +229,7 @@ private:
     static bool is_token_char(unsigned char c) noexcept {
         if (c >= '0' && c <= '9') return true;
         if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-        return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
+        return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
     }
 
     /// Field lines up to the blank line; into `into`, or discarded (trailers) when it is null.
@@ -252,13 +255,9 @@ private:
         }
     }
 
-    template <class PastDeadline>
-    bool read_exactly(std::uint64_t n, body_sink& sink, PastDeadline& past_deadline) {
+    bool read_exactly(std::uint64_t n, body_sink& sink) {
         while (n > 0) {
-            if (pos_ == len_) {
-                if (!fill()) return false;
-                if (past_deadline()) return set_late();
-            }
+            if (pos_ == len_ && !fill()) return false;
             const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(n, len_ - pos_));
             const bool kept = sink.take(buffer_.data() + pos_, take);
             pos_ += take;
@@ -268,21 +267,18 @@ private:
         return true;
     }
 
-    template <class PastDeadline>
-    bool read_to_end(body_sink& sink, PastDeadline& past_deadline) {
+    bool read_to_end(body_sink& sink) {
         for (;;) {
             if (pos_ < len_) {
                 const bool kept = sink.take(buffer_.data() + pos_, len_ - pos_);
                 pos_ = len_;
                 if (!kept) return false;
             }
-            if (!fill()) return eof_ && !error_;
-            if (past_deadline()) return set_late();
+            if (!fill()) return eof_ && !error_ && !late_; // the end of the stream is the end of the body
         }
     }
 
-    template <class PastDeadline>
-    bool read_chunked(body_sink& sink, PastDeadline& past_deadline) {
+    bool read_chunked(body_sink& sink) {
         for (;;) {
             auto line = next_line();
             if (!line) return false;
@@ -299,7 +295,7 @@ private:
                 size = size * 16 + static_cast<std::uint64_t>(d);
             }
             if (size == 0) return read_fields(nullptr); // trailers, then the end
-            if (!read_exactly(size, sink, past_deadline)) return false;
+            if (!read_exactly(size, sink)) return false;
             auto end = next_line();
             if (!end) return false;
             if (!end->empty()) return set_malformed();
@@ -307,7 +303,7 @@ private:
     }
 
     /// The next line without its line ending (CRLF, or a bare LF); nullopt at the end of the stream,
-    /// on an error, or past `max_line`.
+    /// on an error, past the deadline, or past `max_line`.
     std::optional<std::string_view> next_line() {
         std::size_t scanned = pos_;
         for (;;) {
@@ -316,16 +312,23 @@ private:
                 std::string_view line(buffer_.data() + pos_, at - pos_);
                 pos_ = at + 1;
                 if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-                if (line.size() > max_line) return set_malformed(), std::nullopt;
+                if (line.size() > max_line) {
+                    set_malformed();
+                    return std::nullopt;
+                }
                 return line;
             }
-            if (len_ - pos_ > max_line) return set_malformed(), std::nullopt;
+            if (len_ - pos_ > max_line) {
+                set_malformed();
+                return std::nullopt;
+            }
             scanned = len_ - pos_;
             if (!fill()) return std::nullopt;
         }
     }
 
-    /// Reads more into the buffer (moving unread bytes to its front); false at the end or on an error.
+    /// Reads more into the buffer (moving unread bytes to its front); false at the end of the stream,
+    /// on an error, or once the deadline has passed.
     bool fill() {
         if (pos_ > 0) {
             std::memmove(buffer_.data(), buffer_.data() + pos_, len_ - pos_);
@@ -334,6 +337,9 @@ private:
         }
         if (len_ == buffer_.size()) return set_malformed();
         const ssize_t n = source_.read_some(buffer_.data() + len_, buffer_.size() - len_);
+        // Asked after the read too: the transport's watchdog ends a read at the deadline by shutting
+        // the connection down, which looks like the end of the stream.
+        if (past_deadline_()) return set_late();
         if (n > 0) {
             len_ += static_cast<std::size_t>(n);
             return true;
@@ -352,6 +358,7 @@ private:
     }
     response_result& fail(response_result& r) const noexcept {
         r.malformed = malformed_;
+        r.late = late_;
         return r;
     }
     response_result& malformed(response_result& r) noexcept {
@@ -360,6 +367,7 @@ private:
     }
 
     Source& source_;
+    PastDeadline past_deadline_;
     std::array<char, 2 * max_line> buffer_;
     std::size_t pos_ = 0;
     std::size_t len_ = 0;

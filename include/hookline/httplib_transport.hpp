@@ -28,12 +28,14 @@
 #include <openssl/err.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -82,6 +84,8 @@ struct httplib_transport_options {
     /// so hookline can check the addresses it sees but cannot pin them: enforce SSRF rules at the proxy too.
     std::string proxy_host{};
     int proxy_port = 0;
+    /// Sent when a request has no User-Agent of its own; empty: none. With a line break or NUL in it
+    /// every `send` fails with `errc::invalid_argument`.
     std::string user_agent = std::string("hookline/") + HOOKLINE_VERSION_STRING;
     /// Idle keep-alive connections kept per origin (scheme, host, port, address). Concurrent requests
     /// to one origin each use their own connection; this caps only those kept for reuse.
@@ -166,10 +170,48 @@ inline void consume_pending_sigpipe() noexcept {
     }
 }
 
+struct exchange;
+
+/// Where the transport leaves the `exchange` for an `exchange_client`'s next `send`, and how the
+/// deadline watchdog interrupts the client's socket: through a duplicate of its descriptor, taken when
+/// cpp-httplib creates the socket. `shutdown` on the duplicate ends a blocked connect, TLS handshake,
+/// read or write at once, without the client's socket mutex (which cpp-httplib holds while it
+/// connects and shakes hands) and without the risk of hitting a reused descriptor number (the
+/// duplicate stays open until the next socket replaces it).
+class exchange_slot {
+public:
+    exchange* pending = nullptr;
+
+    exchange_slot() = default;
+    exchange_slot(const exchange_slot&) = delete;
+    exchange_slot& operator=(const exchange_slot&) = delete;
+    ~exchange_slot() {
+        if (watch_fd_ >= 0) ::close(watch_fd_);
+    }
+
+    /// cpp-httplib made a new socket.
+    void watch(socket_t sock) noexcept {
+        const int dup = ::fcntl(sock, F_DUPFD_CLOEXEC, 0);
+        std::lock_guard lock(watch_mutex_);
+        if (watch_fd_ >= 0) ::close(watch_fd_);
+        watch_fd_ = dup;
+    }
+    /// Shuts the current socket down (any thread).
+    void interrupt() noexcept {
+        std::lock_guard lock(watch_mutex_);
+        if (watch_fd_ >= 0) ::shutdown(watch_fd_, SHUT_RDWR);
+    }
+
+private:
+    std::mutex watch_mutex_;
+    int watch_fd_ = -1;
+};
+
 /// One thread that shuts down the connection of any request still running past its deadline
-/// (`ClientImpl::stop`, which is safe while another thread uses the client). cpp-httplib 0.11.4 only
-/// has per-operation timeouts; this makes the total timeout hard, e.g. against a server that drips
-/// one header line just inside each read timeout.
+/// (`exchange_slot::interrupt`, or `ClientImpl::stop` for a client without a slot; both are safe while
+/// another thread uses the client). cpp-httplib 0.11.4 only has per-operation timeouts; this makes
+/// the total timeout hard, e.g. against a server that drips one header line, or one byte of its TLS
+/// handshake, just inside each read timeout.
 ///
 /// Cost per request: two short critical sections and no allocation (a `ticket` lives on the caller's
 /// stack, linked into an intrusive list). The watchdog thread is woken only when a new deadline is
@@ -184,6 +226,7 @@ public:
     struct ticket {
         clock::time_point deadline{};
         httplib::ClientImpl* client = nullptr;
+        exchange_slot* slot = nullptr; ///< when set, interrupted through it instead of `client->stop()`
         bool firing = false;
         bool fired = false;
         ticket* prev = nullptr;
@@ -260,8 +303,12 @@ private:
             next_wake_ = clock::time_point::min();
             earliest->firing = true;
             auto* client = earliest->client;
+            auto* slot = earliest->slot;
             lock.unlock();
-            client->stop(); // may wait while the client connects (bounded by its connect timeout)
+            if (slot)
+                slot->interrupt();
+            else
+                client->stop(); // may wait while the client connects or shakes hands
             lock.lock();
             earliest->firing = false; // remove() waits for this: the ticket is still alive
             earliest->fired = true;
@@ -396,13 +443,9 @@ struct exchange {
     std::size_t max_body = 0;
     std::chrono::steady_clock::time_point deadline{};
     http_response* out = nullptr;
-    bool ran = false; ///< cpp-httplib connected and handed over the connection
+    bool ran = false;   ///< cpp-httplib connected and handed over the connection
+    bool stale = false; ///< a reused connection had unasked-for bytes waiting: nothing was written
     http1::response_result result{};
-};
-
-/// Where the transport leaves the `exchange` for an `exchange_client`'s next `send`.
-struct exchange_slot {
-    exchange* pending = nullptr;
 };
 
 /// A cpp-httplib client (`httplib::ClientImpl` for plain HTTP, `httplib::SSLClient` for HTTPS) that
@@ -418,7 +461,11 @@ class exchange_client : public Base, public exchange_slot {
 public:
     template <class... Args>
     explicit exchange_client(Args&&... args) : Base(std::forward<Args>(args)...) {
-        this->set_socket_options([this](socket_t) { timeouts_.reset(); });
+        this->set_socket_options([this](socket_t sock) {
+            timeouts_.reset();
+            reused_ = false;
+            watch(sock);
+        });
     }
 
 protected:
@@ -429,6 +476,17 @@ protected:
         constexpr bool tls = std::is_base_of_v<httplib::SSLClient, Base>;
         if constexpr (tls)
             if (!socket.ssl) return false;
+        // cpp-httplib found a kept connection alive; anything readable on it now is no answer to this
+        // request (a late or extra response). Reading it as this request's response would misreport
+        // the delivery: leave the connection (cpp-httplib closes it) and let the transport retry on a
+        // new one. Nothing was written, so that cannot deliver twice.
+        bool waiting = reused_ && readable_now(socket.sock);
+        if constexpr (tls) waiting = waiting || (reused_ && SSL_pending(socket.ssl) > 0);
+        if (waiting) {
+            x->stale = true;
+            return false;
+        }
+        reused_ = true;
         x->ran = true;
         const auto read =
             std::chrono::seconds(this->read_timeout_sec_) + std::chrono::microseconds(this->read_timeout_usec_);
@@ -446,12 +504,18 @@ private:
     template <class Io>
     static void run(Io io, exchange& x) {
         if (!write_all(io, x.wire) || !write_all(io, x.body_after)) return;
-        http1::response_reader<Io> reader(io);
-        x.result = reader.read(*x.out, x.max_body, x.head_request,
-                               [&x] { return std::chrono::steady_clock::now() >= x.deadline; });
+        const auto deadline = x.deadline;
+        auto past = [deadline] { return std::chrono::steady_clock::now() >= deadline; };
+        http1::response_reader<Io, decltype(past)> reader(io, past);
+        x.result = reader.read(*x.out, x.max_body, x.head_request);
+    }
+    static bool readable_now(socket_t sock) noexcept {
+        pollfd p{sock, POLLIN, 0};
+        return ::poll(&p, 1, 0) > 0;
     }
 
     socket_timeouts timeouts_;
+    bool reused_ = false; // the socket carried an exchange before
 };
 using plain_client = exchange_client<httplib::ClientImpl>;
 using tls_client = exchange_client<httplib::SSLClient>;
@@ -586,6 +650,7 @@ public:
         auto url = parse_url(request.url);
         if (!url) return url.error();
         if (request.method.empty() || !detail::header_text_ok(request.method, true)) return errc::invalid_argument;
+        if (!detail::header_text_ok(o.user_agent, false)) return errc::invalid_argument;
         for (const auto& h : request.headers)
             if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
                 return errc::invalid_argument;
@@ -626,15 +691,16 @@ private:
     // because send is const and concurrent.
     static inline thread_local bool connect_failed_ = false;
 
+    /// One try on `ip`; `fresh`: on a new connection, not a kept one.
     result<http_response> send_to(const parsed_url& url, const std::string& ip, const http_request& request,
                                   std::chrono::steady_clock::time_point start,
-                                  std::chrono::steady_clock::time_point deadline) const {
+                                  std::chrono::steady_clock::time_point deadline, bool fresh = false) const {
         using namespace std::chrono;
         using clock = steady_clock;
         const auto& o = state_->options;
         connect_failed_ = false;
         const std::string key = url.scheme + "://" + url.authority() + "@" + ip;
-        auto conn = state_->acquire(key);
+        auto conn = fresh ? detail::connection{} : state_->acquire(key);
         if (!conn) conn = detail::make_client(o, url, ip);
         if (!conn) return errc::tls_failure; // client certificate or key could not be loaded
         httplib::ClientImpl& client = *conn.client;
@@ -662,12 +728,16 @@ private:
 
         httplib::Response res;
         httplib::Error err = httplib::Error::Success;
-        detail::deadline_watchdog::ticket watch{.deadline = deadline, .client = &client};
+        detail::deadline_watchdog::ticket watch{.deadline = deadline, .client = &client, .slot = conn.slot};
         state_->watchdog.add(watch);
         if (conn.slot) conn.slot->pending = &x;
         bool ok = client.send(req, res, err);
         if (conn.slot) conn.slot->pending = nullptr;
         bool fired = state_->watchdog.remove(watch);
+        if (x.stale && !fired) { // nothing was sent on the kept connection: once more on a new one
+            conn = {};
+            return send_to(url, ip, request, start, deadline, true);
+        }
         out.latency = duration_cast<microseconds>(clock::now() - start);
 
         bool reusable = true;

@@ -41,9 +41,9 @@ struct parsed {
 parsed parse(std::string_view wire, std::size_t piece, std::size_t cap = 1 << 20, bool head = false,
              bool error_at_end = false) {
     scripted_source src{wire, piece, error_at_end};
-    response_reader<scripted_source> reader(src);
+    response_reader reader(src, [] { return false; });
     parsed p;
-    p.r = reader.read(p.out, cap, head, [] { return false; });
+    p.r = reader.read(p.out, cap, head);
     return p;
 }
 
@@ -256,24 +256,71 @@ TEST_CASE("http1: what is not an HTTP/1.x response is malformed", "[http1]") {
     }
 }
 
-TEST_CASE("http1: the deadline is asked after every read of the body", "[http1]") {
+TEST_CASE("http1: the deadline is asked after every read", "[http1]") {
     std::string wire = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789";
     scripted_source src{wire, 4};
-    response_reader<scripted_source> reader(src);
-    http_response out;
     int asked = 0;
-    auto r = reader.read(out, 100, false, [&] { return ++asked >= 2; });
+    response_reader reader(src, [&] { return ++asked >= 3; });
+    http_response out;
+    auto r = reader.read(out, 100, false);
     CHECK(r.late);
     CHECK_FALSE(r.complete);
-    CHECK(asked == 2);
+    CHECK(asked == 3);
+    CHECK(src.reads == 3);
+
+    // The end of the stream after the deadline is the watchdog's shutdown, not the end of the body.
+    std::string to_end = "HTTP/1.1 200 OK\r\n\r\npartial";
+    scripted_source cut{to_end, to_end.size()};
+    int reads = 0;
+    response_reader cut_reader(cut, [&] { return ++reads >= 2; });
+    http_response partial;
+    auto c = cut_reader.read(partial, 100, false);
+    CHECK(c.late);
+    CHECK_FALSE(c.complete);
+    CHECK(partial.status == 200);
+}
+
+TEST_CASE("http1: bytes beyond the response make the connection unfit for reuse", "[http1]") {
+    for (std::string_view wire : {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 500 Stale\r\n\r\n",
+                                  "HTTP/1.1 204 No Content\r\n\r\n0\r\n\r\n",
+                                  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nextra"}) {
+        INFO(wire);
+        auto p = parse(wire, wire.size());
+        CHECK(p.r.complete);
+        CHECK_FALSE(p.r.keep_alive);
+    }
+    // A HEAD response's length describes a body that is not sent; a body sent anyway is left over.
+    auto head = parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 100, 1 << 20, true);
+    CHECK(head.r.complete);
+    CHECK_FALSE(head.r.keep_alive);
+}
+
+TEST_CASE("http1: HTTP/1.0 framing by Transfer-Encoding is read but never reused", "[http1]") {
+    auto p = parse_every_way("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "2\r\nok\r\n0\r\n\r\n");
+    CHECK(p.r.complete);
+    CHECK_FALSE(p.r.keep_alive);
+    CHECK(p.out.body_excerpt == "ok");
+}
+
+TEST_CASE("http1: at most ten interim responses are skipped", "[http1]") {
+    std::string ten, eleven;
+    for (int i = 0; i < 10; ++i) ten += "HTTP/1.1 100 Continue\r\n\r\n";
+    eleven = ten + "HTTP/1.1 100 Continue\r\n\r\n";
+    const std::string final_response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    CHECK(parse_every_way(ten + final_response).r.complete);
+    auto flood = parse_every_way(eleven + final_response);
+    CHECK_FALSE(flood.r.complete);
+    CHECK(flood.r.malformed);
 }
 
 TEST_CASE("http1: the reader asks the source for whole buffers, not bytes", "[http1]") {
     std::string wire = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'b');
     scripted_source src{wire, wire.size()};
-    response_reader<scripted_source> reader(src);
+    response_reader reader(src, [] { return false; });
     http_response out;
-    auto r = reader.read(out, 4096, false, [] { return false; });
+    auto r = reader.read(out, 4096, false);
     CHECK(r.complete);
+    CHECK(r.keep_alive);
     CHECK(src.reads == 1);
 }

@@ -466,6 +466,93 @@ TEST_CASE("transport: unusual but valid responses are read and the connection re
     CHECK(heads[1].starts_with("POST /b HTTP/1.1\r\n"));
 }
 
+TEST_CASE("transport: bytes a kept connection receives unasked are never read as the next response", "[transport]") {
+    // The receiver answers, then sends a second, unasked response. The next request must not take
+    // it for its own answer (that would report a delivery the receiver never acknowledged): it goes
+    // out on a new connection instead, and gets that connection's answer.
+    gate answered, stale_sent;
+    int connection = 0;
+    raw_server s(
+        [&](int c, gate&) {
+            if (connection++ == 0) {
+                read_request_head(c);
+                send_all(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+                if (!answered.wait(10s)) return;
+                send_all(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale");
+                stale_sent.release();
+            } else {
+                read_request_head(c);
+                send_all(c, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nfresh");
+            }
+        },
+        2);
+    httplib_transport t(loopback_allowed());
+    auto first = t.send({.url = s.url("/a"), .body = "{}", .timeout = 10s});
+    REQUIRE(first);
+    CHECK(first->body_excerpt == "first");
+    answered.release();
+    REQUIRE(stale_sent.wait(10s)); // on loopback the bytes are queued at the client when send returns
+    auto second = t.send({.url = s.url("/b"), .body = "{}", .timeout = 10s});
+    REQUIRE(second);
+    CHECK(second->status == 500);
+    CHECK(second->body_excerpt == "fresh");
+    CHECK(connection == 2);
+}
+
+TEST_CASE("transport: HEAD reads no body and framing headers follow the method", "[transport]") {
+    std::vector<std::string> heads;
+    raw_server s([&](int c, gate&) {
+        for (int i = 0; i < 3; ++i) {
+            std::string got;
+            char buf[1024];
+            while (got.find("\r\n\r\n") == std::string::npos && got.size() < 65536) {
+                pollfd p{c, POLLIN, 0};
+                if (::poll(&p, 1, 10000) <= 0) return;
+                auto n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0) return;
+                got.append(buf, static_cast<std::size_t>(n));
+            }
+            heads.push_back(got);
+            // A HEAD answer announces a length but sends no body; the others have empty bodies.
+            if (!send_all(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + std::string(i == 0 ? "" : "hello")))
+                return;
+        }
+    });
+    httplib_transport t(loopback_allowed());
+    auto head = t.send({.url = s.url("/h"), .timeout = 10s, .method = "HEAD"});
+    REQUIRE(head);
+    CHECK(head->status == 200);
+    CHECK(head->body_excerpt.empty());
+    auto get = t.send({.url = s.url("/g"), .timeout = 10s, .method = "GET"}); // the same connection
+    REQUIRE(get);
+    CHECK(get->body_excerpt == "hello");
+    auto post = t.send({.url = s.url("/p"), .timeout = 10s});
+    REQUIRE(post);
+    CHECK(post->body_excerpt == "hello");
+    REQUIRE(heads.size() == 3);
+    CHECK(heads[0].starts_with("HEAD /h HTTP/1.1\r\n"));
+    CHECK(heads[0].find("Content-Length") == std::string::npos);
+    CHECK(heads[1].starts_with("GET /g HTTP/1.1\r\n"));
+    CHECK(heads[1].find("Content-Length") == std::string::npos);
+    CHECK(heads[2].starts_with("POST /p HTTP/1.1\r\n"));
+    CHECK(heads[2].find("\r\nContent-Length: 0\r\n") != std::string::npos);
+}
+
+TEST_CASE("transport: a body delimited by the connection's end that stalls times out", "[transport]") {
+    raw_server s([](int c, gate& release) {
+        read_request_head(c);
+        send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\npartial");
+        release.wait(10s); // stalls until the test ends
+    });
+    httplib_transport t(loopback_allowed());
+    CHECK(t.send({.url = s.url("/stall"), .body = "{}", .timeout = 300ms}).error() == errc::timeout);
+}
+
+TEST_CASE("transport: a user agent with a line break is refused", "[transport]") {
+    httplib_transport t(loopback_allowed({.user_agent = "hookline\r\nX-Injected: 1"}));
+    CHECK(t.send({.url = "http://127.0.0.1:9/", .body = "{}"}).error() == errc::invalid_argument);
+}
+
 TEST_CASE("transport: a response that is not HTTP/1.x is a connection failure", "[transport]") {
     raw_server s([](int c, gate&) {
         read_request_head(c);
@@ -819,6 +906,32 @@ TEST_CASE("transport: over TLS a body delimited by the connection's end is read 
     }
     CHECK(connection == 2); // never reused after a body delimited by the connection's end
     SSL_CTX_free(ctx);
+}
+
+TEST_CASE("transport: a TLS handshake dripping one byte at a time cannot outlast the total timeout",
+          "[transport][tls]") {
+    // The peer reads the ClientHello, then sends the start of a ServerHello one byte per 100 ms (each
+    // read of the handshake succeeds well inside any per-operation timeout) for up to 10 s. The total
+    // timeout must end the request while the peer is still dripping.
+    std::atomic<bool> dripping{false}, done_dripping{false};
+    raw_server s([&](int c, gate& release) {
+        pollfd p{c, POLLIN, 0}; // one read: the ClientHello
+        char buf[4096];
+        if (::poll(&p, 1, 10000) <= 0 || ::recv(c, buf, sizeof buf, 0) <= 0) return;
+        dripping = true;
+        const std::string hello("\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03\x03", 11);
+        for (int i = 0; i < 100; ++i) {
+            if (!send_all(c, std::string(1, hello[static_cast<std::size_t>(i) % hello.size()]))) break;
+            if (release.wait(100ms)) break;
+        }
+        done_dripping = true;
+    });
+    httplib_transport t(loopback_allowed());
+    const std::string url = "https://127.0.0.1:" + std::to_string(s.port) + "/";
+    auto r = t.send({.url = url, .body = "{}", .timeout = 500ms});
+    CHECK(r.error() == errc::timeout);
+    CHECK(dripping);
+    CHECK_FALSE(done_dripping); // it ended at the deadline, not when the peer gave up
 }
 
 TEST_CASE("transport: TLS refuses a trusted certificate for another host", "[transport][tls]") {
