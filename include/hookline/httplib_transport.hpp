@@ -40,6 +40,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <climits>
 #include <condition_variable>
@@ -699,7 +700,7 @@ private:
         using clock = steady_clock;
         const auto& o = state_->options;
         connect_failed_ = false;
-        const std::string key = url.scheme + "://" + url.authority() + "@" + ip;
+        const std::string key = pool_key(url, ip);
         auto conn = fresh ? detail::connection{} : state_->acquire(key);
         if (!conn) conn = detail::make_client(o, url, ip);
         if (!conn) return errc::tls_failure; // client certificate or key could not be loaded
@@ -770,6 +771,19 @@ private:
         case httplib::Error::Connection: connect_failed_ = true; return errc::connection_failed;
         default: return errc::connection_failed;
         }
+    }
+
+    /// "scheme://host:port@address", built in one allocation.
+    static std::string pool_key(const parsed_url& url, const std::string& ip) {
+        char port[8];
+        const auto port_end = std::to_chars(port, port + sizeof port, url.port).ptr;
+        std::string key;
+        key.reserve(url.scheme.size() + url.host.size() + ip.size() + 16);
+        key.append(url.scheme).append("://[", url.host.find(':') != std::string::npos ? 4 : 3).append(url.host);
+        if (url.host.find(':') != std::string::npos) key.push_back(']');
+        key.push_back(':');
+        key.append(port, static_cast<std::size_t>(port_end - port)).append("@").append(ip);
+        return key;
     }
 
     /// The request as hookline writes it (`exchange_client`): head and small body in one buffer.
