@@ -186,9 +186,13 @@ public:
     exchange_slot() = default;
     exchange_slot(const exchange_slot&) = delete;
     exchange_slot& operator=(const exchange_slot&) = delete;
-    ~exchange_slot() {
+    virtual ~exchange_slot() {
         if (watch_fd_ >= 0) ::close(watch_fd_);
     }
+
+    /// Carries `x` on the client's kept connection, if it has one (see `exchange_client`); false when
+    /// it has none, and the request must go through cpp-httplib's `send`, which connects.
+    virtual bool exchange_on_kept(exchange& x) = 0;
 
     /// cpp-httplib made a new socket.
     void watch(socket_t sock) noexcept {
@@ -450,9 +454,12 @@ struct exchange {
 };
 
 /// A cpp-httplib client (`httplib::ClientImpl` for plain HTTP, `httplib::SSLClient` for HTTPS) that
-/// leaves connecting, proxies, the TLS handshake and the liveness check of a kept connection to
-/// cpp-httplib, and then carries a pending `exchange` itself: the request leaves in one write (one
-/// TCP segment or TLS record for a small request), the response is read into a buffer by
+/// leaves connecting, proxies and the TLS handshake to cpp-httplib (its `send`, with the exchange
+/// pending, reaches `process_socket` once connected) and carries a pending `exchange` itself. A kept
+/// connection is used directly (`exchange_on_kept`), without cpp-httplib's `send`: one `poll` checks
+/// that nothing is waiting on it (a closed connection, or bytes nobody asked for), and no
+/// `httplib::Request`, `Response` or callback is built. Used by one thread at a time (the pool's). the request leaves
+/// in one write (one TCP segment or TLS record for a small request), the response is read into a buffer by
 /// `http1::response_reader` with blocking reads (no poll before each), and no `httplib::Request` or
 /// `Response` is filled in (no header multimaps, no `vsnprintf` per field). A read never outlives the
 /// request: the transport's watchdog shuts the socket down at the deadline (`ClientImpl::stop`).
@@ -469,6 +476,23 @@ public:
         });
     }
 
+    bool exchange_on_kept(exchange& x) override {
+        const auto& socket = this->socket_; // only this thread uses the client (the transport's pool)
+        if (!socket.is_open()) return false;
+        constexpr bool tls = std::is_base_of_v<httplib::SSLClient, Base>;
+        if constexpr (tls)
+            if (!socket.ssl) return false;
+        // Readable now: closed by the peer, or bytes that answer no request of ours (a late or extra
+        // response: read as this request's answer they would misreport the delivery). Leave it to
+        // cpp-httplib's `send`: it reconnects from a closed connection in this client (keeping its TLS
+        // context), and `process_socket` refuses one with bytes waiting. Nothing was written here.
+        bool waiting = readable_now(socket.sock);
+        if constexpr (tls) waiting = waiting || SSL_pending(socket.ssl) > 0;
+        if (waiting) return false;
+        carry(socket, x);
+        return true;
+    }
+
 protected:
     bool process_socket(const typename Base::Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
         (void)callback; // cpp-httplib's request writer and response reader: not used
@@ -477,31 +501,34 @@ protected:
         constexpr bool tls = std::is_base_of_v<httplib::SSLClient, Base>;
         if constexpr (tls)
             if (!socket.ssl) return false;
-        // cpp-httplib found a kept connection alive; anything readable on it now is no answer to this
-        // request (a late or extra response). Reading it as this request's response would misreport
-        // the delivery: leave the connection (cpp-httplib closes it) and let the transport retry on a
-        // new one. Nothing was written, so that cannot deliver twice.
+        // Kept connections normally go through exchange_on_kept; should cpp-httplib hand one over here,
+        // the same rule holds: bytes waiting on it answer no request of ours, so leave it (cpp-httplib
+        // closes it) and let the transport go on with a new one. Nothing was written.
         bool waiting = reused_ && readable_now(socket.sock);
         if constexpr (tls) waiting = waiting || (reused_ && SSL_pending(socket.ssl) > 0);
         if (waiting) {
             x->stale = true;
             return false;
         }
+        carry(socket, *x);
+        return x->result.complete && x->result.keep_alive; // false: cpp-httplib closes the connection
+    }
+
+private:
+    void carry(const typename Base::Socket& socket, exchange& x) {
         reused_ = true;
-        x->ran = true;
+        x.ran = true;
         const auto read =
             std::chrono::seconds(this->read_timeout_sec_) + std::chrono::microseconds(this->read_timeout_usec_);
         const auto write =
             std::chrono::seconds(this->write_timeout_sec_) + std::chrono::microseconds(this->write_timeout_usec_);
         timeouts_.ensure(socket.sock, read, write);
-        if constexpr (tls)
-            run(tls_io{socket.ssl}, *x);
+        if constexpr (std::is_base_of_v<httplib::SSLClient, Base>)
+            run(tls_io{socket.ssl}, x);
         else
-            run(plain_io{socket.sock}, *x);
-        return x->result.complete && x->result.keep_alive; // false: cpp-httplib closes the connection
+            run(plain_io{socket.sock}, x);
     }
 
-private:
     template <class Io>
     static void run(Io io, exchange& x) {
         if (!write_all(io, x.wire) || !write_all(io, x.body_after)) return;
@@ -731,9 +758,12 @@ private:
         httplib::Error err = httplib::Error::Success;
         detail::deadline_watchdog::ticket watch{.deadline = deadline, .client = &client, .slot = conn.slot};
         state_->watchdog.add(watch);
-        if (conn.slot) conn.slot->pending = &x;
-        bool ok = client.send(req, res, err);
-        if (conn.slot) conn.slot->pending = nullptr;
+        bool ok = false;
+        if (!conn.slot || !conn.slot->exchange_on_kept(x)) {
+            if (conn.slot) conn.slot->pending = &x;
+            ok = client.send(req, res, err);
+            if (conn.slot) conn.slot->pending = nullptr;
+        }
         bool fired = state_->watchdog.remove(watch);
         if (x.stale && !fired) { // nothing was sent on the kept connection: once more on a new one
             conn = {};

@@ -499,6 +499,32 @@ TEST_CASE("transport: bytes a kept connection receives unasked are never read as
     CHECK(connection == 2);
 }
 
+TEST_CASE("transport: a kept connection the receiver closed is replaced without failing the request", "[transport]") {
+    // The receiver answers with a kept-alive response and then closes the connection while it idles
+    // (as servers do after their keep-alive timeout). The next request must go out on a new one.
+    int connection = 0;
+    gate closed;
+    raw_server s(
+        [&](int c, gate&) {
+            ++connection;
+            read_request_head(c);
+            send_all(c, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(connection) + "\r\n\r\n" +
+                            std::string(static_cast<std::size_t>(connection), 'x'));
+            ::shutdown(c, SHUT_RDWR); // on loopback the FIN is queued at the client when this returns
+            closed.release();
+        },
+        2);
+    httplib_transport t(loopback_allowed());
+    auto first = t.send({.url = s.url("/a"), .body = "{}", .timeout = 10s});
+    REQUIRE(first);
+    CHECK(first->body_excerpt == "x");
+    REQUIRE(closed.wait(10s));
+    auto second = t.send({.url = s.url("/b"), .body = "{}", .timeout = 10s});
+    REQUIRE(second);
+    CHECK(second->body_excerpt == "xx");
+    CHECK(connection == 2);
+}
+
 TEST_CASE("transport: HEAD reads no body and framing headers follow the method", "[transport]") {
     std::vector<std::string> heads;
     raw_server s([&](int c, gate&) {
