@@ -808,12 +808,15 @@ private:
         case retry_action::give_up: status = delivery_status::exhausted; break;
         }
 
+        health_change health;
         {
             std::lock_guard lock(mutex_);
             if (abandoned_.count(d.id)) return; // handed back by stop(): the next start tries again
+            health = update_health(d.endpoint_id, status, gone, finished);
         }
         (void)store_.record_attempt(d.id, a, status, next_at.value_or(0));
-        std::optional<std::string> disabled_reason = update_health(d.endpoint_id, status, gone, finished);
+        if (health.changed) (void)store_.save_endpoint_state(health.state);
+        std::optional<std::string>& disabled_reason = health.disabled;
 
         const auto& cb = options_.callbacks;
         const bool report_needed =
@@ -831,45 +834,44 @@ private:
         if (disabled_reason && cb.on_endpoint_disabled) cb.on_endpoint_disabled(d.endpoint_id, *disabled_reason);
     }
 
-    /// Updates an endpoint's failure streak; returns the reason when this attempt disabled it.
-    std::optional<std::string> update_health(const std::string& endpoint_id, delivery_status status, bool gone,
-                                             std::int64_t now) {
-        endpoint_state snapshot{};
-        std::optional<std::string> disabled{};
-        bool changed = false;
-        {
-            std::lock_guard lock(mutex_);
-            auto it = endpoints_.find(endpoint_id);
-            if (it == endpoints_.end()) return std::nullopt;
-            auto& st = it->second.state;
-            if (status == delivery_status::delivered) {
-                changed = st.failing_since != 0 || st.exhausted_count != 0;
-                st.failing_since = 0;
-                st.exhausted_count = 0;
-            } else {
-                changed = true;
-                if (st.failing_since == 0) st.failing_since = now;
-                if (status == delivery_status::exhausted) ++st.exhausted_count;
-                if (!st.disabled) {
-                    if (gone) {
-                        disabled = "gone";
-                    } else if (now - st.failing_since >=
-                               std::chrono::duration_cast<std::chrono::milliseconds>(options_.disable_after).count()) {
-                        disabled = "failing";
-                    } else if (options_.disable_after_exhausted > 0 &&
-                               st.exhausted_count >= options_.disable_after_exhausted) {
-                        disabled = "exhausted";
-                    }
-                    if (disabled) {
-                        st.disabled = true;
-                        st.disabled_reason = *disabled;
-                    }
+    struct health_change {
+        bool changed = false;                  ///< `state` must be saved
+        endpoint_state state{};                ///< the endpoint's state after the attempt
+        std::optional<std::string> disabled{}; ///< why this attempt disabled the endpoint
+    };
+
+    /// Updates an endpoint's failure streak (call with `mutex_` held; the caller saves the state).
+    health_change update_health(const std::string& endpoint_id, delivery_status status, bool gone, std::int64_t now) {
+        health_change out;
+        auto it = endpoints_.find(endpoint_id);
+        if (it == endpoints_.end()) return out;
+        auto& st = it->second.state;
+        if (status == delivery_status::delivered) {
+            out.changed = st.failing_since != 0 || st.exhausted_count != 0;
+            st.failing_since = 0;
+            st.exhausted_count = 0;
+        } else {
+            out.changed = true;
+            if (st.failing_since == 0) st.failing_since = now;
+            if (status == delivery_status::exhausted) ++st.exhausted_count;
+            if (!st.disabled) {
+                if (gone) {
+                    out.disabled = "gone";
+                } else if (now - st.failing_since >=
+                           std::chrono::duration_cast<std::chrono::milliseconds>(options_.disable_after).count()) {
+                    out.disabled = "failing";
+                } else if (options_.disable_after_exhausted > 0 &&
+                           st.exhausted_count >= options_.disable_after_exhausted) {
+                    out.disabled = "exhausted";
+                }
+                if (out.disabled) {
+                    st.disabled = true;
+                    st.disabled_reason = *out.disabled;
                 }
             }
-            snapshot = st;
         }
-        if (changed) (void)store_.save_endpoint_state(snapshot);
-        return disabled;
+        if (out.changed) out.state = st;
+        return out;
     }
 
     Transport transport_{};
