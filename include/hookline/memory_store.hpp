@@ -43,15 +43,20 @@ public:
             e.record.endpoint_id = endpoints[i];
             e.record.next_attempt_at = due;
             e.record.updated_at = m.created_at;
+            e.message = msg;
             records.emplace_hint(records.end(), id, std::move(e));
             ids.push_back(id);
             index[i].emplace(due, id);
         }
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
-        if (!s.messages.try_emplace(m.id, std::move(msg)).second) return false;
-        for (std::size_t i = 0; i < endpoints.size(); ++i) s.due[endpoints[i]].merge(index[i]);
-        s.by_message.try_emplace(m.id, std::move(ids));
+        if (!s.messages.try_emplace(m.id, message_entry{std::move(msg), std::move(ids)}).second) return false;
+        auto record = records.begin();
+        for (std::size_t i = 0; i < endpoints.size(); ++i, ++record) {
+            due_set& set = s.due[endpoints[i]];
+            set.merge(index[i]);
+            record->second.index = &set;
+        }
         s.deliveries.merge(records);
         return true;
     }
@@ -79,11 +84,12 @@ public:
             const std::uint64_t id = node.value().second;
             node.value().first = lease_until;
             best_set->insert(std::move(node));
-            auto& d = s.deliveries.at(id).record;
+            auto& e = s.deliveries.at(id);
+            auto& d = e.record;
             d.status = delivery_status::in_flight;
             d.lease_until = lease_until;
             d.updated_at = now;
-            out.push_back({d, s.messages.at(d.message_id)});
+            out.push_back({d, e.message});
         }
         return out;
     }
@@ -108,10 +114,10 @@ public:
         if (it == s.deliveries.end()) return errc::message_not_found;
         auto& d = it->second.record;
         if (status == delivery_status::pending) {
-            s.rekey(d, next_due);
+            s.rekey(it->second, next_due);
             d.next_attempt_at = next_due;
         } else {
-            s.unindex(d);
+            s.unindex(it->second);
         }
         d.attempts = std::max(d.attempts, a.number);
         d.last_attempt = a;
@@ -130,7 +136,7 @@ public:
         if (it == s.deliveries.end()) return errc::message_not_found;
         auto& d = it->second.record;
         if (d.status != delivery_status::in_flight) return {};
-        s.rekey(d, due);
+        s.rekey(it->second, due);
         d.status = delivery_status::pending;
         d.lease_until = 0;
         d.next_attempt_at = due;
@@ -142,9 +148,10 @@ public:
         auto& s = *state_;
         std::size_t n = 0;
         for (auto id : s.matching(q)) {
-            auto& d = s.deliveries.at(id).record;
+            auto& e = s.deliveries.at(id);
+            auto& d = e.record;
             if (d.status == delivery_status::in_flight) continue; // its attempt is under way
-            s.rekey(d, due);
+            s.rekey(e, due);
             d.status = delivery_status::pending;
             d.next_attempt_at = due;
             ++n;
@@ -184,8 +191,8 @@ public:
         auto& s = *state_;
         std::size_t n = 0;
         for (auto it = s.messages.begin(); it != s.messages.end();) {
-            const auto& ids = s.by_message[it->first];
-            bool finished = it->second->created_at < before;
+            const auto& ids = it->second.deliveries;
+            bool finished = it->second.message->created_at < before;
             for (auto id : ids) {
                 auto st = s.deliveries.at(id).record.status;
                 finished = finished && st != delivery_status::pending && st != delivery_status::in_flight;
@@ -195,7 +202,6 @@ public:
                 continue;
             }
             for (auto id : ids) s.deliveries.erase(id);
-            s.by_message.erase(it->first);
             it = s.messages.erase(it);
             ++n;
         }
@@ -213,60 +219,61 @@ private:
     struct entry {
         delivery_record record;
         std::vector<attempt_record> attempts;
+        std::shared_ptr<const stored_message> message; // shared by the message's deliveries
+        due_set* index = nullptr;                      // its endpoint's due index (never erased from `due`: stable)
+    };
+    struct message_entry {
+        std::shared_ptr<const stored_message> message;
+        std::vector<std::uint64_t> deliveries;
     };
     struct state {
         mutable std::mutex mutex;
         std::atomic<std::uint64_t> last_id{0};
-        std::unordered_map<std::string, std::shared_ptr<const stored_message>> messages;
-        std::unordered_map<std::string, std::vector<std::uint64_t>> by_message;
+        std::unordered_map<std::string, message_entry> messages;
         std::map<std::uint64_t, entry> deliveries; // ordered by id (about creation order)
         std::unordered_map<std::string, endpoint_state> endpoints;
-        // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries.
+        // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries. Sets are
+        // never erased: entries point at theirs.
         std::unordered_map<std::string, due_set> due;
 
-        void index_insert(const std::string& ep, std::int64_t t, std::uint64_t id) { due[ep].emplace(t, id); }
-        void index_erase(const std::string& ep, std::int64_t t, std::uint64_t id) {
-            auto it = due.find(ep);
-            if (it != due.end()) it->second.erase({t, id});
-        }
         /// The time `d` is indexed under: its due time while pending, its lease while in flight.
         static std::optional<std::int64_t> index_key(const delivery_record& d) {
             if (d.status == delivery_status::pending) return d.next_attempt_at;
             if (d.status == delivery_status::in_flight) return d.lease_until;
             return std::nullopt;
         }
-        /// Indexes `d` at `t`, reusing its index node when it has one.
-        void rekey(const delivery_record& d, std::int64_t t) {
+        /// Indexes `e` at `t`, reusing its index node when it has one.
+        static void rekey(entry& e, std::int64_t t) {
+            const auto& d = e.record;
             if (auto old = index_key(d)) {
-                if (auto set = due.find(d.endpoint_id); set != due.end()) {
-                    if (auto node = set->second.extract({*old, d.id}); !node.empty()) {
-                        node.value().first = t;
-                        set->second.insert(std::move(node));
-                        return;
-                    }
+                if (auto node = e.index->extract({*old, d.id}); !node.empty()) {
+                    node.value().first = t;
+                    e.index->insert(std::move(node));
+                    return;
                 }
             }
-            index_insert(d.endpoint_id, t, d.id);
+            e.index->emplace(t, d.id);
         }
-        void unindex(const delivery_record& d) {
-            if (auto old = index_key(d)) index_erase(d.endpoint_id, *old, d.id);
+        static void unindex(entry& e) {
+            if (auto old = index_key(e.record)) e.index->erase({*old, e.record.id});
         }
-        bool matches(const delivery_record& d, const delivery_query& q) const {
+        static bool matches(const entry& e, const delivery_query& q) {
+            const auto& d = e.record;
             if (!q.endpoint_id.empty() && d.endpoint_id != q.endpoint_id) return false;
             if (!q.statuses.empty() && std::find(q.statuses.begin(), q.statuses.end(), d.status) == q.statuses.end())
                 return false;
-            if (q.created_since != 0 && messages.at(d.message_id)->created_at < q.created_since) return false;
+            if (q.created_since != 0 && e.message->created_at < q.created_since) return false;
             return true;
         }
         std::vector<std::uint64_t> matching(const delivery_query& q) const {
             std::vector<std::uint64_t> out;
             auto take = [&](std::uint64_t id) {
-                if (out.size() < q.limit && matches(deliveries.at(id).record, q)) out.push_back(id);
+                if (out.size() < q.limit && matches(deliveries.at(id), q)) out.push_back(id);
             };
             if (!q.message_id.empty()) {
-                auto it = by_message.find(q.message_id);
-                if (it != by_message.end())
-                    for (auto id : it->second) take(id);
+                auto it = messages.find(q.message_id);
+                if (it != messages.end())
+                    for (auto id : it->second.deliveries) take(id);
             } else {
                 for (const auto& [id, e] : deliveries) take(id);
             }
