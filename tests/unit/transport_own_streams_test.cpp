@@ -1,6 +1,7 @@
-// The transport with HOOKLINE_HTTPLIB_OWN_STREAMS: cpp-httplib's own socket streams instead of the
-// gathering stream (an escape hatch, and the baseline of benchmarks/sender). Its own binary, so the
-// macro holds for the whole program.
+// The transport with HOOKLINE_HTTPLIB_OWN_STREAMS: cpp-httplib writes the request and reads the
+// response itself, instead of hookline's own HTTP/1.1 exchange (an escape hatch, the path for other
+// cpp-httplib versions, and the baseline of benchmarks/sender). Its own binary, so the macro holds
+// for the whole program.
 #define HOOKLINE_HTTPLIB_OWN_STREAMS
 #include "support/listen.hpp"
 
