@@ -22,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -131,17 +132,19 @@ struct raw_server {
     std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
 };
 
-/// Reads until the end of the request headers (bounded).
-void read_request_head(int c) {
+/// Reads until the end of the request headers (bounded); what it read, or nothing if the connection
+/// ended (or stayed silent for 10 s) first.
+std::optional<std::string> read_request_head(int c) {
     std::string got;
     char buf[1024];
     while (got.find("\r\n\r\n") == std::string::npos && got.size() < 65536) {
         pollfd p{c, POLLIN, 0};
-        if (::poll(&p, 1, 10000) <= 0) return;
+        if (::poll(&p, 1, 10000) <= 0) return std::nullopt;
         auto n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) return;
+        if (n <= 0) return std::nullopt;
         got.append(buf, static_cast<std::size_t>(n));
     }
+    return got;
 }
 
 bool send_all(int c, std::string_view s) {
@@ -412,17 +415,10 @@ TEST_CASE("transport: unusual but valid responses are read and the connection re
     std::vector<std::string> heads;
     std::mutex m;
     auto read_head = [&](int c) {
-        std::string got;
-        char buf[1024];
-        while (got.find("\r\n\r\n") == std::string::npos && got.size() < 65536) {
-            pollfd p{c, POLLIN, 0};
-            if (::poll(&p, 1, 10000) <= 0) return false;
-            auto n = ::recv(c, buf, sizeof buf, 0);
-            if (n <= 0) return false;
-            got.append(buf, static_cast<std::size_t>(n));
-        }
+        auto got = read_request_head(c);
+        if (!got) return false;
         std::lock_guard lock(m);
-        heads.push_back(got.substr(0, got.find("\r\n\r\n")));
+        heads.push_back(got->substr(0, got->find("\r\n\r\n")));
         return true;
     };
     int connection = 0;
@@ -529,16 +525,9 @@ TEST_CASE("transport: HEAD reads no body and framing headers follow the method",
     std::vector<std::string> heads;
     raw_server s([&](int c, gate&) {
         for (int i = 0; i < 3; ++i) {
-            std::string got;
-            char buf[1024];
-            while (got.find("\r\n\r\n") == std::string::npos && got.size() < 65536) {
-                pollfd p{c, POLLIN, 0};
-                if (::poll(&p, 1, 10000) <= 0) return;
-                auto n = ::recv(c, buf, sizeof buf, 0);
-                if (n <= 0) return;
-                got.append(buf, static_cast<std::size_t>(n));
-            }
-            heads.push_back(got);
+            auto got = read_request_head(c);
+            if (!got) return;
+            heads.push_back(*got);
             // A HEAD answer announces a length but sends no body; the others have empty bodies.
             if (!send_all(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + std::string(i == 0 ? "" : "hello")))
                 return;
