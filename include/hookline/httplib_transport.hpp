@@ -458,12 +458,12 @@ struct exchange {
 /// pending, reaches `process_socket` once connected) and carries a pending `exchange` itself. A kept
 /// connection is used directly (`exchange_on_kept`), without cpp-httplib's `send`: one `poll` checks
 /// that nothing is waiting on it (a closed connection, or bytes nobody asked for), and no
-/// `httplib::Request`, `Response` or callback is built. Used by one thread at a time (the pool's). the request leaves
-/// in one write (one TCP segment or TLS record for a small request), the response is read into a buffer by
-/// `http1::response_reader` with blocking reads (no poll before each), and no `httplib::Request` or
-/// `Response` is filled in (no header multimaps, no `vsnprintf` per field). A read never outlives the
-/// request: the transport's watchdog shuts the socket down at the deadline (`ClientImpl::stop`).
-/// Only `httplib_transport` uses it, always with a pending exchange (a `send` without one fails).
+/// `httplib::Request`, `Response` or callback is built. The request leaves in one write (one TCP
+/// segment or TLS record for a small request) and the response is read into a buffer by
+/// `http1::response_reader` with blocking reads (no poll before each). A read never outlives the
+/// request: the transport's watchdog shuts the socket down at the deadline (`exchange_slot`).
+/// Only `httplib_transport` uses it, one thread at a time (the pool's), always with an exchange (a
+/// `send` without one fails).
 template <class Base>
 class exchange_client : public Base, public exchange_slot {
 public:
@@ -479,16 +479,13 @@ public:
     bool exchange_on_kept(exchange& x) override {
         const auto& socket = this->socket_; // only this thread uses the client (the transport's pool)
         if (!socket.is_open()) return false;
-        constexpr bool tls = std::is_base_of_v<httplib::SSLClient, Base>;
-        if constexpr (tls)
+        if constexpr (is_tls)
             if (!socket.ssl) return false;
         // Readable now: closed by the peer, or bytes that answer no request of ours (a late or extra
         // response: read as this request's answer they would misreport the delivery). Leave it to
         // cpp-httplib's `send`: it reconnects from a closed connection in this client (keeping its TLS
         // context), and `process_socket` refuses one with bytes waiting. Nothing was written here.
-        bool waiting = readable_now(socket.sock);
-        if constexpr (tls) waiting = waiting || SSL_pending(socket.ssl) > 0;
-        if (waiting) return false;
+        if (bytes_waiting(socket)) return false;
         carry(socket, x);
         return true;
     }
@@ -498,15 +495,12 @@ protected:
         (void)callback; // cpp-httplib's request writer and response reader: not used
         exchange* x = pending;
         if (!x) return false; // only the transport sends through this client, always with an exchange
-        constexpr bool tls = std::is_base_of_v<httplib::SSLClient, Base>;
-        if constexpr (tls)
+        if constexpr (is_tls)
             if (!socket.ssl) return false;
         // Kept connections normally go through exchange_on_kept; should cpp-httplib hand one over here,
         // the same rule holds: bytes waiting on it answer no request of ours, so leave it (cpp-httplib
         // closes it) and let the transport go on with a new one. Nothing was written.
-        bool waiting = reused_ && readable_now(socket.sock);
-        if constexpr (tls) waiting = waiting || (reused_ && SSL_pending(socket.ssl) > 0);
-        if (waiting) {
+        if (reused_ && bytes_waiting(socket)) {
             x->stale = true;
             return false;
         }
@@ -515,6 +509,8 @@ protected:
     }
 
 private:
+    static constexpr bool is_tls = std::is_base_of_v<httplib::SSLClient, Base>;
+
     void carry(const typename Base::Socket& socket, exchange& x) {
         reused_ = true;
         x.ran = true;
@@ -523,7 +519,7 @@ private:
         const auto write =
             std::chrono::seconds(this->write_timeout_sec_) + std::chrono::microseconds(this->write_timeout_usec_);
         timeouts_.ensure(socket.sock, read, write);
-        if constexpr (std::is_base_of_v<httplib::SSLClient, Base>)
+        if constexpr (is_tls)
             run(tls_io{socket.ssl}, x);
         else
             run(plain_io{socket.sock}, x);
@@ -537,8 +533,11 @@ private:
         http1::response_reader<Io, decltype(past)> reader(io, past);
         x.result = reader.read(*x.out, x.max_body, x.head_request);
     }
-    static bool readable_now(socket_t sock) noexcept {
-        pollfd p{sock, POLLIN, 0};
+    /// Something to read now: the peer's end of the connection, or bytes (TLS: also decrypted ones).
+    static bool bytes_waiting(const typename Base::Socket& socket) noexcept {
+        if constexpr (is_tls)
+            if (SSL_pending(socket.ssl) > 0) return true;
+        pollfd p{socket.sock, POLLIN, 0};
         return ::poll(&p, 1, 0) > 0;
     }
 
@@ -803,16 +802,26 @@ private:
         }
     }
 
+    /// Appends "host:port" (IPv6 literals in brackets); without ":port" for the scheme's default port
+    /// when `omit_default_port` (the Host field).
+    static void append_authority(std::string& out, const parsed_url& url, bool omit_default_port) {
+        const bool ipv6 = url.host.find(':') != std::string::npos;
+        if (ipv6) out.push_back('[');
+        out.append(url.host);
+        if (ipv6) out.push_back(']');
+        if (omit_default_port && url.port == (url.scheme == "https" ? 443 : 80)) return;
+        char port[8];
+        const auto end = std::to_chars(port, port + sizeof port, url.port).ptr;
+        out.append(":").append(port, static_cast<std::size_t>(end - port));
+    }
+
     /// "scheme://host:port@address", built in one allocation.
     static std::string pool_key(const parsed_url& url, const std::string& ip) {
-        char port[8];
-        const auto port_end = std::to_chars(port, port + sizeof port, url.port).ptr;
         std::string key;
         key.reserve(url.scheme.size() + url.host.size() + ip.size() + 16);
-        key.append(url.scheme).append("://[", url.host.find(':') != std::string::npos ? 4 : 3).append(url.host);
-        if (url.host.find(':') != std::string::npos) key.push_back(']');
-        key.push_back(':');
-        key.append(port, static_cast<std::size_t>(port_end - port)).append("@").append(ip);
+        key.append(url.scheme).append("://");
+        append_authority(key, url, false);
+        key.append("@").append(ip);
         return key;
     }
 
@@ -821,9 +830,8 @@ private:
                           std::chrono::steady_clock::time_point deadline, http_response& out, std::string& wire,
                           detail::exchange& x) const {
         const auto& o = state_->options;
-        const bool default_port = url.port == (url.scheme == "https" ? 443 : 80);
-        std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-        if (!default_port) host.append(":").append(std::to_string(url.port));
+        std::string host;
+        append_authority(host, url, true);
         // Through an HTTP proxy a plain request names its absolute URL; HTTPS went through CONNECT.
         const bool absolute = url.scheme == "http" && !o.proxy_host.empty();
         const std::string target_storage = absolute ? "http://" + url.authority() + url.target : std::string();
