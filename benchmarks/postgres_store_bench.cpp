@@ -8,7 +8,7 @@
 // claim+record: the same, then record_attempt(delivered) for each claimed delivery (a full delivery's
 //               store work, without HTTP).
 // Rates are totals across processes: deliveries / wall time from the first start to the last finish.
-#include <hookline/postgres_store.hpp>
+#include <hookline/stores/postgres_store.hpp>
 
 #include <sys/mman.h>
 #include <sys/wait.h>

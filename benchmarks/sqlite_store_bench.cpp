@@ -8,7 +8,7 @@
 //   store_commit_each  sqlite_store::insert_message, commit_each (one transaction per call)
 //   store_group_commit sqlite_store::insert_message, group_commit (concurrent calls share a commit)
 // The files live under a fresh directory in $TMPDIR (or /tmp), removed at exit.
-#include <hookline/sqlite_store.hpp>
+#include <hookline/stores/sqlite_store.hpp>
 
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>

@@ -4,7 +4,7 @@
 // clang-format off
 // [snippet:receiver]
 #include <hookline/hookline.hpp>
-#include <hookline/httplib_adapter.hpp>
+#include <hookline/receiving/httplib_adapter.hpp>
 
 struct invoice { std::string id; long amount; };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(invoice, id, amount)

@@ -3,7 +3,7 @@
 // The quoted code keeps the README's layout:
 // clang-format off
 // [snippet:sender]
-#include <hookline/sender.hpp>
+#include <hookline/sending/sender.hpp>
 
 int main() {
     hookline::standard_sender sender;   // Standard Webhooks signatures, retries on the standard schedule

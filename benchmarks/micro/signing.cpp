@@ -3,7 +3,7 @@
 // verify <= 1.3x bare HMAC-SHA256 + base64 at 1 KiB).
 //
 // Names: bare_* are plain OpenSSL calls with no hookline code; the Arg is the body size in bytes.
-#include <hookline/schemes/standard.hpp>
+#include <hookline/signing/schemes/standard.hpp>
 
 #include <benchmark/benchmark.h>
 #include <openssl/core_names.h>

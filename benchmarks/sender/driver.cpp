@@ -9,7 +9,7 @@
 // BENCH_SECRET (a whsec_ secret; default a random one) and BENCH_PATH (throughput mode
 // posts there instead of /hook/0), to drive a verifying hookline receiver instead of bench_sink;
 // BENCH_CA (a CA certificate file): use https:// and trust that CA (bench_sink CERT KEY).
-#include <hookline/sender.hpp>
+#include <hookline/sending/sender.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -3,8 +3,8 @@
 // The snippets keep the guide's layout:
 // clang-format off
 // [snippet:open]
-#include <hookline/postgres_store.hpp>
-#include <hookline/sender.hpp>
+#include <hookline/stores/postgres_store.hpp>
+#include <hookline/sending/sender.hpp>
 // [/snippet:open]
 
 #include "docs.hpp"

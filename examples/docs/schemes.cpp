@@ -3,28 +3,28 @@
 // The snippets keep the guide's layout:
 // clang-format off
 // [snippet:standard]
-#include <hookline/schemes/standard.hpp>
+#include <hookline/signing/schemes/standard.hpp>
 // [/snippet:standard]
 // [snippet:github]
-#include <hookline/schemes/github.hpp>
+#include <hookline/signing/schemes/github.hpp>
 // [/snippet:github]
 // [snippet:stripe]
-#include <hookline/schemes/stripe.hpp>
+#include <hookline/signing/schemes/stripe.hpp>
 // [/snippet:stripe]
 // [snippet:slack]
-#include <hookline/schemes/slack.hpp>
+#include <hookline/signing/schemes/slack.hpp>
 // [/snippet:slack]
 // [snippet:shared-token]
-#include <hookline/schemes/shared_token.hpp>
+#include <hookline/signing/schemes/shared_token.hpp>
 // [/snippet:shared-token]
 // [snippet:twilio]
-#include <hookline/schemes/twilio.hpp>
+#include <hookline/signing/schemes/twilio.hpp>
 // [/snippet:twilio]
 // [snippet:shopify]
-#include <hookline/schemes/shopify.hpp>
+#include <hookline/signing/schemes/shopify.hpp>
 // [/snippet:shopify]
 // [snippet:square]
-#include <hookline/schemes/square.hpp>
+#include <hookline/signing/schemes/square.hpp>
 // [/snippet:square]
 
 #include "docs.hpp"

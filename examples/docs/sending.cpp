@@ -2,7 +2,7 @@
 // The snippets keep the guide's layout:
 // clang-format off
 // [snippet:sender]
-#include <hookline/sender.hpp>
+#include <hookline/sending/sender.hpp>
 // [/snippet:sender]
 
 #include "docs.hpp"

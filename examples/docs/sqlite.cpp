@@ -3,13 +3,13 @@
 // The snippets keep the guide's layout:
 // clang-format off
 // [snippet:store]
-#include <hookline/sqlite_store.hpp>   // link hookline::sqlite (SQLite 3.35+)
+#include <hookline/stores/sqlite_store.hpp>   // link hookline::sqlite (SQLite 3.35+)
 // [/snippet:store]
 
 #include "docs.hpp"
 
 #include <hookline/hookline.hpp>
-#include <hookline/sqlite_dedup_store.hpp>
+#include <hookline/receiving/sqlite_dedup_store.hpp>
 
 #include <sqlite3.h>
 

@@ -2,12 +2,12 @@
 // The snippets keep the guide's layout:
 // clang-format off
 // [snippet:transport]
-#include <hookline/httplib_transport.hpp>
+#include <hookline/transports/httplib_transport.hpp>
 // [/snippet:transport]
 
 #include "docs.hpp"
 
-#include <hookline/retry_policy.hpp>
+#include <hookline/sending/retry_policy.hpp>
 
 #include <chrono>
 #include <iostream>

@@ -7,7 +7,7 @@
 #include "serve.hpp"
 
 #include <hookline/hookline.hpp>
-#include <hookline/sqlite_store.hpp>
+#include <hookline/stores/sqlite_store.hpp>
 
 #include <httplib.h>
 

@@ -6,9 +6,9 @@
 #include "schemes.hpp"
 
 #include <hookline/hookline.hpp>
-#include <hookline/sender.hpp>
+#include <hookline/sending/sender.hpp>
 #if HOOKLINE_CLI_SQLITE
-#include <hookline/sqlite_store.hpp>
+#include <hookline/stores/sqlite_store.hpp>
 #endif
 
 #include <pthread.h>

@@ -4,8 +4,8 @@
 // continues the numbering from the accepted log and delivers whatever the store still holds.
 //
 //   crash_sender STORE.db URL ACCEPTED_LOG TOTAL each|group
-#include <hookline/sender.hpp>
-#include <hookline/sqlite_store.hpp>
+#include <hookline/sending/sender.hpp>
+#include <hookline/stores/sqlite_store.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>

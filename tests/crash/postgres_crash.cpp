@@ -8,9 +8,9 @@
 //   hookline_postgres_crash sender CONNINFO SCHEMA URL ACCEPTED_FILE TAG   # one sender process
 #include "support/listen.hpp"
 
-#include <hookline/httplib_transport.hpp>
-#include <hookline/postgres_store.hpp>
-#include <hookline/sender.hpp>
+#include <hookline/sending/sender.hpp>
+#include <hookline/stores/postgres_store.hpp>
+#include <hookline/transports/httplib_transport.hpp>
 
 #include <httplib.h>
 

@@ -1,8 +1,8 @@
 // libFuzzer target: the codecs and parsers every scheme builds on: base64, hex, Unix seconds,
 // secret parsing, media types and JSON nesting checks.
-#include <hookline/encoding.hpp>
-#include <hookline/receiver.hpp>
-#include <hookline/secret.hpp>
+#include <hookline/core/encoding.hpp>
+#include <hookline/core/secret.hpp>
+#include <hookline/receiving/receiver.hpp>
 
 #include <algorithm>
 #include <cstddef>

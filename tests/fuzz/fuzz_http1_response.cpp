@@ -3,7 +3,7 @@
 // is the response. Checks that the reader never crashes or keeps more than the cap, and that a
 // response reads the same whole, in pieces and one byte at a time (except that reading it whole may
 // find bytes beyond it, which only takes away the connection's reuse).
-#include <hookline/http1.hpp>
+#include <hookline/transports/detail/http1.hpp>
 
 #include <algorithm>
 #include <cstddef>

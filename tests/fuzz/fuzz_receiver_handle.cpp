@@ -2,7 +2,7 @@
 // "METHOD TARGET\n", header lines "Name: value\n" up to an empty line, then the body. When the mode
 // byte says so, the request is correctly signed (over the fuzzed id and body) so that the JSON
 // parsing, id/type extraction, de-duplication and dispatch behind verification are reached too.
-#include <hookline/receiver.hpp>
+#include <hookline/receiving/receiver.hpp>
 
 #include <cstddef>
 #include <cstdint>

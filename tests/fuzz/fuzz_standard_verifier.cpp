@@ -1,7 +1,7 @@
 // libFuzzer target: the Standard Webhooks verifier's header parsing (id, timestamp, signature list)
 // on arbitrary header values and bodies. Input: fields separated by '\n': id, timestamp, signature,
 // then the body (the rest). A leading byte chooses svix- names and duplicated headers.
-#include <hookline/schemes/standard.hpp>
+#include <hookline/signing/schemes/standard.hpp>
 
 #include <cstddef>
 #include <cstdint>

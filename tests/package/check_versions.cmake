@@ -1,5 +1,5 @@
 # Fails unless every place that states hookline's version agrees: CMakeLists.txt project(VERSION),
-# include/hookline/config.hpp (HOOKLINE_VERSION_STRING and the MAJOR/MINOR/PATCH macros), the vcpkg
+# include/hookline/core/config.hpp (HOOKLINE_VERSION_STRING and the MAJOR/MINOR/PATCH macros), the vcpkg
 # port (ports/hookline/vcpkg.json "version") and the Conan recipe (conanfile.py `version`).
 # Invoked by ctest: cmake -DSOURCE_DIR=<hookline> -P check_versions.cmake
 cmake_minimum_required(VERSION 3.20)
@@ -25,7 +25,7 @@ function(version_from name file regex)
 endfunction()
 
 version_from(cmake CMakeLists.txt "project\\([ \t\r\n]*hookline[ \t\r\n]+VERSION[ \t\r\n]+([0-9][0-9.]*)")
-version_from(header include/hookline/config.hpp "#define[ \t]+HOOKLINE_VERSION_STRING[ \t]+\"([^\"]+)\"")
+version_from(header include/hookline/core/config.hpp "#define[ \t]+HOOKLINE_VERSION_STRING[ \t]+\"([^\"]+)\"")
 
 # The vcpkg manifest is parsed as JSON (a malformed manifest fails here too).
 file(READ ${SOURCE_DIR}/ports/hookline/vcpkg.json manifest)
@@ -38,17 +38,17 @@ list(APPEND names vcpkg)
 version_from(conan conanfile.py "\n[ \t]+version[ \t]*=[ \t]*[\"']([^\"']+)[\"']")
 
 # The numeric macros of config.hpp.
-file(READ ${SOURCE_DIR}/include/hookline/config.hpp config)
+file(READ ${SOURCE_DIR}/include/hookline/core/config.hpp config)
 set(parts)
 foreach(part MAJOR MINOR PATCH)
   if(NOT config MATCHES "#define[ \t]+HOOKLINE_VERSION_${part}[ \t]+([0-9]+)")
-    message(FATAL_ERROR "HOOKLINE_VERSION_${part} not found in include/hookline/config.hpp")
+    message(FATAL_ERROR "HOOKLINE_VERSION_${part} not found in include/hookline/core/config.hpp")
   endif()
   list(APPEND parts ${CMAKE_MATCH_1})
 endforeach()
 list(JOIN parts "." version_macros)
 list(APPEND names macros)
-set(file_macros "include/hookline/config.hpp (HOOKLINE_VERSION_MAJOR/MINOR/PATCH)")
+set(file_macros "include/hookline/core/config.hpp (HOOKLINE_VERSION_MAJOR/MINOR/PATCH)")
 
 set(reference ${version_cmake})
 set(report "")

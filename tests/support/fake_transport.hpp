@@ -2,7 +2,7 @@
 // every request it was given. Safe to call from several threads at once.
 #pragma once
 
-#include <hookline/transport.hpp>
+#include <hookline/transports/transport.hpp>
 
 #include <deque>
 #include <mutex>

@@ -3,8 +3,8 @@
 // the end. Without HOOKLINE_TEST_PG the tests fail, unless HOOKLINE_SKIP_PG=1 explicitly opts out.
 #pragma once
 
-#include <hookline/crypto.hpp>
-#include <hookline/encoding.hpp>
+#include <hookline/core/crypto.hpp>
+#include <hookline/core/encoding.hpp>
 
 #include <catch2/catch.hpp>
 #include <libpq-fe.h>

@@ -2,7 +2,7 @@
 // whose clock reads that time.
 #pragma once
 
-#include <hookline/receiver.hpp>
+#include <hookline/receiving/receiver.hpp>
 
 #include <cstdint>
 #include <string>

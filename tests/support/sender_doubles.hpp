@@ -1,8 +1,8 @@
 // Test doubles for the sender: a scripted transport, a manual clock, and a bounded waiter.
 #pragma once
 
-#include <hookline/error.hpp>
-#include <hookline/transport.hpp>
+#include <hookline/core/error.hpp>
+#include <hookline/transports/transport.hpp>
 
 #include <atomic>
 #include <chrono>

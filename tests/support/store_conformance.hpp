@@ -2,7 +2,7 @@
 // (memory_store now; the SQLite and PostgreSQL stores reuse it).
 #pragma once
 
-#include <hookline/store.hpp>
+#include <hookline/stores/store.hpp>
 
 #include <catch2/catch.hpp>
 

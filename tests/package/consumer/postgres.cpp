@@ -1,5 +1,5 @@
 // Builds against hookline::postgres (compiled and linked by the package tests; not run).
-#include <hookline/postgres_store.hpp>
+#include <hookline/stores/postgres_store.hpp>
 
 int main(int argc, char** argv) {
     if (argc < 2) return 0;

@@ -1,5 +1,5 @@
 // Opens a SQLite store through the packaged hookline::sqlite target and round-trips one message.
-#include <hookline/sqlite_store.hpp>
+#include <hookline/stores/sqlite_store.hpp>
 
 #include <unistd.h>
 

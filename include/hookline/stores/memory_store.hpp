@@ -1,0 +1,288 @@
+/// \file `memory_store`: the default store, in process memory. Fast, and gone with the process: use
+/// the SQLite or PostgreSQL store when accepted events must survive a crash.
+///
+/// Thread-safety: every member may be called from any thread; one mutex guards the state. Copies of a
+/// `memory_store` share the same state (it is a handle), so a sender and the application can hold one each.
+#pragma once
+
+#include <hookline/core/config.hpp>
+#include <hookline/core/error.hpp>
+#include <hookline/stores/store.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+HOOKLINE_BEGIN_NAMESPACE
+
+class memory_store {
+public:
+    memory_store() : state_(std::make_shared<state>()) {}
+
+    result<bool> insert_message(const stored_message& m, std::span<const std::string> endpoints, std::int64_t due) {
+        // The records and index nodes are built before the lock and spliced in under it. Ids are taken
+        // before the lock too: unique and increasing per caller, with gaps when a duplicate is refused.
+        auto msg = std::make_shared<const stored_message>(m);
+        std::map<std::uint64_t, entry> records;
+        std::vector<std::uint64_t> ids;
+        ids.reserve(endpoints.size());
+        std::vector<due_set> index(endpoints.size());
+        for (std::size_t i = 0; i < endpoints.size(); ++i) {
+            const std::uint64_t id = state_->last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+            entry e;
+            e.record.id = id;
+            e.record.message_id = m.id;
+            e.record.endpoint_id = endpoints[i];
+            e.record.next_attempt_at = due;
+            e.record.updated_at = m.created_at;
+            e.message = msg;
+            records.emplace_hint(records.end(), id, std::move(e));
+            ids.push_back(id);
+            index[i].emplace(due, id);
+        }
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        if (!s.messages.try_emplace(m.id, message_entry{std::move(msg), std::move(ids)}).second) return false;
+        auto record = records.begin();
+        for (std::size_t i = 0; i < endpoints.size(); ++i, ++record) {
+            due_set& set = s.due[endpoints[i]];
+            set.merge(index[i]);
+            record->second.index = &set;
+        }
+        s.deliveries.merge(records);
+        return true;
+    }
+
+    result<std::vector<claimed_delivery>> claim_due(std::int64_t now, std::size_t limit,
+                                                    std::span<const std::string> endpoints, std::int64_t lease_until) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        std::vector<claimed_delivery> out;
+        // The due indexes of the allowed endpoints, looked up once.
+        std::vector<due_set*> sets;
+        sets.reserve(endpoints.size());
+        for (const auto& ep : endpoints)
+            if (auto it = s.due.find(ep); it != s.due.end() && !it->second.empty()) sets.push_back(&it->second);
+        // Repeatedly take the earliest due delivery among the allowed endpoints.
+        while (out.size() < limit) {
+            due_set* best_set = nullptr;
+            for (auto* set : sets) {
+                if (set->empty() || set->begin()->first > now) continue;
+                if (!best_set || *set->begin() < *best_set->begin()) best_set = set;
+            }
+            if (!best_set) break;
+            // Re-keyed in place (no allocation): an expired lease makes it claimable again.
+            auto node = best_set->extract(best_set->begin());
+            const std::uint64_t id = node.value().second;
+            node.value().first = lease_until;
+            best_set->insert(std::move(node));
+            auto& e = s.deliveries.at(id);
+            auto& d = e.record;
+            d.status = delivery_status::in_flight;
+            d.lease_until = lease_until;
+            d.updated_at = now;
+            out.push_back({d, e.message});
+        }
+        return out;
+    }
+
+    result<std::optional<std::int64_t>> next_due(std::span<const std::string> endpoints) {
+        std::lock_guard lock(state_->mutex);
+        std::optional<std::int64_t> best;
+        for (const auto& ep : endpoints) {
+            auto it = state_->due.find(ep);
+            if (it == state_->due.end() || it->second.empty()) continue;
+            std::int64_t t = it->second.begin()->first;
+            if (!best || t < *best) best = t;
+        }
+        return best;
+    }
+
+    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status,
+                                std::int64_t next_due) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        auto it = s.deliveries.find(id);
+        if (it == s.deliveries.end()) return errc::message_not_found;
+        auto& d = it->second.record;
+        if (status == delivery_status::pending) {
+            s.rekey(it->second, next_due);
+            d.next_attempt_at = next_due;
+        } else {
+            s.unindex(it->second);
+        }
+        d.attempts = std::max(d.attempts, a.number);
+        d.last_attempt = a;
+        d.last_attempt->response_excerpt.shrink_to_fit();
+        d.status = status;
+        d.updated_at = a.started_at;
+        d.lease_until = 0;
+        it->second.attempts.push_back(a);
+        return {};
+    }
+
+    result<void> release(std::uint64_t id, std::int64_t due) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        auto it = s.deliveries.find(id);
+        if (it == s.deliveries.end()) return errc::message_not_found;
+        auto& d = it->second.record;
+        if (d.status != delivery_status::in_flight) return {};
+        s.rekey(it->second, due);
+        d.status = delivery_status::pending;
+        d.lease_until = 0;
+        d.next_attempt_at = due;
+        return {};
+    }
+
+    result<std::size_t> reschedule(const delivery_query& q, std::int64_t due) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        std::size_t n = 0;
+        for (auto id : s.matching(q)) {
+            auto& e = s.deliveries.at(id);
+            auto& d = e.record;
+            if (d.status == delivery_status::in_flight) continue; // its attempt is under way
+            s.rekey(e, due);
+            d.status = delivery_status::pending;
+            d.next_attempt_at = due;
+            ++n;
+        }
+        return n;
+    }
+
+    result<std::vector<delivery_record>> list_deliveries(const delivery_query& q) {
+        std::lock_guard lock(state_->mutex);
+        std::vector<delivery_record> out;
+        for (auto id : state_->matching(q)) out.push_back(state_->deliveries.at(id).record);
+        return out;
+    }
+
+    result<std::vector<attempt_record>> list_attempts(std::uint64_t id) {
+        std::lock_guard lock(state_->mutex);
+        auto it = state_->deliveries.find(id);
+        if (it == state_->deliveries.end()) return std::vector<attempt_record>{};
+        return it->second.attempts;
+    }
+
+    result<std::optional<endpoint_state>> load_endpoint_state(const std::string& endpoint_id) {
+        std::lock_guard lock(state_->mutex);
+        auto it = state_->endpoints.find(endpoint_id);
+        if (it == state_->endpoints.end()) return std::optional<endpoint_state>{};
+        return std::optional<endpoint_state>{it->second};
+    }
+
+    result<void> save_endpoint_state(const endpoint_state& es) {
+        std::lock_guard lock(state_->mutex);
+        state_->endpoints[es.endpoint_id] = es;
+        return {};
+    }
+
+    result<std::size_t> prune(std::int64_t before) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        std::size_t n = 0;
+        for (auto it = s.messages.begin(); it != s.messages.end();) {
+            const auto& ids = it->second.deliveries;
+            bool finished = it->second.message->created_at < before;
+            for (auto id : ids) {
+                auto st = s.deliveries.at(id).record.status;
+                finished = finished && st != delivery_status::pending && st != delivery_status::in_flight;
+            }
+            if (!finished) {
+                ++it;
+                continue;
+            }
+            for (auto id : ids) s.deliveries.erase(id);
+            it = s.messages.erase(it);
+            ++n;
+        }
+        return n;
+    }
+
+    /// Number of messages held (for tests and metrics).
+    std::size_t message_count() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->messages.size();
+    }
+
+private:
+    using due_set = std::set<std::pair<std::int64_t, std::uint64_t>>; // (due or lease time, delivery id)
+    struct entry {
+        delivery_record record;
+        std::vector<attempt_record> attempts;
+        std::shared_ptr<const stored_message> message; // shared by the message's deliveries
+        due_set* index = nullptr;                      // its endpoint's due index (never erased from `due`: stable)
+    };
+    struct message_entry {
+        std::shared_ptr<const stored_message> message;
+        std::vector<std::uint64_t> deliveries;
+    };
+    struct state {
+        mutable std::mutex mutex;
+        std::atomic<std::uint64_t> last_id{0};
+        std::unordered_map<std::string, message_entry> messages;
+        std::map<std::uint64_t, entry> deliveries; // ordered by id (about creation order)
+        std::unordered_map<std::string, endpoint_state> endpoints;
+        // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries. Sets are
+        // never erased: entries point at theirs.
+        std::unordered_map<std::string, due_set> due;
+
+        /// The time `d` is indexed under: its due time while pending, its lease while in flight.
+        static std::optional<std::int64_t> index_key(const delivery_record& d) {
+            if (d.status == delivery_status::pending) return d.next_attempt_at;
+            if (d.status == delivery_status::in_flight) return d.lease_until;
+            return std::nullopt;
+        }
+        /// Indexes `e` at `t`, reusing its index node when it has one.
+        static void rekey(entry& e, std::int64_t t) {
+            const auto& d = e.record;
+            if (auto old = index_key(d)) {
+                if (auto node = e.index->extract({*old, d.id}); !node.empty()) {
+                    node.value().first = t;
+                    e.index->insert(std::move(node));
+                    return;
+                }
+            }
+            e.index->emplace(t, d.id);
+        }
+        static void unindex(entry& e) {
+            if (auto old = index_key(e.record)) e.index->erase({*old, e.record.id});
+        }
+        static bool matches(const entry& e, const delivery_query& q) {
+            const auto& d = e.record;
+            if (!q.endpoint_id.empty() && d.endpoint_id != q.endpoint_id) return false;
+            if (!q.statuses.empty() && std::find(q.statuses.begin(), q.statuses.end(), d.status) == q.statuses.end())
+                return false;
+            if (q.created_since != 0 && e.message->created_at < q.created_since) return false;
+            return true;
+        }
+        std::vector<std::uint64_t> matching(const delivery_query& q) const {
+            std::vector<std::uint64_t> out;
+            auto take = [&](std::uint64_t id) {
+                if (out.size() < q.limit && matches(deliveries.at(id), q)) out.push_back(id);
+            };
+            if (!q.message_id.empty()) {
+                auto it = messages.find(q.message_id);
+                if (it != messages.end())
+                    for (auto id : it->second.deliveries) take(id);
+            } else {
+                for (const auto& [id, e] : deliveries) take(id);
+            }
+            return out;
+        }
+    };
+    std::shared_ptr<state> state_;
+};
+
+static_assert(store<memory_store>);
+
+HOOKLINE_END_NAMESPACE

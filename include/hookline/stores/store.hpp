@@ -1,0 +1,136 @@
+/// \file The `store` concept: where a sender keeps messages, deliveries, attempts and endpoint state.
+///
+/// The store is the single source of truth; a sender's scheduler only caches what it has claimed. A
+/// store for another database implements the members below (see docs/stores.md). All times are Unix
+/// milliseconds. Implementations must be safe to call from several threads at once.
+#pragma once
+
+#include <hookline/core/config.hpp>
+#include <hookline/core/error.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+HOOKLINE_BEGIN_NAMESPACE
+
+/// An accepted event. The payload is held once and shared by every delivery of it.
+struct stored_message {
+    std::string id{};
+    std::string event_type{};
+    std::shared_ptr<const std::string> payload{};
+    std::int64_t created_at = 0;
+};
+
+/// Where one message stands with one endpoint.
+enum class delivery_status {
+    pending,   ///< waiting for its next attempt (due at `next_attempt_at`)
+    in_flight, ///< claimed by a sender until `lease_until`
+    delivered, ///< a 2xx was received
+    exhausted, ///< the retry policy gave up; reported through `on_exhausted`
+    failed,    ///< not retried: the endpoint answered 410 Gone or was removed
+};
+
+inline const char* to_string(delivery_status s) noexcept {
+    switch (s) {
+    case delivery_status::pending: return "pending";
+    case delivery_status::in_flight: return "in_flight";
+    case delivery_status::delivered: return "delivered";
+    case delivery_status::exhausted: return "exhausted";
+    case delivery_status::failed: return "failed";
+    }
+    return "unknown";
+}
+
+/// One HTTP attempt of a delivery.
+struct attempt_record {
+    int number = 0; ///< 1 for the first attempt
+    std::int64_t started_at = 0;
+    int status = 0;          ///< HTTP status, 0 when no response arrived
+    std::error_code error{}; ///< transport error, or errc::http_status for a non-2xx
+    std::chrono::microseconds latency{0};
+    std::string response_excerpt{}; ///< the first bytes of the response body (capped)
+};
+
+/// One message to one endpoint.
+struct delivery_record {
+    std::uint64_t id = 0;
+    std::string message_id{};
+    std::string endpoint_id{};
+    delivery_status status = delivery_status::pending;
+    int attempts = 0;
+    std::int64_t next_attempt_at = 0; ///< when pending
+    std::int64_t lease_until = 0;     ///< when in flight
+    std::int64_t updated_at = 0;
+    std::optional<attempt_record> last_attempt{};
+};
+
+/// A delivery handed to a sender by `claim_due`, with its message.
+struct claimed_delivery {
+    delivery_record delivery{};
+    std::shared_ptr<const stored_message> message{};
+};
+
+/// Health the sender tracks per endpoint, kept in the store so it survives restarts.
+struct endpoint_state {
+    std::string endpoint_id{};
+    bool disabled = false;
+    std::string disabled_reason{};  ///< "gone", "failing", "exhausted", "manual"
+    std::int64_t failing_since = 0; ///< first failure of the current failure streak, 0 when healthy
+    int exhausted_count = 0;        ///< messages exhausted since the last success
+};
+
+/// Which deliveries `list_deliveries` and `reschedule` act on; empty fields match everything.
+struct delivery_query {
+    std::string message_id{};
+    std::string endpoint_id{};
+    std::vector<delivery_status> statuses{};
+    std::int64_t created_since = 0; ///< messages created at or after this time
+    std::size_t limit = 1000;
+};
+
+/// The store concept. `insert_message` is atomic: the message and all its deliveries, or nothing.
+/// It returns false, changing nothing, when a message with that id exists (idempotent send).
+template <class S>
+concept store = requires(S& s, const stored_message& m, std::span<const std::string> endpoints, std::int64_t t,
+                         std::size_t n, std::uint64_t id, const attempt_record& a, delivery_status st,
+                         const delivery_query& q, const endpoint_state& es, const std::string& name) {
+    { s.insert_message(m, endpoints, t) } -> std::same_as<result<bool>>;
+    // Claims up to n deliveries due at or before t whose endpoint is in `endpoints` (earliest due first),
+    // marking them in flight until the lease time.
+    { s.claim_due(t, n, endpoints, t) } -> std::same_as<result<std::vector<claimed_delivery>>>;
+    // The earliest due time among pending deliveries of `endpoints`.
+    { s.next_due(endpoints) } -> std::same_as<result<std::optional<std::int64_t>>>;
+    // Records an attempt and the delivery's new status (and next due time when pending).
+    { s.record_attempt(id, a, st, t) } -> std::same_as<result<void>>;
+    // Hands an in-flight delivery back, pending and due at t (a stopping sender, an expired lease).
+    { s.release(id, t) } -> std::same_as<result<void>>;
+    // Makes matching deliveries pending and due at t; returns how many.
+    { s.reschedule(q, t) } -> std::same_as<result<std::size_t>>;
+    { s.list_deliveries(q) } -> std::same_as<result<std::vector<delivery_record>>>;
+    { s.list_attempts(id) } -> std::same_as<result<std::vector<attempt_record>>>;
+    { s.load_endpoint_state(name) } -> std::same_as<result<std::optional<endpoint_state>>>;
+    { s.save_endpoint_state(es) } -> std::same_as<result<void>>;
+    // Retention: forgets messages created before t all of whose deliveries are finished (delivered,
+    // exhausted or failed), with their deliveries and attempts; returns how many messages. A pruned id
+    // can be sent again.
+    { s.prune(t) } -> std::same_as<result<std::size_t>>;
+};
+
+/// A store that can enqueue inside the application's own transaction (the transactional outbox):
+/// `insert_message_in(tx, ...)` writes through the application's connection `tx`, so the event commits
+/// or rolls back with the application's own writes. The sender picks it up after the commit (call
+/// `wake()`, or within `max_idle`).
+template <class S, class Tx>
+concept outbox_store = store<S> &&
+    requires(S& s, Tx& tx, const stored_message& m, std::span<const std::string> endpoints, std::int64_t t) {
+    { s.insert_message_in(tx, m, endpoints, t) } -> std::same_as<result<bool>>;
+};
+
+HOOKLINE_END_NAMESPACE

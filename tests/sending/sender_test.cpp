@@ -1,0 +1,591 @@
+// The delivery engine against a scripted transport and a manual clock: fan-out, filters, signing,
+// retries, exhaustion, 410, endpoint health, isolation of a hanging endpoint, stop, replay.
+#include "support/sender_doubles.hpp"
+
+#include <hookline/sending/sender.hpp>
+#include <hookline/signing/schemes.hpp>
+#include <hookline/stores/memory_store.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace hookline;
+using namespace std::chrono_literals;
+using test_support::fake_transport;
+using test_support::manual_clock;
+using test_support::recorder;
+
+namespace {
+using test_sender = basic_sender<fake_transport, standard_signer, fixed_schedule, memory_store>;
+
+const secret& key() {
+    static const secret k = secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
+    return k;
+}
+
+endpoint_config config(std::string url, std::vector<std::string> types = {}) {
+    endpoint_config c;
+    c.url = std::move(url);
+    c.secrets = {{key(), 0}};
+    c.event_types = std::move(types);
+    return c;
+}
+
+/// Callback tallies shared with the test.
+struct tally {
+    std::shared_ptr<recorder> rec = std::make_shared<recorder>();
+    std::shared_ptr<std::vector<attempt_report>> attempts = std::make_shared<std::vector<attempt_report>>();
+    std::shared_ptr<std::vector<attempt_report>> delivered = std::make_shared<std::vector<attempt_report>>();
+    std::shared_ptr<std::vector<attempt_report>> exhausted = std::make_shared<std::vector<attempt_report>>();
+    std::shared_ptr<std::vector<std::pair<std::string, std::string>>> disabled =
+        std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+
+    sender_callbacks callbacks() const {
+        auto self = *this;
+        return {[self](const attempt_report& r) { self.rec->update([&] { self.attempts->push_back(r); }); },
+                [self](const attempt_report& r) { self.rec->update([&] { self.delivered->push_back(r); }); },
+                [self](const attempt_report& r) { self.rec->update([&] { self.exhausted->push_back(r); }); },
+                [self](const std::string& id, const std::string& why) {
+                    self.rec->update([&] { self.disabled->emplace_back(id, why); });
+                }};
+    }
+    bool wait_attempts(std::size_t n) {
+        return rec->wait([&] { return attempts->size() >= n; });
+    }
+    bool wait_delivered(std::size_t n) {
+        return rec->wait([&] { return delivered->size() >= n; });
+    }
+    bool wait_exhausted(std::size_t n) {
+        return rec->wait([&] { return exhausted->size() >= n; });
+    }
+};
+
+sender_options options(const manual_clock& clock, const tally& t, std::size_t workers = 4) {
+    sender_options o;
+    o.workers = workers;
+    o.clock = clock;
+    o.callbacks = t.callbacks();
+    return o;
+}
+} // namespace
+
+TEST_CASE("sender: fans an event out to every subscribed endpoint and only those", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("all", config("http://a/all")));
+    REQUIRE(sender.add_endpoint("invoices", config("http://a/invoices", {"invoice.*"})));
+    REQUIRE(sender.add_endpoint("paid", config("http://a/paid", {"invoice.paid"})));
+    REQUIRE(sender.add_endpoint("users", config("http://a/users", {"user.created"})));
+    auto c = config("http://a/eu");
+    c.channels = {"eu"};
+    REQUIRE(sender.add_endpoint("eu", c));
+
+    auto r = sender.send(event{.type = "invoice.paid", .payload = R"({"n":1})"});
+    REQUIRE(r);
+    CHECK(r->deliveries == 3);
+    REQUIRE(t.wait_delivered(3));
+    auto r2 = sender.send(event{.type = "user.created", .payload = "{}", .channels = {"eu"}});
+    REQUIRE(r2);
+    CHECK(r2->deliveries == 3); // all, users, eu
+    REQUIRE(t.wait_delivered(6));
+    CHECK(net.count("http://a/all") == 2);
+    CHECK(net.count("http://a/invoices") == 1);
+    CHECK(net.count("http://a/paid") == 1);
+    CHECK(net.count("http://a/users") == 1);
+    CHECK(net.count("http://a/eu") == 1);
+}
+
+TEST_CASE("sender: requests are signed POST bodies a receiver can verify", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    auto c = config("http://a/hook");
+    c.headers.add("X-Tenant", "acme");
+    REQUIRE(sender.add_endpoint("e", c));
+    REQUIRE(sender.send(event{.type = "invoice.paid", .payload = R"({"amount":42})", .id = "msg_fixed"}));
+    REQUIRE(t.wait_delivered(1));
+    auto reqs = net.requests();
+    REQUIRE(reqs.size() == 1);
+    const auto& h = reqs[0].headers;
+    CHECK(reqs[0].body == R"({"amount":42})");
+    CHECK(h.get("Content-Type") == "application/json");
+    CHECK(h.get("User-Agent").value_or("").starts_with("hookline/"));
+    CHECK(h.get("X-Tenant") == "acme");
+    CHECK(h.get("webhook-id") == "msg_fixed");
+    CHECK(h.get("webhook-timestamp") == std::to_string(clock() / 1000));
+    standard_verifier v(key());
+    CHECK(v.verify({.headers = h, .body = reqs[0].body}, clock() / 1000));
+}
+
+TEST_CASE("sender: the JSON convenience wraps data as type and timestamp and data", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("e", config("http://a/hook")));
+    REQUIRE(sender.send("user.created", nlohmann::json{{"id", 7}}));
+    REQUIRE(t.wait_delivered(1));
+    auto body = nlohmann::json::parse(net.requests().at(0).body);
+    CHECK(body["type"] == "user.created");
+    CHECK(body["data"]["id"] == 7);
+    CHECK(body["timestamp"].get<std::string>().ends_with("Z"));
+}
+
+TEST_CASE("sender: failures are retried on schedule with the same id and a fresh timestamp", "[sender]") {
+    fake_transport net;
+    net.on("http://a/flaky", [](const test_support::seen_request&, int nth) {
+        return http_response{nth < 3 ? 500 : 200, {}, nth < 3 ? "boom" : "ok", {}};
+    });
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{5s, 30s, 60s}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("flaky", config("http://a/flaky")));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}", .id = "msg_retry"}));
+
+    REQUIRE(t.wait_attempts(1));
+    auto first = t.rec->read([&] { return t.attempts->at(0); });
+    CHECK(first.status == delivery_status::pending);
+    CHECK(first.attempt.status == 500);
+    CHECK(first.attempt.response_excerpt == "boom");
+    REQUIRE(first.next_attempt_at == clock() + 5000);
+
+    // Not due yet: nothing happens until the clock reaches the retry time.
+    clock.advance(4999ms);
+    sender.wake();
+    clock.advance(1ms);
+    sender.wake();
+    REQUIRE(t.wait_attempts(2));
+    CHECK(t.rec->read([&] { return t.attempts->at(1).next_attempt_at; }) == clock() + 30000);
+    clock.advance(30s);
+    sender.wake();
+    REQUIRE(t.wait_delivered(1));
+    CHECK(net.count("http://a/flaky") == 3);
+    auto reqs = net.requests();
+    for (const auto& r : reqs) CHECK(r.headers.get("webhook-id") == "msg_retry");
+    CHECK(reqs[0].headers.get("webhook-timestamp") != reqs[2].headers.get("webhook-timestamp"));
+
+    auto ds = sender.deliveries({.message_id = "msg_retry"}).value();
+    REQUIRE(ds.size() == 1);
+    CHECK(ds[0].status == delivery_status::delivered);
+    CHECK(ds[0].attempts == 3);
+    CHECK(sender.attempts(ds[0].id).value().size() == 3);
+}
+
+TEST_CASE("sender: a message that exhausts its retries is reported and kept", "[sender]") {
+    fake_transport net;
+    net.answer("http://a/down", 503);
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{1s}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("down", config("http://a/down")));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}", .id = "msg_x"}));
+    REQUIRE(t.wait_attempts(1));
+    clock.advance(1s);
+    sender.wake();
+    REQUIRE(t.wait_exhausted(1));
+    auto r = t.rec->read([&] { return t.exhausted->at(0); });
+    CHECK(r.message_id == "msg_x");
+    CHECK(r.status == delivery_status::exhausted);
+    CHECK(r.attempt.number == 2);
+    CHECK(sender.deliveries({.statuses = {delivery_status::exhausted}}).value().size() == 1);
+    CHECK(sender.endpoint("down")->state.exhausted_count == 1);
+}
+
+TEST_CASE("sender: 410 Gone disables the endpoint and is not retried", "[sender]") {
+    fake_transport net;
+    net.answer("http://a/gone", 410);
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("gone", config("http://a/gone")));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_exhausted(1));
+    CHECK(t.rec->read([&] { return t.exhausted->at(0).status; }) == delivery_status::failed);
+    REQUIRE(t.rec->wait([&] { return !t.disabled->empty(); }));
+    CHECK(t.rec->read([&] { return t.disabled->at(0); }) == std::pair<std::string, std::string>{"gone", "gone"});
+    CHECK(sender.endpoint("gone")->state.disabled);
+    auto again = sender.send(event{.type = "a.b", .payload = "{}"});
+    CHECK(again->deliveries == 0);
+    CHECK(net.count("http://a/gone") == 1);
+}
+
+TEST_CASE("sender: an endpoint failing longer than disable_after is disabled", "[sender]") {
+    fake_transport net;
+    net.answer("http://a/bad", 500);
+    manual_clock clock;
+    tally t;
+    auto o = options(clock, t);
+    o.disable_after = std::chrono::hours(1);
+    test_sender sender(net, fixed_schedule{{std::chrono::minutes(40), std::chrono::minutes(40)}}, memory_store{}, o);
+    REQUIRE(sender.add_endpoint("bad", config("http://a/bad")));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_attempts(1));
+    clock.advance(std::chrono::minutes(40));
+    sender.wake();
+    REQUIRE(t.wait_attempts(2));
+    CHECK_FALSE(sender.endpoint("bad")->state.disabled);
+    clock.advance(std::chrono::minutes(40));
+    sender.wake();
+    REQUIRE(t.rec->wait([&] { return !t.disabled->empty(); }));
+    CHECK(t.rec->read([&] { return t.disabled->at(0).second; }) == "failing");
+    // Enabling resets the streak.
+    REQUIRE(sender.enable_endpoint("bad"));
+    CHECK(sender.endpoint("bad")->state.failing_since == 0);
+}
+
+TEST_CASE("sender: sending the same id twice is a no-op", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("e", config("http://a/e")));
+    auto first = sender.send(event{.type = "a.b", .payload = "{}", .id = "msg_once"});
+    auto second = sender.send(event{.type = "a.b", .payload = "{}", .id = "msg_once"});
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK_FALSE(first->duplicate);
+    CHECK(second->duplicate);
+    CHECK(second->deliveries == 0);
+    REQUIRE(t.wait_delivered(1));
+    CHECK(sender.deliveries({.message_id = "msg_once"}).value().size() == 1);
+}
+
+TEST_CASE("sender: a hanging endpoint does not hold up the others", "[sender]") {
+    fake_transport net;
+    net.block("http://a/hang");
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t, 4));
+    auto hang = config("http://a/hang");
+    hang.max_concurrency = 2;
+    REQUIRE(sender.add_endpoint("hang", hang));
+    REQUIRE(sender.add_endpoint("fast", config("http://a/fast")));
+    for (int i = 0; i < 20; ++i) REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    // All 20 reach the healthy endpoint while the hanging one holds only its two slots.
+    REQUIRE(t.rec->wait([&] {
+        int n = 0;
+        for (const auto& d : *t.delivered) n += d.endpoint_id == "fast";
+        return n == 20;
+    }));
+    // The hanging endpoint fills its two slots and no more.
+    REQUIRE(net.events->wait([&] { return net.count("http://a/hang") == 2; }));
+    CHECK(net.max_in_flight("http://a/hang") == 2);
+    CHECK(sender.endpoint("hang")->in_flight == 2);
+    net.unblock();
+    REQUIRE(t.wait_delivered(40));
+    CHECK(net.max_in_flight("http://a/hang") == 2);
+}
+
+TEST_CASE("sender: the per-endpoint concurrency limit holds under load", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t, 8));
+    auto c = config("http://a/limited");
+    c.max_concurrency = 3;
+    REQUIRE(sender.add_endpoint("limited", c));
+    for (int i = 0; i < 200; ++i) REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_delivered(200));
+    CHECK(net.max_in_flight("http://a/limited") <= 3);
+}
+
+TEST_CASE("sender: stop hands back what is still in flight at the deadline", "[sender]") {
+    fake_transport net;
+    net.block("http://a/hang");
+    manual_clock clock;
+    tally t;
+    memory_store store;
+    auto sender = std::make_unique<test_sender>(net, fixed_schedule{}, store, options(clock, t));
+    REQUIRE(sender->add_endpoint("hang", config("http://a/hang")));
+    REQUIRE(sender->send(event{.type = "a.b", .payload = "{}", .id = "msg_stuck"}));
+    REQUIRE(net.events->wait([&] { return net.count("http://a/hang") == 1; }));
+    auto report = sender->stop(50ms); // returns at the deadline although the request still hangs
+    CHECK(report.handed_back == 1);
+    CHECK(sender->send(event{.type = "a.b", .payload = "{}"}).error() == errc::stopped);
+    auto ds = store.list_deliveries({.message_id = "msg_stuck"}).value();
+    REQUIRE(ds.size() == 1);
+    CHECK(ds[0].status == delivery_status::pending);
+    net.unblock();
+    sender.reset();                                              // joins the worker once its request returns
+    CHECK(t.rec->read([&] { return t.attempts->size(); }) == 0); // its outcome was not recorded
+    CHECK(store.list_deliveries({.message_id = "msg_stuck"}).value().at(0).status == delivery_status::pending);
+}
+
+TEST_CASE("sender: a restarted sender delivers what the store holds", "[sender]") {
+    fake_transport net;
+    net.block("http://a/e");
+    manual_clock clock;
+    memory_store store;
+    {
+        tally t;
+        test_sender first(net, fixed_schedule{}, store, options(clock, t));
+        REQUIRE(first.add_endpoint("e", config("http://a/e")));
+        REQUIRE(first.send(event{.type = "a.b", .payload = "{}", .id = "msg_survivor"}));
+        REQUIRE(net.events->wait([&] { return net.count("http://a/e") == 1; }));
+        CHECK(first.stop(10ms).handed_back == 1);
+        net.unblock();
+    }
+    net.unblock_all_later();
+    tally t;
+    test_sender second(net, fixed_schedule{}, store, options(clock, t));
+    REQUIRE(second.add_endpoint("e", config("http://a/e")));
+    REQUIRE(t.wait_delivered(1));
+    CHECK(t.rec->read([&] { return t.delivered->at(0).message_id; }) == "msg_survivor");
+}
+
+TEST_CASE("sender: retry and recover re-send failed deliveries", "[sender]") {
+    fake_transport net;
+    std::atomic<bool> healthy{false};
+    net.on("http://a/e", [&](const test_support::seen_request&, int) {
+        return http_response{healthy ? 200 : 500, {}, "", {}};
+    });
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t)); // no retries
+    REQUIRE(sender.add_endpoint("e", config("http://a/e")));
+    const auto since = clock();
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}", .id = "m1"}));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}", .id = "m2"}));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}", .id = "m3"}));
+    REQUIRE(t.wait_exhausted(3));
+    healthy = true;
+    CHECK(sender.retry("m1").value() == 1);
+    REQUIRE(t.wait_delivered(1));
+    CHECK(sender.recover("e", since).value() == 2);
+    REQUIRE(t.wait_delivered(3));
+    CHECK(sender.deliveries({.statuses = {delivery_status::delivered}}).value().size() == 3);
+}
+
+TEST_CASE("sender: disabled endpoints keep their deliveries until enabled", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("e", config("http://a/e")));
+    REQUIRE(sender.disable_endpoint("e"));
+    CHECK(sender.send(event{.type = "a.b", .payload = "{}"})->deliveries == 0);
+    REQUIRE(sender.enable_endpoint("e"));
+    CHECK(sender.send(event{.type = "a.b", .payload = "{}"})->deliveries == 1);
+    REQUIRE(t.wait_delivered(1));
+}
+
+TEST_CASE("sender: bad arguments get typed errors", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    CHECK(sender.add_endpoint("", config("http://a")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("x", config("")).error() == errc::invalid_url);
+    auto no_keys = config("http://a");
+    no_keys.secrets.clear();
+    CHECK(sender.add_endpoint("x", no_keys).error() == errc::invalid_secret);
+    REQUIRE(sender.add_endpoint("x", config("http://a")));
+    CHECK(sender.add_endpoint("x", config("http://a")).error() == errc::invalid_argument);
+    CHECK(sender.update_endpoint("nope", config("http://a")).error() == errc::endpoint_not_found);
+    CHECK(sender.remove_endpoint("nope").error() == errc::endpoint_not_found);
+    CHECK(sender.send(event{.type = "", .payload = "{}"}).error() == errc::invalid_argument);
+}
+
+TEST_CASE("sender: expired keys stop signing", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    auto next = secret::generate().value();
+    auto c = config("http://a/e");
+    c.secrets = {{key(), clock() + 1000}, {next, 0}};
+    REQUIRE(sender.add_endpoint("e", c));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_delivered(1));
+    const std::string both(net.requests().at(0).headers.get("webhook-signature").value());
+    CHECK(std::count(both.begin(), both.end(), ' ') == 1);
+    clock.advance(2s);
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_delivered(2));
+    auto h = net.requests().at(1).headers;
+    const std::string one(h.get("webhook-signature").value());
+    CHECK(std::count(one.begin(), one.end(), ' ') == 0);
+    CHECK(standard_verifier(next).verify({.headers = h, .body = "{}"}, clock() / 1000));
+}
+
+TEST_CASE("sender: 429 with Retry-After waits at least that long", "[sender]") {
+    fake_transport net;
+    net.on("http://a/busy", [](const test_support::seen_request&, int nth) {
+        http_response r{nth == 1 ? 429 : 200, {}, "", {}};
+        if (nth == 1) r.headers.add("Retry-After", "120");
+        return r;
+    });
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("busy", config("http://a/busy")));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_attempts(1));
+    CHECK(t.rec->read([&] { return t.attempts->at(0).next_attempt_at; }) == clock() + 120000);
+    clock.advance(119s);
+    sender.wake();
+    CHECK(net.count("http://a/busy") == 1);
+    clock.advance(1s);
+    sender.wake();
+    REQUIRE(t.wait_delivered(1));
+}
+
+TEST_CASE("sender: a refused destination is not retried", "[sender]") {
+    fake_transport net;
+    net.on("http://a/private",
+           [](const test_support::seen_request&, int) -> result<http_response> { return errc::address_refused; });
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("p", config("http://a/private")));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_exhausted(1));
+    auto r = t.rec->read([&] { return t.exhausted->at(0); });
+    CHECK(r.attempt.error == errc::address_refused);
+    CHECK(r.attempt.number == 1);
+}
+
+TEST_CASE("sender: nothing accepted is lost under random failures", "[sender]") {
+    fake_transport net;
+    std::mutex rng_mutex;
+    std::mt19937 rng(20261122);
+    for (const char* url : {"http://a/1", "http://a/2", "http://a/3", "http://a/4"}) {
+        net.on(url, [&](const test_support::seen_request&, int) -> result<http_response> {
+            std::lock_guard lock(rng_mutex);
+            switch (rng() % 6) {
+            case 0: return errc::connection_failed;
+            case 1: return errc::timeout;
+            case 2: return http_response{500, {}, "", {}};
+            case 3: return http_response{429, {}, "", {}};
+            default: return http_response{200, {}, "", {}};
+            }
+        });
+    }
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{0ms, 0ms, 0ms}}, memory_store{}, options(clock, t, 6));
+    REQUIRE(sender.add_endpoint("1", config("http://a/1")));
+    REQUIRE(sender.add_endpoint("2", config("http://a/2", {"even.*"})));
+    REQUIRE(sender.add_endpoint("3", config("http://a/3", {"odd.*"})));
+    REQUIRE(sender.add_endpoint("4", config("http://a/4")));
+    std::size_t expected = 0;
+    std::set<std::string> ids;
+    for (int i = 0; i < 300; ++i) {
+        auto r = sender.send(event{.type = i % 2 ? "odd.x" : "even.x", .payload = "{}"});
+        REQUIRE(r);
+        expected += r->deliveries;
+        ids.insert(r->message_id);
+    }
+    CHECK(expected == 900);
+    // Every delivery ends delivered or exhausted, and each is reported exactly once.
+    REQUIRE(t.rec->wait([&] { return t.delivered->size() + t.exhausted->size() == expected; }, 30s));
+    std::set<std::uint64_t> finished;
+    t.rec->read([&] {
+        for (const auto& r : *t.delivered) finished.insert(r.delivery_id);
+        for (const auto& r : *t.exhausted) finished.insert(r.delivery_id);
+        return 0;
+    });
+    CHECK(finished.size() == expected);
+    auto all = sender.deliveries({.limit = 100000}).value();
+    CHECK(all.size() == expected);
+    for (const auto& d : all) {
+        CHECK((d.status == delivery_status::delivered || d.status == delivery_status::exhausted));
+        CHECK(ids.count(d.message_id) == 1);
+    }
+}
+
+TEST_CASE("sender: every stock signer can be the sender's signer", "[sender]") {
+    STATIC_REQUIRE(signer_factory<standard_signer>);
+    STATIC_REQUIRE(signer_factory<github_signer>);
+    STATIC_REQUIRE(signer_factory<stripe_signer>);
+    STATIC_REQUIRE(signer_factory<slack_signer>);
+    STATIC_REQUIRE(signer_factory<twilio_signer>);
+    STATIC_REQUIRE(signer_factory<shopify_signer>);
+    STATIC_REQUIRE(signer_factory<square_signer>);
+    STATIC_REQUIRE(signer_factory<shared_token_signer>);
+    const std::vector<secret> none;
+    CHECK(github_signer::make(std::span<const secret>(none)).error() == errc::invalid_secret);
+}
+
+TEST_CASE("sender: generated message ids are well formed and unique across threads and fork", "[sender]") {
+    auto well_formed = [](const std::string& id) {
+        return id.size() == 36 && id.starts_with("msg_") &&
+               id.find_first_not_of("0123456789abcdef", 4) == std::string::npos;
+    };
+    // Two threads each draw more ids than one buffer refill holds.
+    std::vector<std::string> a, b;
+    auto draw = [](std::vector<std::string>& out) {
+        for (int i = 0; i < 100; ++i) out.push_back(detail::random_message_id().value());
+    };
+    std::thread ta(draw, std::ref(a)), tb(draw, std::ref(b));
+    ta.join();
+    tb.join();
+    std::set<std::string> all(a.begin(), a.end());
+    all.insert(b.begin(), b.end());
+    CHECK(all.size() == 200);
+    for (const auto& id : all) CHECK(well_formed(id));
+
+    // A forked child must not repeat the ids its parent's buffer still holds.
+    (void)detail::random_message_id().value(); // the buffer is now partly used
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        std::string id = detail::random_message_id().value();
+        (void)!::write(fds[1], id.data(), id.size());
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string from_child(36, '\0');
+    std::size_t got = 0;
+    while (got < from_child.size()) {
+        auto n = ::read(fds[0], from_child.data() + got, from_child.size() - got);
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(fds[0]);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(got == 36);
+    const std::string from_parent = detail::random_message_id().value();
+    CHECK(well_formed(from_child));
+    CHECK(from_child != from_parent);
+}
+
+TEST_CASE("sender: endpoints that would fail every attempt are refused when registered", "[sender]") {
+    manual_clock clock;
+    fake_transport net;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, {.clock = clock});
+    auto with_header = [](std::string name, std::string value) {
+        auto c = config("https://acme.example/webhooks");
+        c.headers.add(std::move(name), std::move(value));
+        return c;
+    };
+    CHECK(sender.add_endpoint("no-url", config("")).error() == errc::invalid_url);
+    CHECK(sender.add_endpoint("bad-url", config("ftp://acme.example/x")).error() == errc::invalid_url);
+    CHECK(sender.add_endpoint("crlf", with_header("X-Tenant", "a\r\nX-Evil: 1")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("bad-name", with_header("X Tenant", "a")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("framing", with_header("Content-Length", "5")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("type", with_header("content-type", "text/plain")).error() == errc::invalid_argument);
+    // The signer's own fields cannot be overridden (or duplicated) by an endpoint.
+    CHECK(sender.add_endpoint("sig", with_header("Webhook-Signature", "v1,x")).error() == errc::invalid_argument);
+    CHECK(sender.endpoint_ids().empty());
+
+    REQUIRE(sender.add_endpoint("ok", with_header("X-Tenant", "acme")));
+    CHECK(sender.update_endpoint("ok", with_header("webhook-id", "x")).error() == errc::invalid_argument);
+    CHECK(sender.update_endpoint("ok", config("not a url")).error() == errc::invalid_url);
+    REQUIRE(sender.update_endpoint("ok", with_header("X-Tenant", "globex")));
+}

@@ -1,0 +1,357 @@
+// sqlite_store: the store contract, durability across reopen, crash recovery, schema versions, group
+// commit, the transactional outbox, retention and concurrent claims.
+#include "support/sender_doubles.hpp"
+#include "support/store_conformance.hpp"
+
+#include <hookline/sending/sender.hpp>
+#include <hookline/stores/sqlite_store.hpp>
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace hookline;
+using test_support::make_message;
+
+namespace {
+
+/// A fresh directory under the system temp dir, removed with everything in it.
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "hookline-sqlite-XXXXXX").string();
+        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+        path = tmpl;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    std::string file(const std::string& name = "store.db") const { return (path / name).string(); }
+};
+
+sqlite_store_options test_options() {
+    sqlite_store_options o;
+    o.retention = std::chrono::milliseconds(0); // the contract's timestamps are tiny: no automatic pruning
+    return o;
+}
+
+/// A raw connection, as another process or the application would have.
+struct raw_db {
+    sqlite3* db = nullptr;
+    explicit raw_db(const std::string& path) {
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+    }
+    ~raw_db() { sqlite3_close(db); }
+    raw_db(const raw_db&) = delete;
+    raw_db& operator=(const raw_db&) = delete;
+    bool exec(const std::string& sql) { return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK; }
+    std::int64_t count(const std::string& sql) {
+        sqlite3_stmt* st = nullptr;
+        REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+        std::int64_t n = -1;
+        if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return n;
+    }
+};
+
+const secret& key() {
+    static const secret k = secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
+    return k;
+}
+
+} // namespace
+
+TEST_CASE("sqlite_store: meets the store contract", "[sqlite_store]") {
+    temp_dir dir;
+    auto s = sqlite_store::open(dir.file(), test_options()).value();
+    test_support::check_store_conformance(s);
+}
+
+TEST_CASE("sqlite_store: meets the store contract with group commit", "[sqlite_store]") {
+    temp_dir dir;
+    auto o = test_options();
+    o.durability = sqlite_durability::group_commit;
+    auto s = sqlite_store::open(dir.file(), o).value();
+    test_support::check_store_conformance(s);
+}
+
+TEST_CASE("sqlite_store: everything survives closing and reopening", "[sqlite_store]") {
+    temp_dir dir;
+    const std::vector<std::string> e1 = {"e1"};
+    std::uint64_t id = 0;
+    {
+        auto s = sqlite_store::open(dir.file(), test_options()).value();
+        REQUIRE(s.insert_message(make_message("m1", 1000, "x.y"), e1, 1000).value());
+        id = s.claim_due(1000, 1, e1, 9000).value().at(0).delivery.id;
+        REQUIRE(s.record_attempt(id,
+                                 {.number = 1,
+                                  .started_at = 1000,
+                                  .status = 503,
+                                  .error = errc::http_status,
+                                  .latency = std::chrono::microseconds(77),
+                                  .response_excerpt = "busy"},
+                                 delivery_status::pending, 4000));
+        REQUIRE(s.save_endpoint_state({.endpoint_id = "e1", .failing_since = 1000}));
+    }
+    auto s = sqlite_store::open(dir.file(), test_options()).value();
+    CHECK_FALSE(s.insert_message(make_message("m1"), e1, 1000).value()); // still a duplicate
+    auto d = s.list_deliveries({.message_id = "m1"}).value();
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].status == delivery_status::pending);
+    CHECK(d[0].next_attempt_at == 4000);
+    REQUIRE(d[0].last_attempt);
+    CHECK(d[0].last_attempt->status == 503);
+    CHECK(d[0].last_attempt->error == errc::http_status);
+    CHECK(d[0].last_attempt->response_excerpt == "busy");
+    CHECK(s.load_endpoint_state("e1").value()->failing_since == 1000);
+    auto c = s.claim_due(4000, 1, e1, 9000).value();
+    REQUIRE(c.size() == 1);
+    CHECK(c[0].message->event_type == "x.y");
+    CHECK(*c[0].message->payload == "{\"n\":1}");
+    CHECK(c[0].delivery.attempts == 1);
+}
+
+TEST_CASE("sqlite_store: deliveries in flight at a crash are due again on open", "[sqlite_store]") {
+    temp_dir dir;
+    const std::vector<std::string> e1 = {"e1"};
+    {
+        auto s = sqlite_store::open(dir.file(), test_options()).value();
+        REQUIRE(s.insert_message(make_message("m1"), e1, 1000).value());
+        REQUIRE(s.insert_message(make_message("m2"), e1, 1000).value());
+        REQUIRE(s.claim_due(1000, 2, e1, 999'999).value().size() == 2); // leases far in the future
+        // the process "dies" here: nothing is released
+    }
+    auto o = test_options();
+    o.clock = [] { return std::int64_t{5000}; };
+    auto s = sqlite_store::open(dir.file(), o).value();
+    auto pending = s.list_deliveries({.statuses = {delivery_status::pending}}).value();
+    REQUIRE(pending.size() == 2);
+    CHECK(pending[0].next_attempt_at == 5000);
+    CHECK(s.claim_due(5000, 10, e1, 9000).value().size() == 2);
+}
+
+TEST_CASE("sqlite_store: a schema from the future is refused and an old one is migrated", "[sqlite_store]") {
+    temp_dir dir;
+    {
+        auto s = sqlite_store::open(dir.file(), test_options()).value();
+        raw_db raw(dir.file());
+        CHECK(sqlite_store::stored_schema_version(raw.db).value() == sqlite_store::schema_version);
+    }
+    {
+        raw_db raw(dir.file());
+        REQUIRE(raw.exec("UPDATE hookline_schema SET version = 99"));
+    }
+    auto refused = sqlite_store::open(dir.file(), test_options());
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == errc::schema_mismatch);
+
+    // A database holding only the application's tables (and its own user_version) gets the schema.
+    auto app = dir.file("app.db");
+    {
+        raw_db raw(app);
+        REQUIRE(raw.exec("PRAGMA user_version = 7; CREATE TABLE orders (id INTEGER PRIMARY KEY)"));
+    }
+    REQUIRE(sqlite_store::open(app, test_options()));
+    raw_db raw(app);
+    CHECK(raw.count("PRAGMA user_version") == 7); // the application's, untouched
+    CHECK(sqlite_store::stored_schema_version(raw.db).value() == sqlite_store::schema_version);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw.db, "PRAGMA journal_mode", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal");
+    sqlite3_finalize(st);
+}
+
+TEST_CASE("sqlite_store: a file that is not a database is a store failure", "[sqlite_store]") {
+    temp_dir dir;
+    {
+        std::FILE* f = std::fopen(dir.file("junk.db").c_str(), "wb");
+        REQUIRE(f);
+        std::fputs("this is not an SQLite database, just some text long enough to have a header", f);
+        std::fclose(f);
+    }
+    auto r = sqlite_store::open(dir.file("junk.db"), test_options());
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::store_failure);
+    CHECK(sqlite_store::open((dir.path / "missing" / "x.db").string(), test_options()).error() == errc::store_failure);
+}
+
+TEST_CASE("sqlite_store: group commit makes every insert durable before it returns", "[sqlite_store]") {
+    temp_dir dir;
+    auto o = test_options();
+    o.durability = sqlite_durability::group_commit;
+    o.group_commit_max_batch = 16;
+    o.group_commit_delay = std::chrono::microseconds(500); // also exercises the wait for a fuller batch
+    auto s = sqlite_store::open(dir.file(), o).value();
+    const std::vector<std::string> eps = {"a", "b"};
+    std::atomic<int> missing{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&, t] {
+            raw_db other(dir.file()); // another connection: sees only committed rows
+            for (int i = 0; i < 40; ++i) {
+                std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+                auto r = s.insert_message(make_message(id), eps, 1000);
+                if (!r || !*r) ++failed;
+                if (other.count("SELECT count(*) FROM hookline_deliveries WHERE message_id = '" + id + "'") != 2)
+                    ++missing;
+            }
+            // a duplicate in group mode is reported as such
+            if (s.insert_message(make_message("t" + std::to_string(t) + "-0"), eps, 1000).value()) ++failed;
+        });
+    for (auto& th : threads) th.join();
+    CHECK(failed == 0);
+    CHECK(missing == 0);
+    CHECK(s.message_count().value() == 320);
+}
+
+TEST_CASE("sqlite_store: retention prunes finished messages after the period", "[sqlite_store]") {
+    temp_dir dir;
+    auto now = std::make_shared<std::atomic<std::int64_t>>(1'000'000);
+    auto o = test_options();
+    o.retention = std::chrono::milliseconds(10'000);
+    o.prune_interval = std::chrono::milliseconds(0);
+    o.clock = [now] { return now->load(); };
+    auto s = sqlite_store::open(dir.file(), o).value();
+    const std::vector<std::string> e1 = {"e1"};
+    REQUIRE(s.insert_message(make_message("done", 1'000'000), e1, 1'000'000).value());
+    REQUIRE(s.insert_message(make_message("open", 1'000'000), e1, 1'000'000).value());
+    for (auto& c : s.claim_due(1'000'000, 10, e1, 1'100'000).value())
+        if (c.delivery.message_id == "done")
+            REQUIRE(s.record_attempt(c.delivery.id, {.number = 1, .started_at = 1'000'000, .status = 200},
+                                     delivery_status::delivered, 0));
+    CHECK(s.prune_expired().value() == 0); // too young
+    now->store(1'020'000);
+    (void)s.next_due(e1).value(); // the automatic pruning piggybacks here
+    CHECK(s.message_count().value() == 1);
+    CHECK(s.list_deliveries({.message_id = "done"}).value().empty());
+    CHECK(s.list_deliveries({.message_id = "open"}).value().size() == 1);
+    raw_db raw(dir.file());
+    CHECK(raw.count("SELECT count(*) FROM hookline_attempts") == 0);
+}
+
+TEST_CASE("sqlite_store: two handles on one file never claim one delivery twice", "[sqlite_store]") {
+    temp_dir dir;
+    auto a = sqlite_store::open(dir.file(), test_options()).value();
+    auto o = test_options();
+    o.recover_in_flight = false;
+    auto b = sqlite_store::open(dir.file(), o).value(); // a second connection, as a second process would
+    const std::vector<std::string> eps = {"e"};
+    for (int i = 0; i < 300; ++i) REQUIRE(a.insert_message(make_message("m" + std::to_string(i)), eps, 1000).value());
+    std::vector<std::vector<std::uint64_t>> seen(4);
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            auto& s = t % 2 ? a : b;
+            for (;;) {
+                auto got = s.claim_due(1000, 5, eps, 999'999);
+                if (!got) {
+                    ++errors;
+                    return;
+                }
+                if (got->empty()) return;
+                for (auto& c : *got) seen[static_cast<std::size_t>(t)].push_back(c.delivery.id);
+            }
+        });
+    for (auto& th : threads) th.join();
+    CHECK(errors == 0);
+    std::set<std::uint64_t> all;
+    std::size_t total = 0;
+    for (auto& v : seen) {
+        total += v.size();
+        all.insert(v.begin(), v.end());
+    }
+    CHECK(total == 300);
+    CHECK(all.size() == 300);
+}
+
+namespace {
+using sqlite_sender = basic_sender<test_support::fake_transport, standard_signer, fixed_schedule, sqlite_store>;
+
+sender_options sender_opts(const test_support::manual_clock& clock) {
+    sender_options o;
+    o.workers = 2;
+    o.clock = clock;
+    o.max_idle = std::chrono::milliseconds(50);
+    return o;
+}
+} // namespace
+
+TEST_CASE("sqlite_store: the transactional outbox commits and rolls back with the application", "[sqlite_store]") {
+    temp_dir dir;
+    test_support::fake_transport net;
+    test_support::manual_clock clock;
+    auto store = sqlite_store::open(dir.file(), test_options()).value();
+    sqlite_sender sender(net, fixed_schedule{}, store, sender_opts(clock));
+    REQUIRE(sender.add_endpoint("shop", {.url = "http://shop/hook", .secrets = {{key(), 0}}}));
+
+    raw_db app(dir.file()); // the application's own connection
+    REQUIRE(app.exec("CREATE TABLE orders (id TEXT PRIMARY KEY)"));
+
+    SECTION("rollback: neither the order nor the event") {
+        REQUIRE(app.exec("BEGIN"));
+        REQUIRE(app.exec("INSERT INTO orders VALUES ('o1')"));
+        auto r = sender.send_in(app.db, event{.type = "order.created", .payload = "{\"o\":1}", .id = "msg_o1"});
+        REQUIRE(r);
+        CHECK(r->deliveries == 1);
+        REQUIRE(app.exec("ROLLBACK"));
+        CHECK(app.count("SELECT count(*) FROM orders") == 0);
+        CHECK(store.message_count().value() == 0);
+        CHECK(store.list_deliveries({.message_id = "msg_o1"}).value().empty());
+        sender.wake();
+        sender.stop(std::chrono::seconds(5));
+        CHECK(net.count("http://shop/hook") == 0);
+    }
+    SECTION("commit: both, and the event is delivered") {
+        REQUIRE(app.exec("BEGIN"));
+        REQUIRE(app.exec("INSERT INTO orders VALUES ('o2')"));
+        sqlite_tx tx{app.db};
+        auto r = sender.send_in(tx, event{.type = "order.created", .payload = "{\"o\":2}", .id = "msg_o2"});
+        REQUIRE(r);
+        // Not visible to the store before the application commits.
+        CHECK(store.message_count().value() == 0);
+        REQUIRE(app.exec("COMMIT"));
+        sender.wake();
+        REQUIRE(net.events->wait([&] { return net.count("http://shop/hook") >= 1; }));
+        auto reqs = net.requests();
+        REQUIRE(reqs.size() == 1);
+        CHECK(reqs[0].body == "{\"o\":2}");
+        CHECK(reqs[0].headers.get("webhook-id").value_or("") == "msg_o2");
+        // sending the same id again through the outbox is a duplicate
+        auto again = sender.send_in(app.db, event{.type = "order.created", .payload = "{}", .id = "msg_o2"});
+        REQUIRE(again);
+        CHECK(again->duplicate);
+    }
+}
+
+TEST_CASE("sqlite_store: a sender resumes what a killed sender left", "[sqlite_store]") {
+    temp_dir dir;
+    test_support::fake_transport net;
+    test_support::manual_clock clock;
+    {
+        auto store = sqlite_store::open(dir.file(), test_options()).value();
+        const std::vector<std::string> eps = {"ep"};
+        REQUIRE(store.insert_message(make_message("left-1"), eps, 0).value());
+        REQUIRE(store.insert_message(make_message("left-2"), eps, 0).value());
+        REQUIRE(store.claim_due(0, 1, eps, clock() + 3'600'000).value().size() == 1); // in flight at the "kill"
+    }
+    auto o = test_options();
+    o.clock = clock; // recovered deliveries are due at the store's now
+    auto store = sqlite_store::open(dir.file(), o).value();
+    sqlite_sender sender(net, fixed_schedule{}, store, sender_opts(clock));
+    REQUIRE(sender.add_endpoint("ep", {.url = "http://ep/hook", .secrets = {{key(), 0}}}));
+    REQUIRE(net.events->wait([&] { return net.count("http://ep/hook") >= 2; }));
+    sender.stop(std::chrono::seconds(5));
+    CHECK(store.list_deliveries({.statuses = {delivery_status::delivered}}).value().size() == 2);
+}
