@@ -12,8 +12,8 @@ import os
 from conan import ConanFile
 from conan.errors import ConanInvalidConfiguration
 from conan.tools.build import check_min_cppstd
-from conan.tools.cmake import cmake_layout
-from conan.tools.files import copy
+from conan.tools.cmake import CMake, cmake_layout
+from conan.tools.files import copy, get, rmdir
 
 
 class HooklineConan(ConanFile):
@@ -21,9 +21,9 @@ class HooklineConan(ConanFile):
     version = "0.1.0"
     description = "Header-only C++20 library to send and receive signed webhooks"
     license = "MIT"
-    # Placeholder: set to the repository that hosts hookline.
-    url = "https://github.com/OWNER/hookline"
-    homepage = "https://github.com/OWNER/hookline"
+    # Written by cmake/release.sh from CMakeLists.txt (project VERSION and HOMEPAGE_URL).
+    url = "https://github.com/hookline/hookline"
+    homepage = "https://github.com/hookline/hookline"
     topics = ("webhooks", "standard-webhooks", "hmac", "http", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
@@ -37,8 +37,9 @@ class HooklineConan(ConanFile):
         # hookline's transport speaks HTTPS: cpp-httplib must be built with OpenSSL.
         "cpp-httplib/*:with_openssl": True,
     }
-    exports_sources = "include/*", "LICENSE"
-    no_copy_source = True
+    # The headers and the CMake files that install them with the generated hookline/core/version.hpp.
+    exports_sources = "include/*", "cmake/*", "CMakeLists.txt", "LICENSE"
+    generators = "CMakeDeps", "CMakeToolchain"
 
     def layout(self):
         cmake_layout(self, src_folder=".")
@@ -63,10 +64,23 @@ class HooklineConan(ConanFile):
         # The same headers whatever the settings and options (the options only add requirements).
         self.info.clear()
 
+    def source(self):
+        # Inside this repository the exported sources are there; a registry copy of the recipe
+        # downloads the release archive named in conandata.yml (written by cmake/release.sh).
+        if not os.path.isfile(os.path.join(self.source_folder, "CMakeLists.txt")):
+            get(self, **self.conan_data["sources"][self.version], strip_root=True)
+
+    def build(self):
+        cmake = CMake(self)
+        cmake.configure(variables={"HOOKLINE_BUILD_TESTS": "OFF", "HOOKLINE_BUILD_EXAMPLES": "OFF",
+                                   "HOOKLINE_BUILD_BENCHMARKS": "OFF", "HOOKLINE_INSTALL": "ON"})
+
     def package(self):
+        CMake(self).install()
         copy(self, "LICENSE", src=self.source_folder, dst=os.path.join(self.package_folder, "licenses"))
-        copy(self, "*.hpp", src=os.path.join(self.source_folder, "include"),
-             dst=os.path.join(self.package_folder, "include"))
+        # Conan's generators describe the package; hookline's own CMake and pkg-config files go.
+        rmdir(self, os.path.join(self.package_folder, "lib"))
+        rmdir(self, os.path.join(self.package_folder, "share"))
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "hookline")

@@ -3,22 +3,15 @@
 #   (manifest mode: add "hookline" to vcpkg.json and pass --overlay-ports, or set VCPKG_OVERLAY_PORTS)
 set(VCPKG_BUILD_TYPE release) # header-only: nothing differs between debug and release
 
-# ---------------------------------------------------------------------------------------------------
-# PLACEHOLDERS — point these at a real release before publishing the port:
-#   REPO    the GitHub repository that hosts hookline
-#   REF     the release tag, "v${VERSION}" (VERSION comes from vcpkg.json)
-#   SHA512  of the tarball: run `vcpkg install hookline --overlay-ports=...` once with SHA512 0;
-#           vcpkg fails and prints the actual hash to paste here.
-# To build a local checkout instead (development), replace vcpkg_from_github with:
-#   set(SOURCE_PATH "/path/to/hookline")
-# ---------------------------------------------------------------------------------------------------
-vcpkg_from_github(
-    OUT_SOURCE_PATH SOURCE_PATH
-    REPO OWNER/hookline
-    REF "v${VERSION}"
+# The release archive cmake/release.sh makes and hashes (it writes URLS and SHA512 here, and the
+# version into vcpkg.json). To build a local checkout instead (development), replace the two calls
+# below with:  set(SOURCE_PATH "/path/to/hookline")
+vcpkg_download_distfile(ARCHIVE
+    URLS "https://github.com/hookline/hookline/releases/download/v0.1.0/hookline-0.1.0.tar.gz"
+    FILENAME "hookline-${VERSION}.tar.gz"
     SHA512 0
-    HEAD_REF main
 )
+vcpkg_extract_source_archive(SOURCE_PATH ARCHIVE "${ARCHIVE}")
 
 # hookline's build defines hookline::sqlite / hookline::postgres whenever it finds SQLite 3 / libpq
 # (FindSQLite3 / FindPostgreSQL). A feature that is off keeps those from being found, so the package

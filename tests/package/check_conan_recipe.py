@@ -35,7 +35,7 @@ def install_conan_stub():
         "conan.tools.build": {"check_min_cppstd": unused, "can_run": unused},
         "conan.tools.cmake": {"CMake": unused, "CMakeDeps": unused, "CMakeToolchain": unused,
                               "cmake_layout": unused},
-        "conan.tools.files": {"copy": unused},
+        "conan.tools.files": {"copy": unused, "get": unused, "rmdir": unused},
     }
     for name, attrs in modules.items():
         module = types.ModuleType(name)
@@ -100,7 +100,7 @@ def check_main_recipe(source_dir, base, errors):
     for pattern in recipe.exports_sources:
         root = pattern.split("/", 1)[0].rstrip("*")
         expect(os.path.exists(os.path.join(source_dir, root)), f"exports_sources {pattern!r} matches nothing")
-    for method in ("layout", "requirements", "validate", "package_id", "package", "package_info"):
+    for method in ("layout", "requirements", "validate", "package_id", "source", "build", "package", "package_info"):
         expect(callable(getattr(recipe, method, None)), f"no {method}() method")
 
     # package_id: one package for every configuration (header-only).
