@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages hookline builds, tests and benchmarks with, when any is missing.
+# Installs the Debian packages hookline needs, when any is missing.
+#
+#   bash cmake/install-deps.sh          # everything: build, tests, benchmarks, fuzzing, lint (tests/run.sh)
+#   bash cmake/install-deps.sh --demo   # only what the demo (examples/run.sh) builds with
 set -euo pipefail
-packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev catch2 libssl-dev
-          libsqlite3-dev libbenchmark-dev libpq-dev postgresql wrk clang libclang-rt-14-dev clang-format python3)
-command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+# The library and the hookline tool.
+demo=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libssl-dev libsqlite3-dev)
+# Tests, benchmarks, the PostgreSQL store, fuzzing (clang + libFuzzer), lint, the npm peers.
+rest=(catch2 libbenchmark-dev libpq-dev postgresql wrk clang libclang-rt-14-dev clang-format clang-tidy python3 git)
+case "${1:-}" in
+  --demo) packages=("${demo[@]}") ;;
+  "") packages=("${demo[@]}" "${rest[@]}")
+      command -v node >/dev/null 2>&1 || packages+=(nodejs npm) ;;
+  -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+  *) echo "cmake/install-deps.sh: unknown option $1" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

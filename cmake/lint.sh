@@ -5,6 +5,7 @@
 #   bash cmake/lint.sh --fix           # rewrite files with clang-format instead of checking (then tidy)
 #   bash cmake/lint.sh --format-only   # only clang-format (fast)
 #   bash cmake/lint.sh --tidy-only     # only clang-tidy
+#   bash cmake/lint.sh --headers-only  # clang-tidy on the one-header TUs only: every public header (CI)
 #   bash cmake/lint.sh -p DIR          # build directory holding compile_commands.json (default build/lint,
 #                                      # configured here when it has none)
 #
@@ -18,15 +19,17 @@ root=$(pwd)
 fix=0
 format=1
 tidy=1
+headers_only=0
 build="$root/build/lint"
 while [ $# -gt 0 ]; do
   case "$1" in
     --fix) fix=1; shift ;;
     --format-only) tidy=0; shift ;;
     --tidy-only) format=0; shift ;;
+    --headers-only) format=0; headers_only=1; shift ;;
     -p) build="$2"; shift 2 ;;
     -p=*|--build-dir=*) build="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "cmake/lint.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -75,14 +78,14 @@ if [ "$tidy" = 1 ]; then
       -DHOOKLINE_BUILD_TESTS=ON -DHOOKLINE_BUILD_EXAMPLES=ON -DHOOKLINE_BUILD_BENCHMARKS=ON >/dev/null
   fi
   # The translation units: tests, examples, benchmarks and the generated one-header TUs.
-  mapfile -t tus < <(python3 - "$build/compile_commands.json" "$root" <<'PY'
+  mapfile -t tus < <(python3 - "$build/compile_commands.json" "$root" "$headers_only" <<'PY'
 import json, os, sys
-db, root = sys.argv[1], os.path.realpath(sys.argv[2])
+db, root, headers_only = sys.argv[1], os.path.realpath(sys.argv[2]), sys.argv[3] == "1"
 seen = set()
 for entry in json.load(open(db)):
     path = os.path.realpath(os.path.join(entry.get("directory", ""), entry["file"]))
     rel = os.path.relpath(path, root)
-    wanted = rel.split(os.sep)[0] in ("tests", "examples", "benchmarks") or "/header_tus/" in path
+    wanted = "/header_tus/" in path or (not headers_only and rel.split(os.sep)[0] in ("tests", "examples", "benchmarks"))
     if wanted and path not in seen and os.path.exists(path):
         seen.add(path)
         print(path)

@@ -3,9 +3,10 @@
 #   cmake -P cmake/snippets.cmake                # check: lists every stale, unmarked or broken block, exits 1
 #   cmake -DMODE=update -P cmake/snippets.cmake  # rewrite the markdown blocks from the sources
 #
-# In markdown, the line directly before a ```cpp fence names where the block comes from:
-#   <!-- snippet: examples/docs/sending.cpp#register-endpoint -->
-#   <!-- snippet: none (a signature, not code to compile) -->     (only for blocks that cannot compile)
+# In markdown, the line directly before a ```cpp fence names, visibly, the compiled file the block comes
+# from, as a link relative to the markdown file, and the region's name:
+#   *From [examples/docs/sending.cpp](../examples/docs/sending.cpp) (`register-endpoint`):*
+# Every ```cpp block has one: there are no C++ blocks that the build does not compile.
 # In the source, the quoted region is delimited by marker lines (not quoted):
 #   // [snippet:register-endpoint]
 #   ...
@@ -156,8 +157,7 @@ file(GLOB markdown_files RELATIVE "${SOURCE_DIR}" "${SOURCE_DIR}/docs/*.md")
 list(SORT markdown_files)
 list(PREPEND markdown_files README.md)
 
-set(marker_re "^<!-- snippet: ([^ ]+) -->$")
-set(none_re "^<!-- snippet: none \\([^)]+\\) -->$")
+set(marker_re "^\\*From \\[([^]]+)\\]\\(([^)]+)\\) \\(`([A-Za-z0-9_.-]+)`\\):\\*$")
 set(blocks 0)
 set(rewritten "")
 foreach(md IN LISTS markdown_files)
@@ -182,23 +182,27 @@ foreach(md IN LISTS markdown_files)
         set(block "")
         set(block_first TRUE)
         set(source "")
-        if(previous MATCHES "${none_re}")
-          set(source none)
-        elseif(previous MATCHES "${marker_re}")
-          set(source "${CMAKE_MATCH_1}")
-          if(NOT source MATCHES "^(examples|tests)/[^#]+\\.(cpp|hpp)#[A-Za-z0-9_.-]+$")
-            report("${md}:${block_line}" "snippet marker '${source}' is not examples/FILE.cpp#NAME")
+        if(previous MATCHES "${marker_re}")
+          set(path "${CMAKE_MATCH_1}")
+          set(link "${CMAKE_MATCH_2}")
+          set(source "${CMAKE_MATCH_1}#${CMAKE_MATCH_3}")
+          get_filename_component(md_dir "${SOURCE_DIR}/${md}" DIRECTORY)
+          file(RELATIVE_PATH expected_link "${md_dir}" "${SOURCE_DIR}/${path}")
+          if(NOT path MATCHES "^(examples|tests)/[^#]+\\.(cpp|hpp)$")
+            report("${md}:${block_line}" "snippet source '${path}' is not a .cpp/.hpp file under examples/ or tests/")
             set(source none)
+          elseif(NOT link STREQUAL expected_link)
+            report("${md}:${block_line}" "the link to ${path} should be '${expected_link}', not '${link}'")
           endif()
         else()
           report("${md}:${block_line}"
-                 "```cpp block without a '<!-- snippet: examples/FILE.cpp#NAME -->' line before it")
+                 "```cpp block without a '*From [examples/FILE.cpp](LINK) (`NAME`):*' line before it")
           set(source none)
         endif()
       else()
-        if(previous MATCHES "^<!-- snippet:")
+        if(previous MATCHES "${marker_re}")
           math(EXPR marker_line "${line_no} - 1")
-          report("${md}:${marker_line}" "snippet marker not directly followed by a ```cpp block")
+          report("${md}:${marker_line}" "snippet line not directly followed by a ```cpp block")
         endif()
         if(line MATCHES "^[ \t]*```")
           set(state other)

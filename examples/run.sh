@@ -4,7 +4,7 @@
 # packages first. Extra arguments go to the demo (see `hookline demo --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash cmake/install-deps.sh
+bash cmake/install-deps.sh --demo
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKLINE_BUILD_TESTS=OFF \
   -DHOOKLINE_BUILD_BENCHMARKS=OFF -DHOOKLINE_BUILD_EXAMPLES=ON >/dev/null
 cmake --build build/release -j "$(nproc 2>/dev/null || echo 2)" --target hookline_cli

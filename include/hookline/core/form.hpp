@@ -19,6 +19,7 @@ struct form_field {
     std::string name;
     std::string value;
     friend bool operator==(const form_field&, const form_field&) = default;
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted operator<=>
     friend auto operator<=>(const form_field&, const form_field&) = default;
 };
 

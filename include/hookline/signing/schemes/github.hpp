@@ -53,7 +53,7 @@ public:
     /// header carries a single signature). No keys: `errc::invalid_secret`.
     static result<github_signer> make(std::span<const secret> keys, github_signer_options options = {}) {
         if (keys.empty()) return errc::invalid_secret;
-        return make(keys.front(), std::move(options));
+        return make(keys.front(), options);
     }
 
     static result<github_signer> make(const secret& key, github_signer_options options = {}) {
@@ -117,8 +117,8 @@ class github_verifier {
 public:
     static constexpr std::string_view scheme_name = "github";
     /// GitHub's body carries neither the delivery id nor the event type (both are headers).
-    static constexpr std::string_view body_id_field = "";
-    static constexpr std::string_view body_type_field = "";
+    static constexpr std::string_view body_id_field{};
+    static constexpr std::string_view body_type_field{};
 
     /// `secrets`: the webhook secrets (plain text, via `secret::from_bytes`); several during a rotation.
     static result<github_verifier> make(std::span<const secret> secrets, github_verifier_options options = {}) {

@@ -89,8 +89,8 @@ class shared_token_verifier {
 public:
     static constexpr std::string_view scheme_name = "shared_token";
     /// Tokens say nothing about the body; where the id and type are is up to the sender.
-    static constexpr std::string_view body_id_field = "";
-    static constexpr std::string_view body_type_field = "";
+    static constexpr std::string_view body_id_field{};
+    static constexpr std::string_view body_type_field{};
 
     /// `tokens`: the trusted tokens (`secret::from_bytes`); several during a rotation.
     static result<shared_token_verifier> make(std::span<const secret> tokens, shared_token_options options = {}) {
