@@ -118,6 +118,7 @@ private:
         std::mutex mutex;
         std::uint64_t claims = 0;
 
+        /// The table is created before the first statement is prepared (hence the comma in `select`'s initialiser).
         explicit state(sqlite_dedup_options o)
             : options(std::move(o)),
               db(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 5000),

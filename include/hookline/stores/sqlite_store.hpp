@@ -25,11 +25,12 @@
 #include <hookline/stores/detail/sqlite_schema.hpp>
 #include <hookline/stores/store.hpp>
 
+#include <sqlite3.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Savepoint.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -101,7 +102,7 @@ public:
             auto& db = *st->db;
             if (!detail::sqlite_wal_mode(db)) return errc::store_failure;
             db.exec(st->options.synchronous == sqlite_synchronous::full ? "PRAGMA synchronous=FULL"
-                                                                         : "PRAGMA synchronous=NORMAL");
+                                                                        : "PRAGMA synchronous=NORMAL");
             if (auto m = detail::sqlite_migrate(db); !m) return m.error();
             const std::int64_t now = st->now();
             if (st->options.recover_in_flight) {
@@ -260,10 +261,10 @@ public:
         return detail::sqlite_guard([&]() -> result<void> {
             SQLite::Transaction tx(*s.db, SQLite::TransactionBehavior::IMMEDIATE);
             {
-                auto u = s.stmt(
-                    "UPDATE hookline_deliveries SET attempts = max(attempts, ?1), status = ?2, updated_at = ?3, "
-                    "lease_until = 0, next_attempt_at = CASE WHEN ?2 = 0 THEN ?4 ELSE next_attempt_at END, "
-                    "due = CASE WHEN ?2 = 0 THEN ?4 ELSE NULL END WHERE id = ?5");
+                auto u =
+                    s.stmt("UPDATE hookline_deliveries SET attempts = max(attempts, ?1), status = ?2, updated_at = ?3, "
+                           "lease_until = 0, next_attempt_at = CASE WHEN ?2 = 0 THEN ?4 ELSE next_attempt_at END, "
+                           "due = CASE WHEN ?2 = 0 THEN ?4 ELSE NULL END WHERE id = ?5");
                 u->bind(1, static_cast<std::int64_t>(a.number));
                 u->bind(2, static_cast<std::int64_t>(status));
                 u->bind(3, a.started_at);
@@ -360,9 +361,9 @@ public:
                              "WHERE endpoint_id = ?1");
             st->bind(1, endpoint_id);
             if (!st->executeStep()) return std::optional<endpoint_state>{};
-            return std::optional<endpoint_state>{endpoint_state{
-                endpoint_id, st->getColumn(0).getInt64() != 0, st->getColumn(1).getString(),
-                st->getColumn(2).getInt64(), static_cast<int>(st->getColumn(3).getInt64())}};
+            return std::optional<endpoint_state>{
+                endpoint_state{endpoint_id, st->getColumn(0).getInt64() != 0, st->getColumn(1).getString(),
+                               st->getColumn(2).getInt64(), static_cast<int>(st->getColumn(3).getInt64())}};
         });
     }
 
@@ -428,8 +429,8 @@ private:
 
         state(const std::string& path, sqlite_store_options o)
             : options(std::move(o)),
-              db(std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                              SQLite::OPEN_NOMUTEX,
+              db(std::make_unique<SQLite::Database>(path,
+                                                    SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
                                                     static_cast<int>(options.busy_timeout.count()))),
               statements(*db) {
             sqlite3_extended_result_codes(db->getHandle(), 1);
@@ -483,7 +484,8 @@ private:
             const std::int64_t t = now();
             if (t - last_prune < options.prune_interval.count()) return;
             last_prune = t;
-            (void)detail::sqlite_guard([&]() -> result<std::size_t> { return prune_locked(t - options.retention.count()); });
+            (void)detail::sqlite_guard(
+                [&]() -> result<std::size_t> { return prune_locked(t - options.retention.count()); });
         }
 
         std::size_t prune_locked(std::int64_t before) {

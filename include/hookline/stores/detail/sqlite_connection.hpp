@@ -6,10 +6,11 @@
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
 
+#include <sqlite3.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
-#include <sqlite3.h>
 
 #include <cstdint>
 #include <limits>
@@ -64,7 +65,8 @@ public:
     /// The statement for `sql`, prepared on first use (throws `SQLite::Exception` when it does not prepare).
     sqlite_statement_use get(const std::string& sql) {
         auto it = statements_.find(sql);
-        if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
+        if (it == statements_.end())
+            it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
         return sqlite_statement_use(*it->second);
     }
 

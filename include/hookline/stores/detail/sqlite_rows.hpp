@@ -91,8 +91,8 @@ inline constexpr const char* sqlite_insert_delivery_sql =
 /// above, `SQLite::Statement`s or `sqlite_raw_statement`s. False when the id is already stored.
 /// Throws `SQLite::Exception`.
 template <class Statement>
-bool sqlite_insert_rows(Statement& msg, Statement& del, const stored_message& m,
-                        std::span<const std::string> endpoints, std::int64_t due) {
+bool sqlite_insert_rows(Statement& msg, Statement& del, const stored_message& m, std::span<const std::string> endpoints,
+                        std::int64_t due) {
     const std::string_view payload = m.payload ? std::string_view(*m.payload) : std::string_view();
     msg.bind(1, m.id);
     msg.bind(2, m.event_type);

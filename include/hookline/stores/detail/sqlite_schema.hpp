@@ -5,11 +5,11 @@
 #include <hookline/core/error.hpp>
 #include <hookline/stores/detail/sqlite_connection.hpp>
 
+#include <sqlite3.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
-
-#include <sqlite3.h>
 
 #include <string>
 #include <vector>
@@ -99,8 +99,8 @@ inline result<void> sqlite_migrate(SQLite::Database& db) {
     if (stored > latest) return errc::schema_mismatch; // tx rolls back
     for (int i = stored; i < latest; ++i) db.exec(steps[static_cast<std::size_t>(i)]);
     if (stored < latest)
-        db.exec("DELETE FROM hookline_schema; INSERT INTO hookline_schema (version) VALUES (" +
-                std::to_string(latest) + ")");
+        db.exec("DELETE FROM hookline_schema; INSERT INTO hookline_schema (version) VALUES (" + std::to_string(latest) +
+                ")");
     tx.commit();
     return {};
 }
