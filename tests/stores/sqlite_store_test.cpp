@@ -6,10 +6,11 @@
 #include <hookline/sending/sender.hpp>
 #include <hookline/stores/sqlite_store.hpp>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Transaction.h>
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
 
 #include <atomic>
 #include <cstdlib>
