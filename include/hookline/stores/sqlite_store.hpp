@@ -9,7 +9,7 @@
 /// Needs SQLite 3.35 or newer and SQLiteCpp 3.2 (link `hookline::sqlite`); the umbrella header does not
 /// include it. Internals: `stores/detail/sqlite_schema.hpp` (DDL, migrations), `sqlite_connection.hpp`
 /// (statement cache, SQLiteCpp's exceptions to `errc`), `sqlite_rows.hpp` (row mapping),
-/// `sqlite_committer.hpp` (group commit).
+/// `sqlite_queue.hpp` (claim, recovery, pruning), `sqlite_committer.hpp` (group commit).
 ///
 /// Thread-safety: every member may be called from any thread. Copies of a `sqlite_store` are handles to
 /// one shared state: one SQLite connection guarded by a mutex (and, with `group_commit`, one committer
@@ -21,6 +21,7 @@
 #include <hookline/core/error.hpp>
 #include <hookline/stores/detail/sqlite_committer.hpp>
 #include <hookline/stores/detail/sqlite_connection.hpp>
+#include <hookline/stores/detail/sqlite_queue.hpp>
 #include <hookline/stores/detail/sqlite_rows.hpp>
 #include <hookline/stores/detail/sqlite_schema.hpp>
 #include <hookline/stores/store.hpp>
@@ -32,11 +33,9 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -181,55 +180,8 @@ public:
         std::lock_guard lock(s.mutex);
         return detail::sqlite_guard([&]() -> result<std::vector<claimed_delivery>> {
             SQLite::Transaction tx(*s.db, SQLite::TransactionBehavior::IMMEDIATE);
-            // Candidates per endpoint (earliest due first), merged: the sender asks for one endpoint at a time.
-            std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, delivery_record>> cands;
-            {
-                auto q = s.stmt("SELECT d.id, d.message_id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, "
-                                "d.lease_until, d.updated_at, d.due FROM hookline_deliveries d "
-                                "WHERE d.endpoint_id = ?1 AND d.due IS NOT NULL AND d.due <= ?2 "
-                                "ORDER BY d.due, d.id LIMIT ?3");
-                for (const auto& ep : endpoints) {
-                    q->bind(1, ep);
-                    q->bind(2, now);
-                    q->bind(3, detail::sqlite_clamp_limit(limit));
-                    while (q->executeStep()) {
-                        delivery_record d = detail::sqlite_read_delivery(*q, 0);
-                        cands.push_back({{q->getColumn(8).getInt64(), q->getColumn(0).getInt64()}, std::move(d)});
-                    }
-                    q->reset();
-                }
-            }
-            std::sort(cands.begin(), cands.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-            if (cands.size() > limit) cands.resize(limit);
-            std::vector<claimed_delivery> out;
-            std::map<std::string, std::shared_ptr<const stored_message>> messages;
-            auto upd = s.stmt("UPDATE hookline_deliveries SET status = ?1, lease_until = ?2, due = ?2, updated_at = ?3 "
-                              "WHERE id = ?4");
-            auto msg = s.stmt("SELECT id, event_type, payload, created_at FROM hookline_messages WHERE id = ?1");
-            for (auto& [key, d] : cands) {
-                upd->bind(1, static_cast<std::int64_t>(delivery_status::in_flight));
-                upd->bind(2, lease_until);
-                upd->bind(3, now);
-                upd->bind(4, static_cast<std::int64_t>(d.id));
-                upd->exec();
-                upd->reset();
-                d.status = delivery_status::in_flight;
-                d.lease_until = lease_until;
-                d.updated_at = now;
-                auto& shared = messages[d.message_id];
-                if (!shared) {
-                    msg->bind(1, d.message_id);
-                    if (!msg->executeStep()) return errc::store_failure;
-                    shared = std::make_shared<const stored_message>(
-                        stored_message{msg->getColumn(0).getString(), msg->getColumn(1).getString(),
-                                       std::make_shared<const std::string>(msg->getColumn(2).getString()),
-                                       msg->getColumn(3).getInt64()});
-                    msg->reset();
-                }
-                out.push_back({std::move(d), shared});
-            }
-            if (!out.empty()) s.attach_last_attempts(out);
-            tx.commit();
+            auto out = detail::sqlite_claim(s.statements, now, limit, endpoints, lease_until);
+            if (out) tx.commit();
             return out;
         });
     }
@@ -332,7 +284,7 @@ public:
                 detail::sqlite_bind_query(*st, q);
                 while (st->executeStep()) rows.push_back({detail::sqlite_read_delivery(*st, 0), nullptr});
             }
-            if (!rows.empty()) s.attach_last_attempts(rows);
+            if (!rows.empty()) detail::sqlite_attach_last_attempts(s.statements, rows);
             std::vector<delivery_record> out;
             out.reserve(rows.size());
             for (auto& r : rows) out.push_back(std::move(r.delivery));
@@ -458,26 +410,6 @@ private:
             return detail::sqlite_insert_rows(*msg, *del, m, endpoints, due);
         }
 
-        /// Fills `last_attempt` of each delivery from its latest attempt row.
-        void attach_last_attempts(std::vector<claimed_delivery>& rows) {
-            auto st = stmt("SELECT number, started_at, status, error_code, error_category, latency_us, "
-                           "response_excerpt FROM hookline_attempts WHERE delivery_id = ?1 ORDER BY seq DESC LIMIT 1");
-            for (auto& r : rows) {
-                if (r.delivery.attempts == 0) continue;
-                st->bind(1, static_cast<std::int64_t>(r.delivery.id));
-                if (st->executeStep()) r.delivery.last_attempt = detail::sqlite_read_attempt(*st, 0);
-                st->reset();
-            }
-        }
-
-        /// Makes in-flight deliveries pending and due at `now` (the caller holds `mutex`).
-        std::size_t recover(std::int64_t now) {
-            auto u = stmt("UPDATE hookline_deliveries SET status = 0, lease_until = 0, next_attempt_at = ?1, due = ?1 "
-                          "WHERE status = 1");
-            u->bind(1, now);
-            return static_cast<std::size_t>(u->exec());
-        }
-
         /// Prunes at most once per `prune_interval` (the caller holds `mutex`); failures wait for the next turn.
         void maybe_prune() {
             if (options.retention.count() <= 0) return;
@@ -488,30 +420,8 @@ private:
                 [&]() -> result<std::size_t> { return prune_locked(t - options.retention.count()); });
         }
 
-        std::size_t prune_locked(std::int64_t before) {
-            SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
-            std::vector<std::string> ids;
-            {
-                auto sel =
-                    stmt("SELECT m.id FROM hookline_messages m WHERE m.created_at < ?1 AND NOT EXISTS ("
-                         "SELECT 1 FROM hookline_deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1))");
-                sel->bind(1, before);
-                while (sel->executeStep()) ids.push_back(sel->getColumn(0).getString());
-            }
-            auto da = stmt("DELETE FROM hookline_attempts WHERE delivery_id IN "
-                           "(SELECT id FROM hookline_deliveries WHERE message_id = ?1)");
-            auto dd = stmt("DELETE FROM hookline_deliveries WHERE message_id = ?1");
-            auto dm = stmt("DELETE FROM hookline_messages WHERE id = ?1");
-            for (const auto& id : ids) {
-                for (auto* st : {&da, &dd, &dm}) {
-                    (*st)->bind(1, id);
-                    (*st)->exec();
-                    (*st)->reset();
-                }
-            }
-            tx.commit();
-            return ids.size();
-        }
+        std::size_t recover(std::int64_t now) { return detail::sqlite_recover(statements, now); }
+        std::size_t prune_locked(std::int64_t before) { return detail::sqlite_prune(*db, statements, before); }
 
         void start_committer() {
             committer = std::make_unique<detail::sqlite_group_committer>(
