@@ -51,6 +51,7 @@ class HooklineConan(ConanFile):
         self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=True)
         if self.options.with_sqlite:
             self.requires("sqlite3/[>=3.40 <4]", transitive_headers=True)
+            self.requires("sqlitecpp/3.2.1", transitive_headers=True)
         if self.options.with_postgres:
             self.requires("libpq/[>=15 <18]", transitive_headers=True)
 
@@ -106,7 +107,7 @@ class HooklineConan(ConanFile):
             sqlite.set_property("pkg_config_name", "hookline-sqlite")
             sqlite.bindirs = []
             sqlite.libdirs = []
-            sqlite.requires = ["core", "sqlite3::sqlite3"]
+            sqlite.requires = ["core", "sqlite3::sqlite3", "sqlitecpp::sqlitecpp"]
 
         if self.options.with_postgres:
             postgres = self.cpp_info.components["postgres"]

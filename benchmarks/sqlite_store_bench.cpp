@@ -7,11 +7,17 @@
 //                      prepared statements (the floor); with 8 threads, one connection per thread
 //   store_commit_each  sqlite_store::insert_message, commit_each (one transaction per call)
 //   store_group_commit sqlite_store::insert_message, group_commit (concurrent calls share a commit)
+//   hot_paths          insert, claim and record one delivery per iteration with synchronous=NORMAL (no
+//                      fsync per commit), each call's thread CPU time on its own: the library's own cost
+//                      per call, unaffected by other processes on a shared machine (run it with
+//                      TMPDIR=/dev/shm to keep the disk out too)
 // The files live under a fresh directory in $TMPDIR (or /tmp), removed at exit.
 #include <hookline/stores/sqlite_store.hpp>
 
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
+
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -176,8 +182,65 @@ void interleaved(benchmark::State& state) {
     state.counters["each_vs_raw"] = rate(t_each) / rate(t_raw);
 }
 
+// CPU time of the calling thread (user and system), which a busy machine does not inflate.
+struct thread_cpu_clock {
+    using duration = std::chrono::nanoseconds;
+    static std::chrono::time_point<thread_cpu_clock, duration> now() {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return std::chrono::time_point<thread_cpu_clock, duration>(std::chrono::seconds(ts.tv_sec) +
+                                                                   std::chrono::nanoseconds(ts.tv_nsec));
+    }
+};
+
+// The store's hot paths without the fsync that dominates the other variants: what the library itself
+// costs per call (statement reuse, binding, reading rows). One delivery per iteration goes through
+// insert_message, claim_due and record_attempt; each call's CPU time is taken on its own.
+void hot_paths(benchmark::State& state) {
+    hookline::sqlite_store_options o;
+    o.synchronous = hookline::sqlite_synchronous::normal;
+    auto store = hookline::sqlite_store::open(fresh_file("hot"), o).value();
+    const std::vector<std::string> endpoints = {"acme"};
+    using clock = thread_cpu_clock;
+    clock::duration t_insert{}, t_claim{}, t_record{};
+    std::int64_t now = 1'700'000'000'000;
+    for (auto _ : state) {
+        ++now;
+        hookline::stored_message m{new_id(), "invoice.paid", std::make_shared<const std::string>(payload()), now};
+        auto t0 = clock::now();
+        if (!store.insert_message(m, endpoints, now)) state.SkipWithError("insert failed");
+        auto t1 = clock::now();
+        auto claimed = store.claim_due(now, 1, endpoints, now + 30'000);
+        auto t2 = clock::now();
+        if (!claimed || claimed->size() != 1) {
+            state.SkipWithError("claim failed");
+            break;
+        }
+        hookline::attempt_record a;
+        a.number = 1;
+        a.started_at = now;
+        a.status = 200;
+        a.latency = std::chrono::microseconds(1500);
+        a.response_excerpt = "ok";
+        auto t3 = clock::now();
+        if (!store.record_attempt(claimed->front().delivery.id, a, hookline::delivery_status::delivered, 0))
+            state.SkipWithError("record failed");
+        auto t4 = clock::now();
+        t_insert += t1 - t0;
+        t_claim += t2 - t1;
+        t_record += t4 - t3;
+    }
+    auto us = [&](clock::duration d) {
+        return std::chrono::duration<double, std::micro>(d).count() / static_cast<double>(state.iterations());
+    };
+    state.counters["insert_us"] = us(t_insert);
+    state.counters["claim_us"] = us(t_claim);
+    state.counters["record_us"] = us(t_record);
+}
+
 } // namespace
 
+BENCHMARK(hot_paths);
 BENCHMARK(interleaved)->UseRealTime();
 BENCHMARK(raw_sqlite)->Threads(1)->Threads(8)->UseRealTime();
 BENCHMARK(store_commit_each)->Threads(1)->Threads(8)->UseRealTime();

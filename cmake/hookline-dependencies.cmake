@@ -19,8 +19,30 @@ else()
   set(hookline_httplib_target PkgConfig::hookline_httplib)
 endif()
 
-# Optional: SQLite 3 for the SQLite store (hookline::sqlite). Absent SQLite leaves the core unaffected.
+# Optional: SQLite 3 and SQLiteCpp for the SQLite store (hookline::sqlite). Absent either leaves the
+# core unaffected. When both are found, hookline_sqlitecpp_target names SQLiteCpp's target: its CMake
+# package's `SQLiteCpp` (Debian, vcpkg, Conan, upstream), or else hookline::sqlitecpp made from
+# pkg-config's SQLiteCpp module.
 find_package(SQLite3 QUIET)
+if(TARGET SQLite::SQLite3)
+  find_package(SQLiteCpp CONFIG QUIET)
+  if(TARGET SQLiteCpp)
+    set(hookline_sqlitecpp_target SQLiteCpp)
+  elseif(TARGET hookline::sqlitecpp)
+    set(hookline_sqlitecpp_target hookline::sqlitecpp)
+  else()
+    find_package(PkgConfig QUIET)
+    if(PKG_CONFIG_FOUND)
+      pkg_check_modules(hookline_sqlitecpp QUIET IMPORTED_TARGET GLOBAL SQLiteCpp)
+      if(hookline_sqlitecpp_FOUND)
+        add_library(hookline::sqlitecpp INTERFACE IMPORTED GLOBAL)
+        set_target_properties(hookline::sqlitecpp PROPERTIES
+          INTERFACE_LINK_LIBRARIES "PkgConfig::hookline_sqlitecpp;SQLite::SQLite3")
+        set(hookline_sqlitecpp_target hookline::sqlitecpp)
+      endif()
+    endif()
+  endif()
+endif()
 
 # Optional: libpq, for hookline::postgres (the PostgreSQL store). When found, defines the imported
 # target hookline::libpq (include dirs and library paths, no further targets). CMake's FindPostgreSQL

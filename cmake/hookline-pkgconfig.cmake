@@ -35,14 +35,21 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/hookline.pc.in ${CMAKE_CURRENT_BINARY_D
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookline.pc DESTINATION ${HOOKLINE_PKGCONFIG_DIR})
 
 # The stores' files, next to hookline.pc, for the store targets this build defines:
-# hookline-sqlite.pc (Requires: hookline sqlite3) and hookline-postgres.pc (Requires: hookline libpq).
+# hookline-sqlite.pc (Requires: hookline sqlite3, plus SQLiteCpp) and hookline-postgres.pc
+# (Requires: hookline libpq). SQLiteCpp installs no .pc file on Debian or upstream, so by default it is
+# linked by name (Libs: -lSQLiteCpp); where a SQLiteCpp.pc exists, set HOOKLINE_PKGCONFIG_SQLITE_REQUIRES
+# to "sqlite3 SQLiteCpp" and HOOKLINE_PKGCONFIG_SQLITE_LIBS to "".
+set(HOOKLINE_PKGCONFIG_SQLITE_REQUIRES "sqlite3" CACHE STRING "pkg-config modules in Requires: of hookline-sqlite.pc")
+set(HOOKLINE_PKGCONFIG_SQLITE_LIBS "-lSQLiteCpp" CACHE STRING "Libs: of hookline-sqlite.pc (SQLiteCpp)")
 foreach(store IN ITEMS sqlite postgres)
   if(TARGET hookline_${store})
     set(HOOKLINE_PC_STORE ${store})
     if(store STREQUAL "sqlite")
-      set(HOOKLINE_PC_STORE_REQUIRES sqlite3)
+      set(HOOKLINE_PC_STORE_REQUIRES ${HOOKLINE_PKGCONFIG_SQLITE_REQUIRES})
+      set(HOOKLINE_PC_STORE_LIBS ${HOOKLINE_PKGCONFIG_SQLITE_LIBS})
     else()
       set(HOOKLINE_PC_STORE_REQUIRES libpq)
+      set(HOOKLINE_PC_STORE_LIBS "")
     endif()
     configure_file(${CMAKE_CURRENT_LIST_DIR}/hookline-store.pc.in
                    ${CMAKE_CURRENT_BINARY_DIR}/hookline-${store}.pc @ONLY)

@@ -29,3 +29,6 @@ class HooklineTestConan(ConanFile):
     def test(self):
         if can_run(self):
             self.run(os.path.join(self.cpp.build.bindir, "test_package"), env="conanrun")
+            sqlite = os.path.join(self.cpp.build.bindir, "test_package_sqlite")
+            if os.path.exists(sqlite):  # the with_sqlite option
+                self.run(sqlite, env="conanrun")

@@ -3,7 +3,7 @@
 // The snippets keep the guide's layout:
 // clang-format off
 // [snippet:store]
-#include <hookline/stores/sqlite_store.hpp>   // link hookline::sqlite (SQLite 3.35+)
+#include <hookline/stores/sqlite_store.hpp>   // link hookline::sqlite (SQLite 3.35+, SQLiteCpp 3.2)
 // [/snippet:store]
 
 #include "docs.hpp"
@@ -11,6 +11,8 @@
 #include <hookline/hookline.hpp>
 #include <hookline/receiving/sqlite_dedup_store.hpp>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -48,6 +50,15 @@ void outbox(sqlite_sender& sender, const std::string& order_json) {
     sqlite3_exec(app, r ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);   // no order, no webhook
     sender.wake();                                    // deliver now (else within max_idle)
     // [/snippet:outbox]
+}
+
+void outbox_sqlitecpp(sqlite_sender& sender, SQLite::Database& app, const std::string& order_json) {
+    // [snippet:outbox-sqlitecpp]
+    SQLite::Transaction tx(app);                      // app: the application's SQLite::Database
+    app.exec("INSERT INTO orders (id) VALUES (42)");
+    if (sender.send_in(app, {.type = "order.created", .payload = order_json})) tx.commit();   // else rolled back
+    sender.wake();
+    // [/snippet:outbox-sqlitecpp]
 }
 
 void dedup(const hookline::secret& key) {

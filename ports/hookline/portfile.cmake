@@ -13,12 +13,13 @@ vcpkg_download_distfile(ARCHIVE
 )
 vcpkg_extract_source_archive(SOURCE_PATH ARCHIVE "${ARCHIVE}")
 
-# hookline's build defines hookline::sqlite / hookline::postgres whenever it finds SQLite 3 / libpq
-# (FindSQLite3 / FindPostgreSQL). A feature that is off keeps those from being found, so the package
-# never picks up a library vcpkg did not install.
+# hookline's build defines hookline::sqlite / hookline::postgres whenever it finds SQLite 3 and
+# SQLiteCpp / libpq (FindSQLite3 and SQLiteCppConfig / FindPostgreSQL). A feature that is off keeps
+# those from being found, so the package never picks up a library vcpkg did not install.
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     INVERTED_FEATURES
         sqlite   CMAKE_DISABLE_FIND_PACKAGE_SQLite3
+        sqlite   CMAKE_DISABLE_FIND_PACKAGE_SQLiteCpp
         postgres CMAKE_DISABLE_FIND_PACKAGE_PostgreSQL
 )
 
@@ -33,9 +34,12 @@ vcpkg_cmake_configure(
         # what vcpkg ships and carries the define cpp-httplib.pc would have supplied.
         "-DHOOKLINE_PKGCONFIG_REQUIRES=openssl nlohmann_json"
         -DHOOKLINE_PKGCONFIG_CFLAGS=-DCPPHTTPLIB_OPENSSL_SUPPORT
+        # vcpkg's sqlitecpp installs no .pc file either: hookline-sqlite.pc links it by name.
+        "-DHOOKLINE_PKGCONFIG_SQLITE_LIBS=-L\${prefix}/lib -lSQLiteCpp"
         ${FEATURE_OPTIONS}
     MAYBE_UNUSED_VARIABLES
         CMAKE_DISABLE_FIND_PACKAGE_SQLite3
+        CMAKE_DISABLE_FIND_PACKAGE_SQLiteCpp
         CMAKE_DISABLE_FIND_PACKAGE_PostgreSQL
 )
 vcpkg_cmake_install()

@@ -121,7 +121,8 @@ def check_main_recipe(source_dir, base, errors):
         packages = {package_name(r) for r in required}
         wanted = {"cpp-httplib", "openssl", "nlohmann_json"}
         if with_sqlite:
-            wanted.add("sqlite3")
+            wanted |= {"sqlite3", "sqlitecpp"}
+            expect("sqlitecpp/3.2.1" in required, f"{combo}: sqlitecpp is not required as sqlitecpp/3.2.1")
         if with_postgres:
             wanted.add("libpq")
         expect(packages == wanted, f"{combo}: requires {sorted(packages)}, expected {sorted(wanted)}")

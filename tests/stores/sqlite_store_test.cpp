@@ -9,6 +9,9 @@
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -333,6 +336,26 @@ TEST_CASE("sqlite_store: the transactional outbox commits and rolls back with th
         REQUIRE(again);
         CHECK(again->duplicate);
     }
+}
+
+TEST_CASE("sqlite_store: the outbox through a SQLiteCpp connection", "[sqlite_store]") {
+    temp_dir dir;
+    auto store = sqlite_store::open(dir.file(), test_options()).value();
+    SQLite::Database app(dir.file(), SQLite::OPEN_READWRITE, 5000);
+    const std::vector<std::string> eps = {"ep"};
+    {
+        SQLite::Transaction tx(app);
+        CHECK(store.insert_message_in(app, make_message("sc-rolled-back"), eps, 0).value());
+    } // not committed: rolled back with the application's transaction
+    CHECK(store.message_count().value() == 0);
+    {
+        SQLite::Transaction tx(app);
+        CHECK(store.insert_message_in(app, make_message("sc-committed"), eps, 0).value());
+        CHECK_FALSE(store.insert_message_in(app, make_message("sc-committed"), eps, 0).value()); // duplicate
+        tx.commit();
+    }
+    CHECK(store.message_count().value() == 1);
+    CHECK(store.claim_due(0, 10, eps, 1000).value().size() == 1);
 }
 
 TEST_CASE("sqlite_store: a sender resumes what a killed sender left", "[sqlite_store]") {

@@ -10,27 +10,28 @@
 ///
 /// Thread-safety: every member may be called from any thread. A `postgres_store` is a handle: copies
 /// share one small pool of connections (guarded by a mutex; a connection is used by one call at a time).
+///
+/// Internals in `stores/detail/`: `postgres_connection.hpp` (libpq parameters and result sets),
+/// `postgres_schema.hpp` (DDL and statements), `postgres_pool.hpp` (pool, migration, preparation).
 #pragma once
 
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
+#include <hookline/stores/detail/postgres_connection.hpp>
+#include <hookline/stores/detail/postgres_pool.hpp>
+#include <hookline/stores/detail/postgres_schema.hpp>
 #include <hookline/stores/store.hpp>
 
 #include <libpq-fe.h>
 
-#include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
-#include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -50,252 +51,6 @@ struct postgres_store_options {
     std::function<void(const char* operation, const char* sqlstate)> on_error{};
 };
 
-namespace detail::pg {
-
-inline constexpr int schema_version = 1;
-
-inline bool valid_schema_name(std::string_view s) {
-    if (s.empty() || s.size() > 63) return false;
-    if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z'))) return false;
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
-}
-
-/// `{"a","b"}`: a text[] literal.
-inline std::string text_array(std::span<const std::string> values) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        if (i) out += ',';
-        out += '"';
-        for (char c : values[i]) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    out += '}';
-    return out;
-}
-
-/// Statement parameters: text, except bytea which is sent binary.
-struct params {
-    std::vector<std::string> storage;
-    std::vector<int> formats;
-    std::vector<int> lengths;
-    std::vector<Oid> types;
-    std::vector<const char*> values;
-
-    params& text(std::string v) {
-        storage.push_back(std::move(v));
-        formats.push_back(0);
-        types.push_back(0);
-        return *this;
-    }
-    params& integer(std::int64_t v) { return text(std::to_string(v)); }
-    params& bytes(std::string v) {
-        storage.push_back(std::move(v));
-        formats.push_back(1);
-        types.push_back(17); // bytea
-        return *this;
-    }
-    void finish() {
-        values.clear();
-        lengths.clear();
-        for (auto& s : storage) {
-            values.push_back(s.data());
-            lengths.push_back(static_cast<int>(s.size()));
-        }
-    }
-    int count() const { return static_cast<int>(storage.size()); }
-};
-
-/// A result in binary format; frees itself.
-class result_set {
-public:
-    explicit result_set(PGresult* r = nullptr) : r_(r) {}
-    result_set(result_set&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
-    result_set& operator=(result_set&& o) noexcept {
-        std::swap(r_, o.r_);
-        return *this;
-    }
-    result_set(const result_set&) = delete;
-    result_set& operator=(const result_set&) = delete;
-    ~result_set() {
-        if (r_) PQclear(r_);
-    }
-    PGresult* get() const { return r_; }
-    bool ok() const {
-        auto s = PQresultStatus(r_);
-        return s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK;
-    }
-    const char* sqlstate() const {
-        const char* s = r_ ? PQresultErrorField(r_, PG_DIAG_SQLSTATE) : nullptr;
-        return s ? s : "";
-    }
-    int rows() const { return PQntuples(r_); }
-    bool null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
-    std::int64_t i64(int row, int col) const {
-        if (null(row, col)) return 0;
-        const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(r_, row, col));
-        const int n = PQgetlength(r_, row, col);
-        std::uint64_t v = 0;
-        for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
-        if (n < 8 && n > 0 && (p[0] & 0x80)) v |= ~std::uint64_t{0} << (8 * n); // sign-extend
-        return static_cast<std::int64_t>(v);
-    }
-    bool boolean(int row, int col) const { return !null(row, col) && *PQgetvalue(r_, row, col) != 0; }
-    std::string str(int row, int col) const {
-        return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
-    }
-
-private:
-    PGresult* r_;
-};
-
-inline std::error_code decode_error(const std::string& category, int value) {
-    if (value == 0) return {};
-    if (category == "hookline") return {value, hookline::error_category()};
-    if (category == "system") return {value, std::system_category()};
-    return {value, std::generic_category()};
-}
-
-inline const char* category_name(const std::error_code& ec) {
-    if (!ec) return "";
-    if (ec.category() == hookline::error_category()) return "hookline";
-    if (ec.category() == std::system_category()) return "system";
-    return "generic";
-}
-
-/// Every statement the store runs, with the schema name filled in.
-struct statements {
-    std::string insert_message, claim, claim_one, next_due, next_due_one, record_attempt, release, list_attempts,
-        load_endpoint, save_endpoint, prune;
-    std::string schema;
-
-    explicit statements(const std::string& s) : schema(s) {
-        const std::string q = "\"" + s + "\".";
-        insert_message =
-            "WITH m AS (INSERT INTO " + q +
-            "messages (id, event_type, payload, created_at) "
-            "VALUES ($1::text, $2::text, $3::bytea, $4::bigint) ON CONFLICT (id) DO NOTHING RETURNING id), "
-            "d AS (INSERT INTO " +
-            q +
-            "deliveries (message_id, endpoint_id, status, next_attempt_at, due_at, updated_at) "
-            "SELECT m.id, e.ep, 0, $5::bigint, $5::bigint, $4::bigint FROM m "
-            "CROSS JOIN unnest($6::text[]) WITH ORDINALITY AS e(ep, n) ORDER BY e.n RETURNING 1) "
-            "SELECT count(*) FROM m";
-        claim = "WITH c AS (SELECT id, due_at FROM " + q +
-                "deliveries WHERE endpoint_id = ANY($1::text[]) "
-                "AND due_at <= $2::bigint ORDER BY due_at, id LIMIT $3::bigint FOR UPDATE SKIP LOCKED) "
-                "UPDATE " +
-                q +
-                "deliveries d SET status = 1, lease_until = $4::bigint, due_at = $4::bigint, "
-                "updated_at = $2::bigint FROM c, " +
-                q +
-                "messages m WHERE d.id = c.id AND m.id = d.message_id "
-                "RETURNING d.id, d.message_id, d.endpoint_id, d.attempts, d.next_attempt_at, d.lease_until, "
-                "d.updated_at, d.last_number, d.last_started_at, d.last_status, d.last_error_category, "
-                "d.last_error, d.last_latency_us, d.last_excerpt, c.due_at, m.event_type, m.payload, m.created_at";
-        // One endpoint (what a sender asks for): the index hands rows over in claim order.
-        claim_one = claim;
-        claim_one.replace(claim_one.find("endpoint_id = ANY($1::text[])"), 29, "endpoint_id = $1::text");
-        next_due =
-            "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = ANY($1::text[]) AND due_at IS NOT NULL";
-        next_due_one =
-            "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = $1::text AND due_at IS NOT NULL";
-        record_attempt =
-            "WITH u AS (UPDATE " + q +
-            "deliveries SET attempts = GREATEST(attempts, $2::integer), "
-            "last_number = $2::integer, last_started_at = $3::bigint, last_status = $4::integer, "
-            "last_error_category = $5::text, last_error = $6::integer, last_latency_us = $7::bigint, "
-            "last_excerpt = $8::bytea, status = $9::smallint, updated_at = $3::bigint, lease_until = 0, "
-            "next_attempt_at = CASE WHEN $9::smallint = 0 THEN $10::bigint ELSE next_attempt_at END, "
-            "due_at = CASE WHEN $9::smallint = 0 THEN $10::bigint ELSE NULL END "
-            "WHERE id = $1::bigint RETURNING id), "
-            "a AS (INSERT INTO " +
-            q +
-            "attempts (delivery_id, number, started_at, status, error_category, error, "
-            "latency_us, excerpt) SELECT u.id, $2::integer, $3::bigint, $4::integer, $5::text, $6::integer, "
-            "$7::bigint, $8::bytea FROM u RETURNING 1) "
-            "SELECT count(*) FROM u";
-        release = "WITH u AS (UPDATE " + q +
-                  "deliveries SET status = 0, lease_until = 0, next_attempt_at = $2::bigint, "
-                  "due_at = $2::bigint WHERE id = $1::bigint AND status = 1 RETURNING 1) "
-                  "SELECT EXISTS (SELECT 1 FROM " +
-                  q + "deliveries WHERE id = $1::bigint)";
-        list_attempts = "SELECT number, started_at, status, error_category, error, latency_us, excerpt FROM " + q +
-                        "attempts WHERE delivery_id = $1::bigint ORDER BY seq";
-        load_endpoint = "SELECT disabled, disabled_reason, failing_since, exhausted_count FROM " + q +
-                        "endpoint_state WHERE endpoint_id = $1::text";
-        save_endpoint = "INSERT INTO " + q +
-                        "endpoint_state (endpoint_id, disabled, disabled_reason, failing_since, "
-                        "exhausted_count) VALUES ($1::text, $2::boolean, $3::text, $4::bigint, $5::integer) "
-                        "ON CONFLICT (endpoint_id) DO UPDATE SET disabled = EXCLUDED.disabled, "
-                        "disabled_reason = EXCLUDED.disabled_reason, failing_since = EXCLUDED.failing_since, "
-                        "exhausted_count = EXCLUDED.exhausted_count";
-        prune = "WITH doomed AS (SELECT m.id FROM " + q +
-                "messages m WHERE m.created_at < $1::bigint AND NOT EXISTS "
-                "(SELECT 1 FROM " +
-                q +
-                "deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1)) "
-                "FOR UPDATE OF m SKIP LOCKED), "
-                "gone AS (DELETE FROM " +
-                q +
-                "messages WHERE id IN (SELECT id FROM doomed) RETURNING 1) "
-                "SELECT count(*) FROM gone";
-    }
-
-    /// Version 1 of the schema.
-    std::string schema_v1() const {
-        const std::string q = "\"" + schema + "\".";
-        return "CREATE TABLE " + q +
-               "messages (id text PRIMARY KEY, event_type text NOT NULL, "
-               "payload bytea NOT NULL, created_at bigint NOT NULL);"
-               "CREATE INDEX ON " +
-               q +
-               "messages (created_at);"
-               "CREATE TABLE " +
-               q +
-               "deliveries (id bigserial PRIMARY KEY, "
-               "message_id text NOT NULL REFERENCES " +
-               q +
-               "messages (id) ON DELETE CASCADE, "
-               "endpoint_id text NOT NULL, status smallint NOT NULL, attempts integer NOT NULL DEFAULT 0, "
-               "next_attempt_at bigint NOT NULL, lease_until bigint NOT NULL DEFAULT 0, "
-               "due_at bigint, updated_at bigint NOT NULL, last_number integer, last_started_at bigint, "
-               "last_status integer, last_error_category text, last_error integer, last_latency_us bigint, "
-               "last_excerpt bytea);"
-               "COMMENT ON COLUMN " +
-               q +
-               "deliveries.due_at IS "
-               "'next_attempt_at when pending, lease_until when in flight, NULL when finished';"
-               "CREATE INDEX ON " +
-               q +
-               "deliveries (endpoint_id, due_at, id) WHERE due_at IS NOT NULL;"
-               "CREATE INDEX ON " +
-               q +
-               "deliveries (message_id);"
-               "CREATE TABLE " +
-               q +
-               "attempts (seq bigserial PRIMARY KEY, "
-               "delivery_id bigint NOT NULL REFERENCES " +
-               q +
-               "deliveries (id) ON DELETE CASCADE, "
-               "number integer NOT NULL, started_at bigint NOT NULL, status integer NOT NULL, "
-               "error_category text NOT NULL, error integer NOT NULL, latency_us bigint NOT NULL, "
-               "excerpt bytea NOT NULL);"
-               "CREATE INDEX ON " +
-               q +
-               "attempts (delivery_id);"
-               "CREATE TABLE " +
-               q +
-               "endpoint_state (endpoint_id text PRIMARY KEY, disabled boolean NOT NULL, "
-               "disabled_reason text NOT NULL, failing_since bigint NOT NULL, exhausted_count integer NOT NULL);";
-    }
-};
-
-} // namespace detail::pg
-
 /// The PostgreSQL store. Open with `postgres_store::open(conninfo, options)`.
 class postgres_store {
 public:
@@ -304,7 +59,9 @@ public:
     /// (the database holds a newer schema version) or `invalid_argument` (bad schema name or pool size).
     static result<postgres_store> open(const std::string& conninfo, postgres_store_options options = {}) {
         if (!detail::pg::valid_schema_name(options.schema) || options.pool_size == 0) return errc::invalid_argument;
-        auto p = std::make_shared<pool>(conninfo, std::move(options));
+        auto p = std::make_shared<detail::pg::pool>(
+            conninfo,
+            detail::pg::pool_settings{options.schema, options.pool_size, options.migrate, std::move(options.on_error)});
         auto c = p->connect();
         if (!c) return c.error();
         auto migrated = p->migrate(*c);
@@ -543,154 +300,7 @@ public:
     }
 
 private:
-    /// The connection pool and everything copies of the store share.
-    struct pool {
-        std::string conninfo;
-        postgres_store_options options;
-        detail::pg::statements sql;
-        std::mutex mutex;
-        std::condition_variable cv;
-        std::vector<PGconn*> idle;
-        std::size_t open = 0;
-
-        pool(std::string ci, postgres_store_options o)
-            : conninfo(std::move(ci)), options(std::move(o)), sql(options.schema) {}
-        ~pool() {
-            for (auto* c : idle) PQfinish(c);
-        }
-        pool(const pool&) = delete;
-        pool& operator=(const pool&) = delete;
-
-        void report(const char* op, const char* sqlstate) const {
-            if (options.on_error) options.on_error(op, sqlstate);
-        }
-
-        result<PGconn*> connect() {
-            PGconn* c = PQconnectdb(conninfo.c_str());
-            if (!c || PQstatus(c) != CONNECTION_OK) {
-                if (c) PQfinish(c);
-                report("connect", "");
-                return errc::store_failure;
-            }
-            PQsetNoticeProcessor(
-                c, [](void*, const char*) {}, nullptr); // "already exists, skipping" and the like
-            return c;
-        }
-
-        bool exec(PGconn* c, const char* op, const std::string& text) {
-            detail::pg::result_set r(PQexec(c, text.c_str()));
-            if (!r.ok()) report(op, r.sqlstate());
-            return r.ok();
-        }
-
-        result<void> migrate(PGconn* c) {
-            if (!exec(c, "migrate", "BEGIN")) return errc::store_failure;
-            auto fail = [&](errc e) -> result<void> {
-                exec(c, "migrate", "ROLLBACK");
-                return e;
-            };
-            // One migrator per schema at a time, across processes.
-            detail::pg::params lock;
-            lock.text("hookline.migrate." + sql.schema);
-            lock.finish();
-            detail::pg::result_set r(PQexecParams(c, "SELECT pg_advisory_xact_lock(hashtext($1::text))", 1,
-                                                  lock.types.data(), lock.values.data(), lock.lengths.data(),
-                                                  lock.formats.data(), 1));
-            if (!r.ok()) {
-                report("migrate", r.sqlstate());
-                return fail(errc::store_failure);
-            }
-            const std::string q = "\"" + sql.schema + "\"";
-            if (options.migrate && !exec(c, "migrate",
-                                         "CREATE SCHEMA IF NOT EXISTS " + q + "; CREATE TABLE IF NOT EXISTS " + q +
-                                             ".schema_version (version integer NOT NULL)"))
-                return fail(errc::store_failure);
-            detail::pg::result_set v(PQexecParams(c, ("SELECT max(version) FROM " + q + ".schema_version").c_str(), 0,
-                                                  nullptr, nullptr, nullptr, nullptr, 1));
-            if (!v.ok()) {
-                report("migrate", v.sqlstate());
-                return fail(options.migrate ? errc::store_failure : errc::schema_mismatch);
-            }
-            const std::int64_t have = v.null(0, 0) ? 0 : v.i64(0, 0);
-            if (have > detail::pg::schema_version) return fail(errc::schema_mismatch);
-            if (have < detail::pg::schema_version) {
-                if (!options.migrate) return fail(errc::schema_mismatch);
-                // Future versions append their steps here: if (have < 2) ..., each in this transaction.
-                if (have < 1 && !exec(c, "migrate", sql.schema_v1())) return fail(errc::store_failure);
-                if (!exec(c, "migrate",
-                          "DELETE FROM " + q + ".schema_version; INSERT INTO " + q + ".schema_version VALUES (" +
-                              std::to_string(detail::pg::schema_version) + ")"))
-                    return fail(errc::store_failure);
-            }
-            if (!exec(c, "migrate", "COMMIT")) return fail(errc::store_failure);
-            return {};
-        }
-
-        bool prepare(PGconn* c) {
-            const std::pair<const char*, const std::string*> all[] = {{"insert_message", &sql.insert_message},
-                                                                      {"claim", &sql.claim},
-                                                                      {"claim_one", &sql.claim_one},
-                                                                      {"next_due_one", &sql.next_due_one},
-                                                                      {"next_due", &sql.next_due},
-                                                                      {"record_attempt", &sql.record_attempt},
-                                                                      {"release", &sql.release},
-                                                                      {"list_attempts", &sql.list_attempts},
-                                                                      {"load_endpoint", &sql.load_endpoint},
-                                                                      {"save_endpoint", &sql.save_endpoint},
-                                                                      {"prune", &sql.prune}};
-            for (const auto& [name, text] : all) {
-                detail::pg::result_set r(PQprepare(c, name, text->c_str(), 0, nullptr));
-                if (!r.ok()) {
-                    report("prepare", r.sqlstate());
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        result<PGconn*> take() {
-            {
-                std::unique_lock lock(mutex);
-                cv.wait(lock, [&] { return !idle.empty() || open < options.pool_size; });
-                if (!idle.empty()) {
-                    PGconn* c = idle.back();
-                    idle.pop_back();
-                    return c;
-                }
-                ++open;
-            }
-            auto c = connect();
-            if (c && !prepare(*c)) {
-                PQfinish(*c);
-                c = errc::store_failure;
-            }
-            if (!c) {
-                std::lock_guard lock(mutex);
-                --open;
-                cv.notify_one();
-            }
-            return c;
-        }
-
-        /// Returns a connection to the pool, or closes it when it is broken or stuck in a transaction.
-        void put_back(PGconn* c) {
-            bool keep = PQstatus(c) == CONNECTION_OK;
-            if (keep && PQtransactionStatus(c) != PQTRANS_IDLE) {
-                detail::pg::result_set r(PQexec(c, "ROLLBACK"));
-                keep = r.ok() && PQtransactionStatus(c) == PQTRANS_IDLE;
-            }
-            std::lock_guard lock(mutex);
-            if (keep) {
-                idle.push_back(c);
-            } else {
-                PQfinish(c);
-                --open;
-            }
-            cv.notify_one();
-        }
-    };
-
-    explicit postgres_store(std::shared_ptr<pool> p) : pool_(std::move(p)) {}
+    explicit postgres_store(std::shared_ptr<detail::pg::pool> p) : pool_(std::move(p)) {}
 
     /// A prepared statement on a pooled connection; binary results.
     result<detail::pg::result_set> run(const char* op, const char* statement, detail::pg::params& ps) {
@@ -772,7 +382,7 @@ private:
         return a;
     }
 
-    std::shared_ptr<pool> pool_;
+    std::shared_ptr<detail::pg::pool> pool_;
 };
 
 static_assert(store<postgres_store>);
