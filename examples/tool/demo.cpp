@@ -1,15 +1,17 @@
 // hookline demo: the whole library in one process on 127.0.0.1. Receivers for four integrators, a
 // sender with endpoints subscribed to different event types (one failing on purpose for a while), a
 // stream of events with a live progress display, and a summary showing every event arrived once.
-#pragma once
+#include "demo.hpp"
 
 #include "args.hpp"
 #include "serve.hpp"
+#include "verbs.hpp"
 
-#include <hookline/hookline.hpp>
-#include <hookline/stores/sqlite_store.hpp>
+#include <hookline/core/secret.hpp>
+#include <hookline/sending/endpoint.hpp>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
@@ -45,20 +47,6 @@ inline std::string demo_help() {
 namespace demo {
 
 using clock = std::chrono::steady_clock;
-
-struct endpoint_spec {
-    std::string id;
-    std::vector<std::string> types; // subscription
-    bool flaky = false;
-};
-
-/// What one integrator's receiver saw.
-struct tally {
-    std::mutex mutex;
-    std::map<std::string, int> dispatched; // message id -> handler runs
-    int duplicates = 0;
-    int rejected = 0;
-};
 
 inline bool subscribed(const endpoint_spec& e, const std::string& type) {
     for (const auto& p : e.types)
@@ -104,24 +92,11 @@ inline int run(int events, int rate, int outage_seconds) {
     });
     std::map<std::string, secret> keys;
     std::map<std::string, std::unique_ptr<tally>> seen;
-    std::vector<std::unique_ptr<standard_receiver>> receivers;
     for (const auto& e : specs) {
         keys.emplace(e.id, secret::generate().value());
-        auto& t = *seen.emplace(e.id, std::make_unique<tally>()).first->second;
-        receiver_options ro;
-        ro.observer = [&t](const request_info& info) {
-            std::lock_guard lock(t.mutex);
-            if (info.result == outcome::duplicate) ++t.duplicates;
-            if (info.result == outcome::rejected) ++t.rejected;
-        };
-        auto r = std::make_unique<standard_receiver>(standard_verifier(keys.at(e.id)), std::move(ro));
-        r->on_any([&t](const webhook_event& ev) {
-            std::lock_guard lock(t.mutex);
-            ++t.dispatched[ev.id];
-        });
-        mount(server, *r, "/" + e.id);
-        receivers.push_back(std::move(r));
+        seen.emplace(e.id, std::make_unique<tally>());
     }
+    const auto receivers = mount_receivers(server, specs, keys, seen);
     const int port = server.bind_to_any_port("127.0.0.1");
     if (port <= 0) {
         std::cerr << "hookline: demo: cannot listen on 127.0.0.1\n";
@@ -146,41 +121,18 @@ inline int run(int events, int rate, int outage_seconds) {
             std::filesystem::remove_all(dir, ec);
         }
     } remove_dir{dir};
-    auto store = sqlite_store::open(db_path, {.durability = sqlite_durability::group_commit});
-    if (!store) {
-        std::cerr << "hookline: demo: cannot open " << db_path << ": " << store.error().message() << "\n";
+    outbox_stats stats;
+    outbox sender;
+    if (auto error = sender.open(db_path, port, specs, keys, stats); !error.empty()) {
+        std::cerr << "hookline: demo: " << error << "\n";
         server.stop();
         server_thread.join();
         return 1;
     }
-    std::mutex mutex;
-    std::set<std::uint64_t> retrying;
-    std::atomic<long> delivered{0}, failed{0}, attempts{0};
-    sender_options so;
-    so.workers = 8;
-    so.callbacks.on_attempt = [&](const attempt_report& r) {
-        ++attempts;
-        std::lock_guard lock(mutex);
-        if (r.status == delivery_status::pending)
-            retrying.insert(r.delivery_id);
-        else
-            retrying.erase(r.delivery_id);
-    };
-    so.callbacks.on_delivered = [&](const attempt_report&) { ++delivered; };
-    so.callbacks.on_exhausted = [&](const attempt_report&) { ++failed; };
-    using namespace std::chrono_literals;
-    fixed_schedule schedule{{250ms, 500ms, 1s, 1s, 2s, 2s, 4s, 4s}};
-    httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value()});
-    basic_sender<httplib_transport, standard_signer, fixed_schedule, sqlite_store> sender(transport, schedule, *store,
-                                                                                          so);
-    for (const auto& e : specs) {
-        endpoint_config c;
-        c.url = "http://127.0.0.1:" + std::to_string(port) + "/" + e.id;
-        c.secrets = {{keys.at(e.id), 0}};
-        c.event_types = e.types;
-        c.max_concurrency = 2;
-        sender.add_endpoint(e.id, c).value();
-    }
+    std::mutex& mutex = stats.mutex;
+    auto& delivered = stats.delivered;
+    auto& failed = stats.failed;
+    auto& attempts = stats.attempts;
 
     std::cout << st.bold() << "hookline demo" << st.reset() << ": " << specs.size()
               << " endpoints on 127.0.0.1:" << port << ", " << events << " events at " << rate << "/s; '"
@@ -202,7 +154,7 @@ inline int run(int events, int rate, int outage_seconds) {
         std::size_t retry_now;
         {
             std::lock_guard lock(mutex);
-            retry_now = retrying.size();
+            retry_now = stats.retrying.size();
         }
         char line[200];
         std::snprintf(line, sizeof line,
@@ -226,7 +178,7 @@ inline int run(int events, int rate, int outage_seconds) {
             if (receipt) {
                 std::lock_guard lock(mutex);
                 for (const auto& e : specs)
-                    if (subscribed(e, type)) expected[e.id].insert(receipt->message_id);
+                    if (subscribed(e, type)) expected[e.id].insert(*receipt);
             }
             ++sent;
             next += interval;
@@ -292,7 +244,7 @@ inline int run(int events, int rate, int outage_seconds) {
 
 } // namespace demo
 
-inline int cmd_demo(const std::vector<std::string_view>& argv) {
+int cmd_demo(const std::vector<std::string_view>& argv) {
     std::vector<flag_spec> specs = {{"--events", "", true, false},
                                     {"--rate", "", true, false},
                                     {"--outage", "", true, false},
