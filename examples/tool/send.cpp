@@ -7,14 +7,75 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hookline_cli {
+
+namespace detail {
+
+static std::string describe_delay(std::int64_t ms) {
+    std::ostringstream os;
+    if (ms < 1000)
+        os << ms << " ms";
+    else if (ms < 120000)
+        os << ms / 1000 << " s";
+    else if (ms < 7200000)
+        os << ms / 60000 << " min";
+    else
+        os << ms / 3600000 << " h";
+    return os.str();
+}
+
+std::string attempt_line(const hookline::attempt_report& r, bool durable) {
+    using namespace hookline;
+    std::ostringstream line;
+    line << "attempt " << r.attempt.number << ": ";
+    if (r.attempt.status != 0)
+        line << r.attempt.status;
+    else
+        line << r.attempt.error.message();
+    char latency[32];
+    std::snprintf(latency, sizeof latency, "%.1f ms", static_cast<double>(r.attempt.latency.count()) / 1000.0);
+    line << " in " << latency;
+    if (r.next_attempt_at) {
+        const auto now =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        line << "; next attempt in " << describe_delay(std::max<std::int64_t>(0, *r.next_attempt_at - now));
+    }
+    if (durable) line << " (" << r.message_id << ")";
+    return line.str();
+}
+
+std::optional<std::string> give_up_reason(const hookline::attempt_report& r) {
+    using namespace hookline;
+    std::optional<std::string> why;
+    if (r.status == delivery_status::failed) why = "gave up: the endpoint answered 410 Gone";
+    if (r.status == delivery_status::exhausted) {
+        if (r.attempt.error == errc::address_refused)
+            why = "gave up: destination address refused (private or loopback; see --allow-private)";
+        else if (r.attempt.error == errc::invalid_url)
+            why = "gave up: invalid URL";
+        else
+            why = "gave up: retries exhausted (last: " +
+                  (r.attempt.status ? std::to_string(r.attempt.status) : r.attempt.error.message()) + ")";
+    }
+    return why;
+}
+
+} // namespace detail
 
 int cmd_send(const std::vector<std::string_view>& argv) {
     std::vector<flag_spec> specs = {
@@ -59,9 +120,12 @@ int cmd_send(const std::vector<std::string_view>& argv) {
     si.secrets = args.all("--secret");
     if (si.secrets.empty()) throw usage_error("--secret is required");
     if (scheme == "standard") {
-        in.wrap = !args.has("--raw");
-        if (in.wrap && !nlohmann::json::accept(in.body))
-            throw usage_error("the event data is not JSON (give --raw to send the body as it is)");
+        if (!args.has("--raw")) {
+            auto data = nlohmann::json::parse(in.body, nullptr, false);
+            if (data.is_discarded())
+                throw usage_error("the event data is not JSON (give --raw to send the body as it is)");
+            in.data = std::move(data);
+        }
         in.secrets = standard_secrets(si);
         return detail::run_send<hookline::standard_signer>(in);
     }

@@ -6,7 +6,10 @@
 #include "args.hpp"
 
 #include <hookline/core/secret.hpp>
+#include <hookline/sending/sender_options.hpp>
 #include <hookline/signing/schemes.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <optional>
@@ -74,9 +77,16 @@ struct send_input {
     std::optional<std::vector<std::chrono::milliseconds>> schedule;
     std::chrono::milliseconds timeout{15000};
     bool allow_private = false;
-    bool wrap = false;      ///< send `{"type", "timestamp", "data": body}` (the library's JSON `send`)
+    /// When set, sent as `{"type", "timestamp", "data"}` (the library's JSON `send`) instead of `body`;
+    /// parsed by send.cpp, so the delivery's translation units instantiate no JSON parser.
+    std::optional<nlohmann::json> data;
     std::string store_path; ///< empty = memory
 };
+
+/// "attempt N: STATUS in LATENCY; next attempt in DELAY", as the tool prints each attempt.
+std::string attempt_line(const hookline::attempt_report& r, bool durable);
+/// Why the tool gives up after `r`, or none while the delivery goes on (or was delivered).
+std::optional<std::string> give_up_reason(const hookline::attempt_report& r);
 
 /// Sign and deliver `in` with `Signer` and a memory or SQLite store; the exit status. Defined in
 /// send_delivery.hpp, instantiated in send_SCHEME_STORE.cpp (one sender per translation unit).

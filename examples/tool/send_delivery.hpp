@@ -33,19 +33,6 @@ namespace hookline_cli {
 
 namespace detail {
 
-inline std::string describe_delay(std::int64_t ms) {
-    std::ostringstream os;
-    if (ms < 1000)
-        os << ms << " ms";
-    else if (ms < 120000)
-        os << ms / 1000 << " s";
-    else if (ms < 7200000)
-        os << ms / 60000 << " min";
-    else
-        os << ms / 3600000 << " h";
-    return os.str();
-}
-
 /// Waits for SIGINT/SIGTERM on its own thread (the signals are blocked in every thread created after it).
 class interrupt_watch {
 public:
@@ -138,34 +125,8 @@ int run_send(const send_input& in, Store store) {
     o.timeout = in.timeout;
     o.logger = nullptr; // the tool reports each attempt and why it gave up itself
     o.callbacks.on_attempt = [&](const attempt_report& r) {
-        std::ostringstream line;
-        line << "attempt " << r.attempt.number << ": ";
-        if (r.attempt.status != 0)
-            line << r.attempt.status;
-        else
-            line << r.attempt.error.message();
-        char latency[32];
-        std::snprintf(latency, sizeof latency, "%.1f ms", static_cast<double>(r.attempt.latency.count()) / 1000.0);
-        line << " in " << latency;
-        if (r.next_attempt_at) {
-            const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-            line << "; next attempt in " << describe_delay(std::max<std::int64_t>(0, *r.next_attempt_at - now));
-        }
-        if (durable) line << " (" << r.message_id << ")";
-        std::cout << line.str() << std::endl;
-        std::optional<std::string> why;
-        if (r.status == delivery_status::failed) why = "gave up: the endpoint answered 410 Gone";
-        if (r.status == delivery_status::exhausted) {
-            if (r.attempt.error == errc::address_refused)
-                why = "gave up: destination address refused (private or loopback; see --allow-private)";
-            else if (r.attempt.error == errc::invalid_url)
-                why = "gave up: invalid URL";
-            else
-                why = "gave up: retries exhausted (last: " +
-                      (r.attempt.status ? std::to_string(r.attempt.status) : r.attempt.error.message()) + ")";
-        }
+        std::cout << attempt_line(r, durable) << std::endl;
+        const std::optional<std::string> why = give_up_reason(r);
         if (!durable) {
             if (r.status == delivery_status::delivered) finish(0, "delivered");
             if (why) finish(1, *why);
@@ -197,7 +158,7 @@ int run_send(const send_input& in, Store store) {
     if (auto r = sender.add_endpoint(endpoint_id, cfg); !r)
         throw usage_error("cannot use --secret: " + r.error().message());
     if (durable) (void)sender.enable_endpoint(endpoint_id); // sending to it again is an explicit request
-    auto receipt = in.wrap ? sender.send(in.type, nlohmann::json::parse(in.body), in.id)
+    auto receipt = in.data ? sender.send(in.type, *in.data, in.id)
                            : sender.send(event{.type = in.type, .payload = in.body, .id = in.id});
     if (!receipt) {
         if (receipt.error() == errc::store_failure) {
