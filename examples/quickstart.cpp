@@ -1,6 +1,8 @@
 // quickstart: the whole loop in one program, on 127.0.0.1.
-// A receiver verifies Standard Webhooks signatures and dispatches by event type; a sender signs an
-// event and POSTs it. Exits 0 when the event arrived verified and a forged copy was refused.
+// A receiver verifies Standard Webhooks signatures and dispatches by event type; a `standard_sender`
+// signs an event and delivers it, allowed to reach 127.0.0.1 by the one option that permits loopback
+// (refused by default: SSRF protection). Exits 0 when the event arrived verified and a tampered copy of
+// the sender's request was refused.
 #include <hookline/hookline.hpp>
 
 #include <httplib.h>
@@ -8,6 +10,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -18,7 +21,10 @@ int main() {
 
     // Receiver: verify, then dispatch on the payload's "type".
     const hookline::standard_verifier verifier(key);
+    std::mutex mutex; // the server's threads and main share what arrived
     int delivered = 0;
+    httplib::Headers last_headers; // the signed request as it arrived, to tamper with below
+    std::string last_body;
     httplib::Server server;
     server.set_tcp_nodelay(true);
     server.Post("/webhooks", [&](const httplib::Request& req, httplib::Response& res) {
@@ -36,7 +42,10 @@ int main() {
             return;
         }
         if (event.value("type", "") == "invoice.paid") {
+            std::lock_guard lock(mutex);
             ++delivered;
+            last_headers = req.headers;
+            last_body = req.body;
             std::printf("receiver: %s verified, invoice %s paid\n", verified->id.c_str(),
                         event["data"].value("invoice", "?").c_str());
         }
@@ -44,27 +53,41 @@ int main() {
     });
     const int port = server.bind_to_any_port("127.0.0.1");
     std::thread thread([&] { server.listen_after_bind(); });
-
     // bind_to_any_port() already listens: connections queue until the accept loop runs.
-    // Sender: sign and POST.
-    const hookline::standard_signer signer(key);
-    const std::string body = nlohmann::json{{"type", "invoice.paid"}, {"data", {{"invoice", "in_42"}}}}.dump();
-    const auto headers =
-        signer.sign({.id = "msg_quickstart_1", .body = body, .timestamp = hookline::unix_now()}).value();
-    httplib::Client client("127.0.0.1", port);
-    client.set_tcp_nodelay(true);
-    httplib::Headers h;
-    for (const auto& f : headers) h.emplace(f.name, f.value);
-    auto good = client.Post("/webhooks", h, body, "application/json");
-    std::printf("sender: signed POST -> %d\n", good ? good->status : -1);
+
+    // Sender: the stock sender, allowed to reach 127.0.0.1 (and nothing else private).
+    bool sent = false;
+    {
+        hookline::standard_sender sender{hookline::httplib_transport({
+            .addresses = hookline::address_policy::with_allowed({"127.0.0.1/32"}).value(),
+        })};
+        sender
+            .add_endpoint("local",
+                          {.url = "http://127.0.0.1:" + std::to_string(port) + "/webhooks", .secrets = {{key}}})
+            .value();
+        auto receipt = sender.send("invoice.paid", {{"invoice", "in_42"}});
+        sent = receipt && sender.drain(std::chrono::seconds(20)); // a failure is also logged to stderr
+        std::printf("sender: %s -> %s\n", receipt ? receipt->message_id.c_str() : "(not sent)",
+                    sent ? "delivery finished" : "no outcome within 20 s");
+    }
 
     // A tampered body must be refused.
-    auto forged = client.Post("/webhooks", h, body + " ", "application/json");
-    std::printf("sender: tampered POST -> %d (%s)\n", forged ? forged->status : -1, forged ? forged->body.c_str() : "");
+    httplib::Headers headers;
+    std::string body;
+    {
+        std::lock_guard lock(mutex);
+        for (const char* name : {"webhook-id", "webhook-timestamp", "webhook-signature"})
+            if (auto it = last_headers.find(name); it != last_headers.end()) headers.emplace(name, it->second);
+        body = last_body;
+    }
+    httplib::Client client("127.0.0.1", port);
+    client.set_tcp_nodelay(true);
+    auto forged = client.Post("/webhooks", headers, body + " ", "application/json");
+    std::printf("tampered POST -> %d (%s)\n", forged ? forged->status : -1, forged ? forged->body.c_str() : "");
 
     server.stop();
     thread.join();
-    const bool ok = good && good->status == 204 && forged && forged->status == 401 && delivered == 1;
+    const bool ok = sent && delivered == 1 && forged && forged->status == 401;
     std::printf("%s\n", ok ? "quickstart: OK" : "quickstart: FAILED");
     return ok ? 0 : 1;
 }

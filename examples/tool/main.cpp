@@ -3,12 +3,14 @@
 //   hookline verify --scheme S --secret K [--secret K...] -H "Name: value"... [--tolerance S] [--now UNIX] [BODY_FILE]
 // Each verb's --help lists the schemes and what their --secret is (see schemes.hpp).
 #include "args.hpp"
-#include "demo.hpp"
-#include "listen.hpp"
 #include "schemes.hpp"
-#include "send.hpp"
+#include "verbs.hpp"
 
-#include <hookline/hookline.hpp>
+#include <hookline/core/clock.hpp>
+#include <hookline/core/config.hpp>
+#include <hookline/core/crypto.hpp>
+#include <hookline/core/encoding.hpp>
+#include <hookline/core/headers.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -38,8 +40,10 @@ std::string schemes_with(unsigned trait) {
     for (const auto& s : schemes())
         if (s.traits & trait) names.push_back(s.name);
     std::string out;
-    for (std::size_t i = 0; i < names.size(); ++i)
-        out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + std::string(names[i]);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) out.append(i + 1 == names.size() ? " and " : ", ");
+        out.append(names[i]);
+    }
     return out;
 }
 
@@ -48,7 +52,8 @@ std::string schemes_help(bool sign) {
     std::string out = "Schemes: --scheme NAME, and what --secret is for it\n";
     constexpr std::size_t indent = 16, width = 100;
     for (const auto& s : schemes()) {
-        std::string line = "  " + std::string(s.name);
+        std::string line = "  ";
+        line.append(s.name);
         line.resize(std::max(line.size() + 1, indent), ' ');
         std::string_view words = s.secret_help;
         while (!words.empty()) { // wrap at `width` columns, continuing under the text
@@ -56,12 +61,13 @@ std::string schemes_help(bool sign) {
             std::string_view word = words.substr(0, end);
             words = end == std::string_view::npos ? std::string_view{} : words.substr(end + 1);
             if (line.size() > indent && line.size() + 1 + word.size() > width) {
-                out += line + "\n";
+                out.append(line).push_back('\n');
                 line.assign(indent, ' ');
             }
-            line += (line.size() > indent && line.back() != ' ' ? " " : "") + std::string(word);
+            if (line.size() > indent && line.back() != ' ') line.push_back(' ');
+            line.append(word);
         }
-        out += line + "\n";
+        out.append(line).push_back('\n');
     }
     out += "\n--url is required by " + schemes_with(needs_url) + " (the URL they sign).\n";
     if (sign) out += "--type is sent by " + schemes_with(uses_type) + " (as the event type or topic header).\n";

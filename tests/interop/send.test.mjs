@@ -19,7 +19,7 @@ function receiver(statuses) {
     req.on('end', () => {
       let verified = false;
       try { new Webhook(secret).verify(body, req.headers, { jsonParse: false }); verified = true; } catch { /* recorded */ }
-      seen.push({ body, verified, id: req.headers['webhook-id'], type: req.headers['content-type'] });
+      seen.push({ body, verified, id: req.headers['webhook-id'], type: req.headers['content-type'], headers: req.headers });
       const status = statuses[Math.min(i++, statuses.length - 1)];
       res.writeHead(status, status === 429 ? { 'Retry-After': '1' } : {});
       res.end('reply ' + status);
@@ -48,8 +48,56 @@ const base = ['--secret', secret, '--type', 'invoice.paid', '--allow-private'];
   const out = await run([`http://127.0.0.1:${r.port}/hook`, ...base, '--data', '{"n":1}', '--id', 'msg_cli_1']);
   check('delivered exits 0', out.status === 0 && /attempt 1: 200/.test(out.stdout) && /delivered/.test(out.stdout), out);
   check('the receiver verified the signature', r.seen.length === 1 && r.seen[0].verified && r.seen[0].id === 'msg_cli_1', r.seen);
-  check('the body is sent as JSON, byte for byte', r.seen[0]?.body === '{"n":1}' && r.seen[0]?.type === 'application/json', r.seen);
+  const wrapped = (() => { try { return JSON.parse(r.seen[0]?.body); } catch { return null; } })();
+  check('--data is wrapped as the library sends it: {type, timestamp, data}',
+    wrapped?.type === 'invoice.paid' && wrapped?.data?.n === 1 && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(wrapped?.timestamp) &&
+    Object.keys(wrapped).join() === 'data,timestamp,type' && r.seen[0]?.type === 'application/json', r.seen);
   r.server.close();
+}
+{
+  const r = await receiver([200]);
+  const out = await run([`http://127.0.0.1:${r.port}/hook`, ...base, '--data', '{"n":1}', '--raw']);
+  check('--raw sends the body byte for byte', out.status === 0 && r.seen[0]?.verified && r.seen[0]?.body === '{"n":1}', { out, seen: r.seen });
+  r.server.close();
+}
+{
+  const r = await receiver([200]);
+  const out = await run([`http://127.0.0.1:${r.port}/hook`, ...base, '--data', 'not json']);
+  check('data that is not JSON is a usage error without --raw', out.status === 2 && /--raw/.test(out.stderr) && r.seen.length === 0, out);
+  const raw = await run([`http://127.0.0.1:${r.port}/hook`, ...base, '--data', 'not json', '--raw']);
+  check('...and sent as it is with --raw', raw.status === 0 && r.seen[0]?.body === 'not json', { raw, seen: r.seen });
+  r.server.close();
+}
+{
+  const r = await receiver([200]);
+  const out = await run([`http://127.0.0.1:${r.port}/hook`, '--scheme', 'github', '--secret', 'gh-secret', '--type', 'push',
+    '--allow-private', '--data', '{"ref":"main"}']);
+  check('github: the body as it is, the type in X-GitHub-Event', out.status === 0 && r.seen[0]?.body === '{"ref":"main"}' &&
+    r.seen[0]?.headers['x-github-event'] === 'push', { out, seen: r.seen });
+  r.server.close();
+}
+// `hookline listen` (a Standard Webhooks receiver) sees the type `hookline send` was given.
+{
+  const { createInterface } = await import('node:readline');
+  const child = spawn(hookline, ['listen', '--scheme', 'standard', '--secret', secret, '--port', '0', '--json'],
+                      { stdio: ['ignore', 'pipe', 'inherit'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30000);
+  const lines = [];
+  let waiting = null;
+  createInterface({ input: child.stdout }).on('line', line => { lines.push(line); if (waiting) { const w = waiting; waiting = null; w(); } });
+  const nextLine = async () => {
+    while (lines.length === 0) await new Promise(resolve => { waiting = resolve; });
+    return JSON.parse(lines.shift());
+  };
+  const first = await nextLine();
+  const out = await run([first.listening, ...base, '--data', '{"amount":4200}', '--id', 'msg_cli_listen']);
+  const line = await nextLine();
+  check('hookline listen receives the event with its type and data', out.status === 0 && line.verified === true &&
+    line.type === 'invoice.paid' && line.id === 'msg_cli_listen' && line.payload?.data?.amount === 4200, { out, line });
+  const exited = new Promise(resolve => child.on('exit', code => resolve(code)));
+  child.kill('SIGTERM');
+  await exited;
+  clearTimeout(killer);
 }
 {
   const r = await receiver([500, 503, 200]);
@@ -82,7 +130,7 @@ const base = ['--secret', secret, '--type', 'invoice.paid', '--allow-private'];
 {
   const r = await receiver([200]);
   const out = await run([`http://127.0.0.1:${r.port}/hook`, ...base, '--file', '-'], '{"from":"stdin"}');
-  check('--file - reads standard input', out.status === 0 && r.seen[0]?.body === '{"from":"stdin"}', { out, seen: r.seen });
+  check('--file - reads standard input', out.status === 0 && JSON.parse(r.seen[0]?.body ?? 'null')?.data?.from === 'stdin', { out, seen: r.seen });
   r.server.close();
 }
 // --store: the event is kept in an SQLite store; a killed run's in-flight delivery is resumed by the next
@@ -156,7 +204,7 @@ for (const [name, args, pattern] of [
 {
   const out = await run(['--help']);
   check('send --help documents every flag', out.status === 0 &&
-    ['--secret', '--type', '--data', '--file', '--id', '--scheme', '--retry-schedule', '--timeout', '--allow-private', '--store']
+    ['--secret', '--type', '--data', '--file', '--raw', '--id', '--scheme', '--retry-schedule', '--timeout', '--allow-private', '--store']
       .every(f => out.stdout.includes(f)), out);
 }
 done();

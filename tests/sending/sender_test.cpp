@@ -524,7 +524,7 @@ TEST_CASE("sender: generated message ids are well formed and unique across threa
         return id.size() == 36 && id.starts_with("msg_") &&
                id.find_first_not_of("0123456789abcdef", 4) == std::string::npos;
     };
-    // Two threads each draw more ids than one buffer refill holds.
+    // Two threads drawing at once.
     std::vector<std::string> a, b;
     auto draw = [](std::vector<std::string>& out) {
         for (int i = 0; i < 100; ++i) out.push_back(detail::random_message_id().value());
@@ -537,8 +537,8 @@ TEST_CASE("sender: generated message ids are well formed and unique across threa
     CHECK(all.size() == 200);
     for (const auto& id : all) CHECK(well_formed(id));
 
-    // A forked child must not repeat the ids its parent's buffer still holds.
-    (void)detail::random_message_id().value(); // the buffer is now partly used
+    // A forked child and its parent draw different ids (OpenSSL reseeds in the child).
+    (void)detail::random_message_id().value(); // the generator is in use before the fork
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     const pid_t child = ::fork();
@@ -588,4 +588,24 @@ TEST_CASE("sender: endpoints that would fail every attempt are refused when regi
     CHECK(sender.update_endpoint("ok", with_header("webhook-id", "x")).error() == errc::invalid_argument);
     CHECK(sender.update_endpoint("ok", config("not a url")).error() == errc::invalid_url);
     REQUIRE(sender.update_endpoint("ok", with_header("X-Tenant", "globex")));
+}
+
+TEST_CASE("sender: drain waits until what was accepted has an outcome", "[sender]") {
+    fake_transport net;
+    net.answer("http://a/down", 503);
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{std::chrono::hours(1)}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("ok", config("http://a/ok", {"ok.*"})));
+    REQUIRE(sender.add_endpoint("down", config("http://a/down", {"down.*"})));
+    REQUIRE(sender.send(event{.type = "ok.sent", .payload = "{}"}));
+    CHECK(sender.drain(10s));
+    CHECK(net.count("http://a/ok") == 1);
+    REQUIRE(sender.send(event{.type = "down.sent", .payload = "{}"}));
+    CHECK_FALSE(sender.drain(100ms)); // its retry is an hour away
+    CHECK(net.count("http://a/down") == 1);
+    clock.advance(std::chrono::hours(1));
+    sender.wake();
+    CHECK(sender.drain(10s)); // the second attempt exhausted it
+    CHECK(net.count("http://a/down") == 2);
 }

@@ -4,13 +4,14 @@
 //                   [--tolerance SECONDS] [--public-url URL]
 // The first line printed says where it listens (with --port 0 the OS picks the port):
 //   listening on http://127.0.0.1:PORT/webhooks          ({"listening":..., "port":PORT} with --json)
-#pragma once
-
 #include "args.hpp"
 #include "schemes.hpp"
 #include "serve.hpp"
+#include "verbs.hpp"
 
-#include <hookline/hookline.hpp>
+#include <hookline/core/clock.hpp>
+#include <hookline/receiving/httplib_adapter.hpp>
+#include <hookline/receiving/receiver.hpp>
 
 #include <pthread.h>
 
@@ -84,7 +85,7 @@ inline sigset_t stop_signals() {
 }
 } // namespace listen_detail
 
-inline int cmd_listen(const std::vector<std::string_view>& argv) {
+int cmd_listen(const std::vector<std::string_view>& argv) {
     using namespace listen_detail;
     std::vector<flag_spec> specs = {{"--scheme", "", true, false},     {"--secret", "", true, true},
                                     {"--port", "", true, false},       {"--path", "", true, false},

@@ -1,0 +1,102 @@
+/// \file What a sender takes and gives back: events, receipts, attempt reports, callbacks, options.
+///
+/// Thread-safety: plain values; the callbacks and logger in `sender_options` are called from the
+/// sender's worker threads, several at once.
+#pragma once
+
+#include <hookline/core/config.hpp>
+#include <hookline/core/error.hpp>
+#include <hookline/core/logger.hpp>
+#include <hookline/core/secret.hpp>
+#include <hookline/sending/endpoint.hpp>
+#include <hookline/signing/signer.hpp>
+#include <hookline/stores/store.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+HOOKLINE_BEGIN_NAMESPACE
+
+/// A signer a sender can build per endpoint from that endpoint's keys.
+template <class S>
+concept signer_factory = signer<S> && requires(std::span<const secret> keys) {
+    { S::make(keys) } -> std::same_as<result<S>>;
+};
+
+/// An event to send. `payload` is sent byte for byte as `application/json`.
+struct event {
+    std::string type{};                  ///< matched against endpoints' filters; required
+    std::string payload{};               ///< request body
+    std::string id{};                    ///< message id; empty = a fresh random `msg_…` id
+    std::vector<std::string> channels{}; ///< restricts delivery to endpoints on these channels
+};
+
+/// What `send` did.
+struct send_receipt {
+    std::string message_id{};
+    std::size_t deliveries = 0; ///< endpoints it was queued for
+    bool duplicate = false;     ///< a message with this id was already accepted: nothing was queued
+};
+
+/// Reported to callbacks after each attempt.
+struct attempt_report {
+    std::string message_id{};
+    std::string endpoint_id{};
+    std::string event_type{};
+    std::uint64_t delivery_id = 0;
+    attempt_record attempt{};
+    delivery_status status = delivery_status::pending; ///< the delivery's status after this attempt
+    std::optional<std::int64_t> next_attempt_at;       ///< Unix ms, when it will be tried again
+};
+
+/// Hooks a sender calls from its workers.
+struct sender_callbacks {
+    std::function<void(const attempt_report&)> on_attempt;   ///< every attempt
+    std::function<void(const attempt_report&)> on_delivered; ///< a 2xx arrived
+    std::function<void(const attempt_report&)> on_exhausted; ///< retries ran out, or 410 Gone: not retried
+    std::function<void(const std::string& endpoint_id, const std::string& reason)> on_endpoint_disabled;
+};
+
+/// Options of a sender; every field has a sensible default.
+struct sender_options {
+    std::size_t workers = 8;                       ///< threads making HTTP requests
+    std::size_t max_concurrency_per_endpoint = 0;  ///< default per-endpoint limit; 0 = max(1, workers / 4)
+    std::chrono::milliseconds timeout{15000};      ///< default whole-request timeout
+    std::chrono::milliseconds lease_margin{30000}; ///< a claim's lease is the timeout plus this
+    std::chrono::milliseconds max_idle{1000};      ///< longest the scheduler sleeps without news
+    std::chrono::hours disable_after{24 * 5};      ///< an endpoint failing this long is disabled
+    int disable_after_exhausted = 0;               ///< ...or after this many exhausted messages; 0 = never
+    std::string user_agent = "hookline/" HOOKLINE_VERSION_STRING;
+    std::size_t response_excerpt_bytes = 1024; ///< of each response body kept with its attempt
+    /// Unix milliseconds now; empty = the system clock. Tests inject one and call `wake()` after moving it.
+    std::function<std::int64_t()> clock{};
+    sender_callbacks callbacks{};
+    /// Told once about each delivery that ends undelivered: refused by the address policy, a
+    /// non-retryable error, 410 Gone (the endpoint is disabled), or retries exhausted. One line per
+    /// delivery, callbacks or not: endpoint id, message id, event type, reason, attempts and the
+    /// destination's scheme, host and port (never a secret, signature, body, URL path or query).
+    /// `nullptr` silences it.
+    hookline::logger logger = stderr_logger();
+};
+
+/// What `stop` did with the work it found.
+struct stop_report {
+    std::size_t finished = 0;    ///< attempts that completed during the stop
+    std::size_t handed_back = 0; ///< deliveries left pending in the store, due at once on the next start
+};
+
+/// An endpoint as the sender sees it now.
+struct endpoint_info {
+    std::string id{};
+    endpoint_config config{};
+    endpoint_state state{};
+    std::size_t in_flight = 0;
+};
+
+HOOKLINE_END_NAMESPACE
