@@ -38,7 +38,7 @@ vcpkg_cmake_configure(
         -DHOOKLINE_INSTALL=ON
         # vcpkg's cpp-httplib is header-only and installs no .pc file: hookline.pc requires only
         # what vcpkg ships and carries the define cpp-httplib.pc would have supplied.
-        "-DHOOKLINE_PKGCONFIG_REQUIRES=openssl nlohmann_json"
+        "-DHOOKLINE_PKGCONFIG_REQUIRES=openssl nlohmann_json simdjson"
         -DHOOKLINE_PKGCONFIG_CFLAGS=-DCPPHTTPLIB_OPENSSL_SUPPORT
         ${FEATURE_OPTIONS}
     MAYBE_UNUSED_VARIABLES
