@@ -23,7 +23,7 @@
 #include <hookline/core/headers.hpp>
 #include <hookline/core/worker_pool.hpp>
 #include <hookline/receiving/dedup_store.hpp>
-#include <hookline/receiving/detail/json_scan.hpp>
+#include <hookline/receiving/detail/event_json.hpp>
 #include <hookline/signing/schemes/standard.hpp>
 #include <hookline/signing/verifier.hpp>
 
@@ -44,6 +44,10 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#ifndef HOOKLINE_RECEIVER_READ_EVENT_JSON // measurement scaffold, removed once measured
+#define HOOKLINE_RECEIVER_READ_EVENT_JSON ::hookline::detail::read_event_json
+#endif
 
 HOOKLINE_BEGIN_NAMESPACE
 
@@ -295,16 +299,6 @@ inline const nlohmann::json* json_field(const nlohmann::json& doc, std::string_v
     return it == doc.end() ? nullptr : &*it;
 }
 
-/// The text of a member found by `json_scan`: a string's contents (decoded when it has escapes), a
-/// number's digits; empty for other kinds. Strings without escapes cost no parse.
-inline std::string json_member_text(const json_member& m) {
-    if (m.is_number) return std::string(m.raw);
-    if (!m.is_string || m.raw.size() < 2) return {};
-    if (!m.has_escapes) return std::string(m.raw.substr(1, m.raw.size() - 2));
-    auto decoded = nlohmann::json::parse(m.raw, nullptr, false);
-    return decoded.is_string() ? decoded.template get<std::string>() : std::string();
-}
-
 inline std::string sha256_key(std::string_view data) {
     std::string key;
     key.reserve(7 + 64);
@@ -551,9 +545,9 @@ private:
         bool body_checked = false;
         if (!id_field.empty() || !type_field.empty()) {
             const bool pointers = id_field.starts_with('/') || type_field.starts_with('/');
-            auto scan = detail::json_scan(req.body, options_.max_json_depth, pointers ? "" : id_field,
-                                          pointers ? "" : type_field);
-            if (!scan) return reject(r, errc::malformed_body);
+            auto fields = HOOKLINE_RECEIVER_READ_EVENT_JSON(req.body, options_.max_json_depth,
+                                                            pointers ? "" : id_field, pointers ? "" : type_field);
+            if (!fields) return reject(r, errc::malformed_body);
             body_checked = true;
             if (pointers) {
                 const auto doc = nlohmann::json::parse(req.body, nullptr, false);
@@ -566,14 +560,15 @@ private:
                 if (const auto* v = detail::json_field(doc, type_field); v && v->is_string())
                     type = v->template get<std::string>();
             } else {
-                if (id.empty()) id = detail::json_member_text(scan->first);
-                if (type.empty() && scan->second.is_string) type = detail::json_member_text(scan->second);
+                if (id.empty() && fields->id) id = std::move(*fields->id);
+                if (type.empty() && fields->type) type = std::move(*fields->type);
             }
         }
         if (id.empty()) id = detail::sha256_key(req.body);
 
         handler = find(type);
-        if (handler && handler->needs_json && !body_checked && !detail::json_scan(req.body, options_.max_json_depth))
+        if (handler && handler->needs_json && !body_checked &&
+            !HOOKLINE_RECEIVER_READ_EVENT_JSON(req.body, options_.max_json_depth, {}, {}))
             return reject(r, errc::malformed_body);
 
         // 4. Seen before? (`key` views `id` or `hashed`; `id` is not moved while it is used.)
