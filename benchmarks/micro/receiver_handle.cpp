@@ -62,7 +62,7 @@ BENCHMARK(receiver_handle);
 void event_json(benchmark::State& state) {
     const std::string body = event_body();
     for (auto _ : state) {
-        auto fields = HOOKLINE_RECEIVER_READ_EVENT_JSON(body, 128, "", "type");
+        auto fields = detail::read_event_json(body, 128, "", "type");
         if (!fields || fields->type != "invoice.paid") fail("event_json");
         benchmark::DoNotOptimize(fields);
     }

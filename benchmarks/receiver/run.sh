@@ -2,19 +2,17 @@
 # Requests per second of the hookline receiver (verify + dispatch to an empty handler, 1 KiB signed
 # JSON body, keep-alive) next to a bare cpp-httplib server that only answers 200, under wrk, in the
 # same run. Rounds alternate between the servers so drift on a shared machine hits both.
-#   bash benchmarks/receiver/run.sh [--duration SECONDS] [--rounds N] [--connections C] [--threads T] [--variant V]
-# --variant json_scan|nlohmann_sax: the receiver server built with that JSON step (issue 15's measurement).
+#   bash benchmarks/receiver/run.sh [--duration SECONDS] [--rounds N] [--connections C] [--threads T]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-duration=5; rounds=5; connections=16; threads=1; variant=""
+duration=5; rounds=5; connections=16; threads=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
-    --variant) variant="_$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -22,7 +20,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 2; }
 build="$root/build/bench-receiver"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOOKLINE_BUILD_TESTS=OFF \
   -DHOOKLINE_BUILD_EXAMPLES=OFF -DHOOKLINE_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build "$build" -j 2 --target bench_receiver_bare_server "bench_receiver_receiver_server$variant" >/dev/null
+cmake --build "$build" -j 2 --target bench_receiver_bare_server bench_receiver_receiver_server >/dev/null
 
 work=$(mktemp -d)
 pids=()
@@ -79,8 +77,8 @@ measure() { # pid url → "requests/s server-CPU-µs-per-request"
 }
 
 start bare "$build/benchmarks/receiver/bench_receiver_bare_server"; bare_port=$port; bare_pid=${pids[-1]}
-start receiver "$build/benchmarks/receiver/bench_receiver_receiver_server$variant" "$secret"; rx_port=$port; rx_pid=${pids[-1]}
-start dedup "$build/benchmarks/receiver/bench_receiver_receiver_server$variant" "$secret" dedup; dd_port=$port; dd_pid=${pids[-1]}
+start receiver "$build/benchmarks/receiver/bench_receiver_receiver_server" "$secret"; rx_port=$port; rx_pid=${pids[-1]}
+start dedup "$build/benchmarks/receiver/bench_receiver_receiver_server" "$secret" dedup; dd_port=$port; dd_pid=${pids[-1]}
 
 echo "wrk -t$threads -c$connections -d${duration}s, 1 KiB body, $rounds alternating rounds, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "rps = requests/s; cpu = server CPU time per request in µs (user+system, from /proc; load-independent-ish)"

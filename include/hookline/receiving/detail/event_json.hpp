@@ -1,5 +1,6 @@
 /// \file The receiver's JSON step: validates a body as JSON with simdjson's On-Demand API (no
-/// document is built) and picks out the top-level members that carry the event's id and type.
+/// document is built) and picks out the members that carry the event's id and type (top-level names
+/// in the same pass; JSON pointers through nlohmann/json).
 ///
 /// Accepted is what `nlohmann::json::parse` accepts: RFC 8259 text (one value, optional whitespace,
 /// an optional UTF-8 byte-order mark first; strict numbers, literals and escapes, well-formed UTF-8,
@@ -15,6 +16,8 @@
 #pragma once
 
 #include <hookline/core/config.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <simdjson.h>
 
@@ -130,7 +133,8 @@ private:
             std::string_view raw = value.raw_json_token();
             double d = 0;
             if (value.get_double().get(d)) return false;
-            while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\n' || raw.back() == '\r'))
+            while (!raw.empty() &&
+                   (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\n' || raw.back() == '\r'))
                 raw.remove_suffix(1);
             fields.id = std::string(raw);
             return true;
@@ -200,6 +204,43 @@ inline std::optional<event_json_fields> read_event_json(std::string_view body, s
                                                         std::string_view type_field = {}) {
     thread_local event_json_reader reader;
     return reader.read(body, max_depth, id_field, type_field);
+}
+
+/// A field of a parsed JSON object: a top-level member name, or a JSON pointer when it starts with '/'.
+inline const nlohmann::json* json_field(const nlohmann::json& doc, std::string_view field) {
+    if (field.empty() || !doc.is_object()) return nullptr;
+    if (field.front() == '/') {
+        try {
+            nlohmann::json::json_pointer ptr{std::string(field)};
+            if (!doc.contains(ptr)) return nullptr;
+            return &doc.at(ptr);
+        } catch (const nlohmann::json::exception&) {
+            return nullptr;
+        }
+    }
+    auto it = doc.find(field);
+    return it == doc.end() ? nullptr : &*it;
+}
+
+/// The event's id and type from `body`, as a scheme names them: top-level member names (read by
+/// `read_event_json` in its one pass), or JSON pointers starting with '/' (the body is validated,
+/// then parsed with nlohmann/json to resolve them; a number id is its `dump()`). Either field may be
+/// empty: not wanted. nullopt when `body` is not valid JSON or nests deeper than `max_depth`.
+inline std::optional<event_json_fields> read_event_fields(std::string_view body, std::size_t max_depth,
+                                                          std::string_view id_field, std::string_view type_field) {
+    const bool pointers = id_field.starts_with('/') || type_field.starts_with('/');
+    if (!pointers) return read_event_json(body, max_depth, id_field, type_field);
+    auto fields = read_event_json(body, max_depth);
+    if (!fields) return std::nullopt;
+    const auto doc = nlohmann::json::parse(body, nullptr, false);
+    if (const auto* v = json_field(doc, id_field)) {
+        if (v->is_string())
+            fields->id = v->get<std::string>();
+        else if (v->is_number())
+            fields->id = v->dump();
+    }
+    if (const auto* v = json_field(doc, type_field); v && v->is_string()) fields->type = v->get<std::string>();
+    return fields;
 }
 
 } // namespace detail
