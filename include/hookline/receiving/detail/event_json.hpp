@@ -95,24 +95,32 @@ private:
             if (max_depth < 1 || doc.get_array().get(array)) return false;
             return elements(array, 1, max_depth);
         }
+        default: return scalar(doc, type);
+        }
+    }
+
+    /// A string, number, literal or null (`source` a document or a value): parsed, so validated.
+    template <class Source>
+    static bool scalar(Source& source, json_type type) {
+        switch (type) {
         case json_type::string: {
             std::string_view s;
-            return !doc.get_string().get(s);
+            return !source.get_string().get(s);
         }
         case json_type::number: {
             double d = 0;
-            return !doc.get_double().get(d);
+            return !source.get_double().get(d);
         }
         case json_type::boolean: {
             bool b = false;
-            return !doc.get_bool().get(b);
+            return !source.get_bool().get(b);
         }
         case json_type::null: {
             bool is_null = false;
-            return !doc.is_null().get(is_null) && is_null;
+            return !source.is_null().get(is_null) && is_null;
         }
+        default: return false;
         }
-        return false;
     }
 
     /// The value of a wanted top-level member: kept when it is a string (or, for the id, a number).
@@ -163,24 +171,8 @@ private:
             if (depth + 1 > max_depth || value.get_array().get(array)) return false;
             return elements(array, depth + 1, max_depth);
         }
-        case json_type::string: {
-            std::string_view s;
-            return !value.get_string().get(s);
+        default: return scalar(value, type);
         }
-        case json_type::number: {
-            double d = 0;
-            return !value.get_double().get(d);
-        }
-        case json_type::boolean: {
-            bool b = false;
-            return !value.get_bool().get(b);
-        }
-        case json_type::null: {
-            bool is_null = false;
-            return !value.is_null().get(is_null) && is_null;
-        }
-        }
-        return false;
     }
 
     /// The elements of an array at nesting `depth`.
