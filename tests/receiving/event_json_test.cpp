@@ -28,6 +28,12 @@ TEST_CASE("event json: accepts what nlohmann accepts and rejects what it rejects
     }
 }
 
+TEST_CASE("event json: an empty view (null data) is not JSON", "[json]") {
+    // Found by fuzz_receiver_handle under UBSan: an empty body's data() may be null.
+    CHECK_FALSE(read_event_json(std::string_view{}, 64, "id", "type"));
+    CHECK_FALSE(read_event_json(std::string_view{}, 64));
+}
+
 TEST_CASE("event json: a NUL byte after the value is an error", "[json]") {
     CHECK_FALSE(read_event_json(std::string("{\"a\":\"b\"}\0", 10), 64));
     CHECK_FALSE(read_event_json(std::string("{}\0garbage", 10), 64));

@@ -51,7 +51,7 @@ public:
             buffer_ = std::make_unique<char[]>(needed);
             capacity_ = needed;
         }
-        std::memcpy(buffer_.get(), body.data(), body.size());
+        if (!body.empty()) std::memcpy(buffer_.get(), body.data(), body.size()); // an empty view may be null
         std::memset(buffer_.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
 
         simdjson::ondemand::document doc;
