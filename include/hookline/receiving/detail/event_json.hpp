@@ -59,9 +59,10 @@ public:
         event_json_fields fields;
         json_type type{};
         if (doc.type().get(type)) return std::nullopt;
-        if (type == json_type::number) { // the whole text is one number: decided on the text
-            double d = 0;
-            if (doc.get_double().get(d) && !exact_number(body)) return std::nullopt;
+        if (type != json_type::object && type != json_type::array) {
+            // The whole text is one scalar (no id or type in it): decided by nlohmann/json's rule, as
+            // simdjson's root scalars differ at the edges (trailing whitespace, huge exponents).
+            if (nlohmann::json::parse(body, nullptr, false).is_discarded()) return std::nullopt;
             return fields;
         }
         if (!root(doc, type, max_depth, id_field, type_field, fields)) return std::nullopt;
@@ -100,7 +101,7 @@ private:
             if (max_depth < 1 || doc.get_array().get(array)) return false;
             return elements(array, 1, max_depth);
         }
-        default: return scalar(doc, type);
+        default: return false; // scalars are decided in `read`
         }
     }
 
@@ -112,17 +113,15 @@ private:
         return number.is_number();
     }
 
-    /// A string, number, literal or null (`source` a document or a value): parsed, so validated.
-    template <class Source>
-    static bool scalar(Source& source, json_type type) {
+    /// A string, number, literal or null inside an object or array: parsed, so validated.
+    static bool scalar(simdjson::ondemand::value& source, json_type type) {
         switch (type) {
         case json_type::string: {
             std::string_view s;
             return !source.get_string().get(s);
         }
         case json_type::number: {
-            std::string_view raw;
-            if (simdjson::simdjson_result<std::string_view>(source.raw_json_token()).get(raw)) return false;
+            const std::string_view raw = source.raw_json_token();
             double d = 0;
             return !source.get_double().get(d) || exact_number(raw);
         }
