@@ -113,30 +113,6 @@ private:
         return number.is_number();
     }
 
-    /// A string, number, literal or null inside an object or array: parsed, so validated.
-    static bool scalar(simdjson::ondemand::value& source, json_type type) {
-        switch (type) {
-        case json_type::string: {
-            std::string_view s;
-            return !source.get_string().get(s);
-        }
-        case json_type::number: {
-            const std::string_view raw = source.raw_json_token();
-            double d = 0;
-            return !source.get_double().get(d) || exact_number(raw);
-        }
-        case json_type::boolean: {
-            bool b = false;
-            return !source.get_bool().get(b);
-        }
-        case json_type::null: {
-            bool is_null = false;
-            return !source.is_null().get(is_null) && is_null;
-        }
-        default: return false;
-        }
-    }
-
     /// The value of a wanted top-level member: kept when it is a string (or, for the id, a number).
     static bool wanted(simdjson::ondemand::value& value, bool want_id, bool want_type, std::size_t max_depth,
                        event_json_fields& fields) {
@@ -185,8 +161,25 @@ private:
             if (depth + 1 > max_depth || value.get_array().get(array)) return false;
             return elements(array, depth + 1, max_depth);
         }
-        default: return scalar(value, type);
+        case json_type::string: {
+            std::string_view s;
+            return !value.get_string().get(s);
         }
+        case json_type::number: {
+            const std::string_view raw = value.raw_json_token();
+            double d = 0;
+            return !value.get_double().get(d) || exact_number(raw);
+        }
+        case json_type::boolean: {
+            bool b = false;
+            return !value.get_bool().get(b);
+        }
+        case json_type::null: {
+            bool is_null = false;
+            return !value.is_null().get(is_null) && is_null;
+        }
+        }
+        return false;
     }
 
     /// The elements of an array at nesting `depth`.
