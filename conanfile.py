@@ -49,6 +49,8 @@ class HooklineConan(ConanFile):
         self.requires("cpp-httplib/[>=0.11.4 <1]", transitive_headers=True)
         self.requires("openssl/[>=3 <4]", transitive_headers=True)
         self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=True)
+        # The receiver's JSON step (receiving/detail/event_json.hpp); a compiled library.
+        self.requires("simdjson/[>=3.0.1 <4]", transitive_headers=True)
         if self.options.with_sqlite:
             self.requires("sqlite3/[>=3.40 <4]", transitive_headers=True)
             self.requires("sqlitecpp/3.2.1", transitive_headers=True)
@@ -97,7 +99,9 @@ class HooklineConan(ConanFile):
         core.set_property("pkg_config_name", "hookline")
         core.bindirs = []
         core.libdirs = []
-        core.requires = ["cpp-httplib::cpp-httplib", "openssl::openssl", "nlohmann_json::nlohmann_json"]
+        core.requires = [
+            "cpp-httplib::cpp-httplib", "openssl::openssl", "nlohmann_json::nlohmann_json", "simdjson::simdjson",
+        ]
         if self.settings.os in ("Linux", "FreeBSD"):
             core.system_libs = ["pthread"]
 

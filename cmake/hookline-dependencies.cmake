@@ -5,6 +5,8 @@ include(CMakeFindDependencyMacro)
 find_dependency(Threads)
 find_dependency(OpenSSL 3)
 find_dependency(nlohmann_json 3)
+# simdjson (a compiled library): the receiver's JSON step (receiving/detail/event_json.hpp).
+find_dependency(simdjson 3)
 
 # vcpkg, Conan and upstream installs provide a CMake package; Debian ships only a pkg-config file
 # for a compiled library (whose Cflags carry the defines its ABI depends on).

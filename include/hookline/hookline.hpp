@@ -11,10 +11,12 @@
 #include <hookline/core/secret.hpp>
 #include <hookline/core/worker_pool.hpp>
 #include <hookline/receiving/dedup_store.hpp>
-#include <hookline/receiving/detail/json_scan.hpp>
 #include <hookline/receiving/httplib_adapter.hpp>
 #include <hookline/receiving/receiver.hpp>
+#include <hookline/receiving/receiver_options.hpp>
 #include <hookline/receiving/receivers.hpp>
+#include <hookline/receiving/request.hpp>
+#include <hookline/receiving/webhook_event.hpp>
 #include <hookline/sending/retry_policy.hpp>
 #include <hookline/sending/sender.hpp>
 #include <hookline/signing/schemes.hpp>

@@ -2,6 +2,10 @@
 // "METHOD TARGET\n", header lines "Name: value\n" up to an empty line, then the body. When the mode
 // byte says so, the request is correctly signed (over the fuzzed id and body) so that the JSON
 // parsing, id/type extraction, de-duplication and dispatch behind verification are reached too.
+// Oracles: a body rejected as malformed is one nlohmann/json rejects (or nested deeper than the
+// limit, or holding a NUL), and the event type handed to handlers is nlohmann/json's top-level "type".
+#include "json_nesting.hpp"
+
 #include <hookline/receiving/receiver.hpp>
 
 #include <cstddef>
@@ -29,6 +33,13 @@ std::string_view next_line(std::string_view& in) {
 
 constexpr std::int64_t now = 1700000000;
 
+/// The type the receiver must have read from `body`: nlohmann/json's top-level string "type".
+void check_type(const hookline::webhook_event& e) {
+    const auto doc = nlohmann::json::parse(e.body, nullptr, false);
+    const bool has = doc.is_object() && doc.contains("type") && doc["type"].is_string();
+    if (has ? e.type != doc["type"].get<std::string>() : !e.type.empty()) std::abort();
+}
+
 hookline::standard_receiver& receiver() {
     using namespace hookline;
     static const secret key = secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
@@ -38,11 +49,14 @@ hookline::standard_receiver& receiver() {
                                  memory_dedup_store({.max_entries = 1000}));
     }();
     static bool registered = [] {
-        rx.on("invoice.paid", [](const webhook_event& e) { return e.json().is_object(); });
+        rx.on("invoice.paid", [](const webhook_event& e) {
+            check_type(e);
+            return e.json().is_object();
+        });
         rx.on<payload>("typed.*", [](const payload& p) { return p.amount >= 0; });
         rx.on("fail.*", [](const webhook_event&) -> hookline::result<void> { return hookline::errc::handler_failed; });
         rx.on("throw.*", [](const webhook_event&) { throw std::runtime_error("x"); });
-        rx.on_any([](const webhook_event&) {});
+        rx.on_any([](const webhook_event& e) { check_type(e); });
         return true;
     }();
     (void)registered;
@@ -85,5 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     response r = receiver().handle({.method = method, .target = target, .headers = h, .body = body});
     if (r.status < 200 || r.status > 599) std::abort();
+    if (r.body == "400 malformed body" && !nlohmann::json::parse(body, nullptr, false).is_discarded() &&
+        fuzz::json_nesting(body) <= receiver().options().max_json_depth && body.find('\0') == std::string_view::npos)
+        std::abort();
     return 0;
 }
