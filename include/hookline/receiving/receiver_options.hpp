@@ -67,7 +67,7 @@ struct receiver_options {
     /// Path the receiver answers on (compared with `target` without its query); empty accepts any.
     std::string path{};
     /// Largest accepted body in bytes (413 beyond).
-    std::size_t max_body_size = 1024 * 1024;
+    std::size_t max_body_size = std::size_t{1024} * 1024;
     /// Required media type (compared without parameters, case-insensitively), e.g. "application/json".
     /// Unset: the scheme's own requirement (JSON for Standard Webhooks); empty string: no check.
     std::optional<std::string> content_type{};

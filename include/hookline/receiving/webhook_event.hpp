@@ -36,7 +36,7 @@ struct event_reply {
 class webhook_event {
 public:
     /// The largest body `reply` accepts, in bytes (webhook answers are short: a challenge, an id).
-    static constexpr std::size_t max_reply_size = 64 * 1024;
+    static constexpr std::size_t max_reply_size = std::size_t{64} * 1024;
 
     /// `accepts_reply`: whether `reply` can take effect (the receiver passes false in asynchronous mode).
     webhook_event(std::string id, std::string type, std::optional<std::int64_t> timestamp, std::string_view body,

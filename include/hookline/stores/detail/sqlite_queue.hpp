@@ -57,7 +57,7 @@ inline result<std::vector<claimed_delivery>> sqlite_claim(sqlite_statement_cache
             q->bind(3, sqlite_clamp_limit(limit));
             while (q->executeStep()) {
                 delivery_record d = sqlite_read_delivery(*q, 0);
-                cands.push_back({{q->getColumn(8).getInt64(), q->getColumn(0).getInt64()}, std::move(d)});
+                cands.emplace_back(std::pair{q->getColumn(8).getInt64(), q->getColumn(0).getInt64()}, std::move(d));
             }
             q->reset();
         }
