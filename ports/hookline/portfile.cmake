@@ -9,7 +9,7 @@ set(VCPKG_BUILD_TYPE release) # header-only: nothing differs between debug and r
 vcpkg_download_distfile(ARCHIVE
     URLS "https://github.com/hookline/hookline/releases/download/v0.1.0/hookline-0.1.0.tar.gz"
     FILENAME "hookline-${VERSION}.tar.gz"
-    SHA512 0
+    SHA512 0c2f8134121267ce5f75e144bbc6f6cde265d3817b51abd36789dee392c6589fba5c5d6602ff3b18c0d0f9b113fc3b51b81176669f6896edf763730fbce92100
 )
 vcpkg_extract_source_archive(SOURCE_PATH ARCHIVE "${ARCHIVE}")
 
