@@ -9,7 +9,7 @@ set(VCPKG_BUILD_TYPE release) # header-only: nothing differs between debug and r
 vcpkg_download_distfile(ARCHIVE
     URLS "https://github.com/hookline/hookline/releases/download/v0.1.0/hookline-0.1.0.tar.gz"
     FILENAME "hookline-${VERSION}.tar.gz"
-    SHA512 0c2f8134121267ce5f75e144bbc6f6cde265d3817b51abd36789dee392c6589fba5c5d6602ff3b18c0d0f9b113fc3b51b81176669f6896edf763730fbce92100
+    SHA512 1ef120605992730bbf06aff8f8a385c1dc843ba818d2f819483bea4e7fe56ee240d45f19ce3120604dd0ebe5ac08f72774c51f2d330b7954618d521b43da13af
 )
 vcpkg_extract_source_archive(SOURCE_PATH ARCHIVE "${ARCHIVE}")
 
