@@ -51,6 +51,8 @@ class HooklineConan(ConanFile):
         self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=True)
         # The receiver's JSON step (receiving/detail/event_json.hpp); a compiled library.
         self.requires("simdjson/[>=3.0.1 <4]", transitive_headers=True)
+        # The stock transport (transports/curl_transport.hpp): libcurl's multi interface, 7.80 or later.
+        self.requires("libcurl/[>=7.80 <9]", transitive_headers=True)
         if self.options.with_sqlite:
             self.requires("sqlite3/[>=3.40 <4]", transitive_headers=True)
             self.requires("sqlitecpp/3.2.1", transitive_headers=True)
@@ -101,6 +103,7 @@ class HooklineConan(ConanFile):
         core.libdirs = []
         core.requires = [
             "cpp-httplib::cpp-httplib", "openssl::openssl", "nlohmann_json::nlohmann_json", "simdjson::simdjson",
+            "libcurl::libcurl",
         ]
         if self.settings.os in ("Linux", "FreeBSD"):
             core.system_libs = ["pthread"]

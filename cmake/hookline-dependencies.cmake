@@ -7,6 +7,8 @@ find_dependency(OpenSSL 3)
 find_dependency(nlohmann_json 3)
 # simdjson (a compiled library): the receiver's JSON step (receiving/detail/event_json.hpp).
 find_dependency(simdjson 3)
+# libcurl 7.80+ (its multi interface): the stock transport, curl_transport (transports/curl_transport.hpp).
+find_dependency(CURL 7.80)
 
 # vcpkg, Conan and upstream installs provide a CMake package; Debian ships only a pkg-config file
 # for a compiled library (whose Cflags carry the defines its ABI depends on).

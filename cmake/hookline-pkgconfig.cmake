@@ -7,7 +7,7 @@
 # override it where those modules are called differently. HOOKLINE_PKGCONFIG_CFLAGS adds flags to
 # Cflags: where cpp-httplib has no .pc file (header-only installs such as vcpkg's), set it to
 # -DCPPHTTPLIB_OPENSSL_SUPPORT, which hookline's HTTPS transport needs.
-set(HOOKLINE_PKGCONFIG_REQUIRES "cpp-httplib openssl nlohmann_json simdjson" CACHE STRING
+set(HOOKLINE_PKGCONFIG_REQUIRES "cpp-httplib openssl nlohmann_json simdjson libcurl" CACHE STRING
     "pkg-config modules listed in Requires: of hookline.pc")
 set(HOOKLINE_PKGCONFIG_CFLAGS "" CACHE STRING "Extra flags in Cflags: of hookline.pc")
 set(HOOKLINE_PKGCONFIG_DIR "${CMAKE_INSTALL_DATADIR}/pkgconfig" CACHE STRING

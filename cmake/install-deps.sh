@@ -5,7 +5,7 @@
 #   bash cmake/install-deps.sh --demo   # only what the demo (examples/run.sh) builds with
 set -euo pipefail
 # The library and the hookline tool.
-demo=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libssl-dev libsqlite3-dev
+demo=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
       libsqlitecpp-dev)
 # Tests, benchmarks, the PostgreSQL store, fuzzing (clang + libFuzzer), lint, the npm peers.
 rest=(catch2 libbenchmark-dev libpq-dev postgresql wrk clang libclang-rt-14-dev clang-format clang-tidy python3 git)

@@ -32,7 +32,7 @@ vcpkg_cmake_configure(
         -DHOOKLINE_INSTALL=ON
         # vcpkg's cpp-httplib is header-only and installs no .pc file: hookline.pc requires only
         # what vcpkg ships and carries the define cpp-httplib.pc would have supplied.
-        "-DHOOKLINE_PKGCONFIG_REQUIRES=openssl nlohmann_json simdjson"
+        "-DHOOKLINE_PKGCONFIG_REQUIRES=openssl nlohmann_json simdjson libcurl"
         -DHOOKLINE_PKGCONFIG_CFLAGS=-DCPPHTTPLIB_OPENSSL_SUPPORT
         # vcpkg's sqlitecpp installs no .pc file either: hookline-sqlite.pc links it by name.
         "-DHOOKLINE_PKGCONFIG_SQLITE_LIBS=-L\${prefix}/lib -lSQLiteCpp"

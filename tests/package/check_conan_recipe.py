@@ -119,7 +119,7 @@ def check_main_recipe(source_dir, base, errors):
         conanfile.requires = lambda reference, **traits: required.append(reference)
         conanfile.requirements()
         packages = {package_name(r) for r in required}
-        wanted = {"cpp-httplib", "openssl", "nlohmann_json", "simdjson"}
+        wanted = {"cpp-httplib", "openssl", "nlohmann_json", "simdjson", "libcurl"}
         if with_sqlite:
             wanted |= {"sqlite3", "sqlitecpp"}
             expect("sqlitecpp/3.2.1" in required, f"{combo}: sqlitecpp is not required as sqlitecpp/3.2.1")

@@ -23,6 +23,20 @@
 
 HOOKLINE_BEGIN_NAMESPACE
 
+namespace detail {
+/// Header names and values must not smuggle line breaks into the request.
+inline bool header_text_ok(std::string_view s, bool is_name) {
+    if (is_name && s.empty()) return false;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (u == '\r' || u == '\n' || u == 0) return false;
+        if (is_name && (u <= 0x20 || u >= 0x7f || c == ':')) return false;
+    }
+    return true;
+}
+
+} // namespace detail
+
 /// One header field as received or to be sent.
 struct header {
     std::string name{};
