@@ -4,6 +4,7 @@
 #include "support/sender_doubles.hpp"
 
 #include <hookline/sending/sender.hpp>
+#include <hookline/transports/curl_transport.hpp>
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -137,6 +138,36 @@ TEST_CASE("sender over HTTP: a real receiver verifies what it gets", "[sender_ht
         REQUIRE(sender.send(event{.type = "a.b", .payload = R"({"i":)" + std::to_string(i) + "}"}));
     REQUIRE(out.wait([&] { return out.count(delivery_status::delivered) == 50; }));
     CHECK(verified == 50);
+}
+
+TEST_CASE("sender over HTTP: curl_transport carries a sender's deliveries, retries and Retry-After", "[sender_http]") {
+    loopback_server srv;
+    const standard_verifier verifier(key());
+    std::atomic<int> verified{0}, busy{0};
+    srv.server.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        header_map h;
+        for (const auto& [k, v] : req.headers) h.add(k, v);
+        if (verifier.verify({.headers = h, .body = req.body})) ++verified;
+        if (busy++ == 0) { // the first attempt is told to come back later
+            res.status = 503;
+            res.set_header("Retry-After", "0");
+        } else {
+            res.status = 204;
+        }
+        srv.hit("/hook");
+    });
+    outcomes out;
+    manual_clock clock;
+    clock.ms->store(unix_now() * 1000);
+    using curl_sender = basic_sender<curl_transport, standard_signer, fixed_schedule, memory_store>;
+    curl_sender sender(curl_transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value()}),
+                       fixed_schedule{{0ms, 0ms}}, memory_store{}, out.options(clock));
+    REQUIRE(sender.add_endpoint("e", endpoint(srv.url("/hook"))));
+    for (int i = 0; i < 20; ++i)
+        REQUIRE(sender.send(event{.type = "a.b", .payload = R"({"i":)" + std::to_string(i) + "}"}));
+    REQUIRE(out.wait([&] { return out.count(delivery_status::delivered) == 20; }));
+    CHECK(out.counted(delivery_status::pending) == 1);
+    CHECK(verified == 21);
 }
 
 TEST_CASE("sender over HTTP: 500s are retried until a 2xx and 410 disables", "[sender_http]") {

@@ -178,8 +178,7 @@ TEST_CASE("curl_transport: what can never be sent is refused at once", "[curl_tr
     CHECK(t.send(r).error() == errc::invalid_argument);
 }
 
-TEST_CASE("curl_transport: closed ports, unknown names and silent servers fail with their reason",
-          "[curl_transport]") {
+TEST_CASE("curl_transport: closed ports, unknown names and silent servers fail with their reason", "[curl_transport]") {
     curl_transport t(loopback_allowed());
     int port = 0;
     {
@@ -284,8 +283,7 @@ TEST_CASE("curl_transport: TLS verification is on by default and trusts a given 
     CHECK(wrong_host.send(r).error() == errc::tls_failure);
 }
 
-TEST_CASE("curl_transport: requests in flight when the transport goes away complete as stopped",
-          "[curl_transport]") {
+TEST_CASE("curl_transport: requests in flight when the transport goes away complete as stopped", "[curl_transport]") {
     tarpit pit;
     completions done;
     {

@@ -640,7 +640,6 @@ TEST_CASE("transport: a thread that keeps SIGPIPE blocked survives a broken pipe
     CHECK(still_blocked);
 }
 
-
 TEST_CASE("transport: TLS verification is on by default and trusts a given CA", "[transport][tls]") {
     self_signed pki;
     test_server s(std::make_unique<httplib::SSLServer>(pki.cert, pki.key));

@@ -28,12 +28,13 @@ public:
     memory_store() : state_(std::make_shared<state>()) {}
 
     result<bool> insert_message(const stored_message& m, std::span<const std::string> endpoints, std::int64_t due) {
-        // The records are built before the lock and spliced in under it. Ids are taken before the lock
-        // too: unique and increasing per caller, with gaps when a duplicate is refused.
+        // The records and index nodes are built before the lock and spliced in under it. Ids are taken
+        // before the lock too: unique and increasing per caller, with gaps when a duplicate is refused.
         auto msg = std::make_shared<const stored_message>(m);
         std::map<std::uint64_t, entry> records;
         std::vector<std::uint64_t> ids;
         ids.reserve(endpoints.size());
+        std::vector<due_set> index(endpoints.size());
         for (std::size_t i = 0; i < endpoints.size(); ++i) {
             const std::uint64_t id = state_->last_id.fetch_add(1, std::memory_order_relaxed) + 1;
             entry e;
@@ -45,87 +46,97 @@ public:
             e.message = msg;
             records.emplace_hint(records.end(), id, std::move(e));
             ids.push_back(id);
+            index[i].emplace(due, id);
         }
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
         if (!s.messages.try_emplace(m.id, message_entry{std::move(msg), std::move(ids)}).second) return false;
-        for (auto& [id, e] : records) {
-            e.slot = &s.slot_of(e.record.endpoint_id);
-            s.index(e, due);
+        auto record = records.begin();
+        for (std::size_t i = 0; i < endpoints.size(); ++i, ++record) {
+            due_set& set = s.due[endpoints[i]];
+            set.merge(index[i]);
+            record->second.index = &set;
         }
         s.deliveries.merge(records);
         return true;
     }
 
-    result<std::vector<claimed_delivery>> claim_due(const std::string& endpoint_id, std::int64_t now, std::size_t limit,
-                                                    std::int64_t lease_until) {
+    result<std::vector<claimed_delivery>> claim_due(std::int64_t now, std::size_t limit,
+                                                    std::span<const std::string> endpoints, std::int64_t lease_until) {
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
         std::vector<claimed_delivery> out;
-        auto it = s.slots.find(endpoint_id);
-        if (it == s.slots.end()) return out;
-        endpoint_slot& slot = it->second;
-        while (out.size() < limit && !slot.due.empty() && slot.due.begin()->first <= now) {
-            auto& e = *slot.due.begin()->second;
-            s.index(e, lease_until); // an expired lease makes it claimable again
+        // The due indexes of the allowed endpoints, looked up once.
+        std::vector<due_set*> sets;
+        sets.reserve(endpoints.size());
+        for (const auto& ep : endpoints)
+            if (auto it = s.due.find(ep); it != s.due.end() && !it->second.empty()) sets.push_back(&it->second);
+        // Repeatedly take the earliest due delivery among the allowed endpoints.
+        while (out.size() < limit) {
+            due_set* best_set = nullptr;
+            for (auto* set : sets) {
+                if (set->empty() || set->begin()->first > now) continue;
+                if (!best_set || *set->begin() < *best_set->begin()) best_set = set;
+            }
+            if (!best_set) break;
+            // Re-keyed in place (no allocation): an expired lease makes it claimable again.
+            auto node = best_set->extract(best_set->begin());
+            const std::uint64_t id = node.value().second;
+            node.value().first = lease_until;
+            best_set->insert(std::move(node));
+            auto& e = s.deliveries.at(id);
             auto& d = e.record;
             d.status = delivery_status::in_flight;
             d.lease_until = lease_until;
-            d.lease = ++s.last_lease;
             d.updated_at = now;
             out.push_back({d, e.message});
         }
         return out;
     }
 
-    result<std::vector<due_endpoint>> due_endpoints(std::int64_t now, std::size_t limit) {
+    result<std::optional<std::int64_t>> next_due(std::span<const std::string> endpoints) {
         std::lock_guard lock(state_->mutex);
-        std::vector<due_endpoint> out;
-        for (const auto& [due, slot] : state_->heads) {
-            if (due > now || out.size() >= limit) break;
-            out.push_back({slot->id, due});
+        std::optional<std::int64_t> best;
+        for (const auto& ep : endpoints) {
+            auto it = state_->due.find(ep);
+            if (it == state_->due.end() || it->second.empty()) continue;
+            std::int64_t t = it->second.begin()->first;
+            if (!best || t < *best) best = t;
         }
-        return out;
+        return best;
     }
 
-    result<std::vector<std::uint64_t>> record_attempts(std::span<const attempt_result> results) {
-        std::lock_guard lock(state_->mutex);
-        auto& s = *state_;
-        std::vector<std::uint64_t> lost;
-        for (const auto& r : results) {
-            auto it = s.deliveries.find(r.delivery_id);
-            if (it == s.deliveries.end() || it->second.record.status != delivery_status::in_flight ||
-                it->second.record.lease != r.lease) {
-                lost.push_back(r.delivery_id);
-                continue;
-            }
-            auto& e = it->second;
-            auto& d = e.record;
-            if (r.status == delivery_status::pending) {
-                s.index(e, r.next_due);
-                d.next_attempt_at = r.next_due;
-            } else {
-                s.unindex(e);
-            }
-            d.attempts = std::max(d.attempts, r.attempt.number);
-            d.last_attempt = r.attempt;
-            d.last_attempt->response_excerpt.shrink_to_fit();
-            d.status = r.status;
-            d.updated_at = r.attempt.started_at;
-            d.lease_until = 0;
-            e.attempts.push_back(r.attempt);
-        }
-        return lost;
-    }
-
-    result<void> release(std::uint64_t id, std::uint64_t lease, std::int64_t due) {
+    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status,
+                                std::int64_t next_due) {
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
         auto it = s.deliveries.find(id);
         if (it == s.deliveries.end()) return errc::message_not_found;
         auto& d = it->second.record;
-        if (d.status != delivery_status::in_flight || d.lease != lease) return errc::lease_lost;
-        s.index(it->second, due);
+        if (status == delivery_status::pending) {
+            s.rekey(it->second, next_due);
+            d.next_attempt_at = next_due;
+        } else {
+            s.unindex(it->second);
+        }
+        d.attempts = std::max(d.attempts, a.number);
+        d.last_attempt = a;
+        d.last_attempt->response_excerpt.shrink_to_fit();
+        d.status = status;
+        d.updated_at = a.started_at;
+        d.lease_until = 0;
+        it->second.attempts.push_back(a);
+        return {};
+    }
+
+    result<void> release(std::uint64_t id, std::int64_t due) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        auto it = s.deliveries.find(id);
+        if (it == s.deliveries.end()) return errc::message_not_found;
+        auto& d = it->second.record;
+        if (d.status != delivery_status::in_flight) return {};
+        s.rekey(it->second, due);
         d.status = delivery_status::pending;
         d.lease_until = 0;
         d.next_attempt_at = due;
@@ -140,7 +151,7 @@ public:
             auto& e = s.deliveries.at(id);
             auto& d = e.record;
             if (d.status == delivery_status::in_flight) continue; // its attempt is under way
-            s.index(e, due);
+            s.rekey(e, due);
             d.status = delivery_status::pending;
             d.next_attempt_at = due;
             ++n;
@@ -204,20 +215,12 @@ public:
     }
 
 private:
-    struct entry;
-    using due_set = std::set<std::pair<std::int64_t, entry*>>; // (due or lease time, delivery)
-    /// One endpoint's waiting deliveries (pending, and in flight under their lease); never erased, so
-    /// entries can point at theirs.
-    struct endpoint_slot {
-        std::string id;
-        due_set due;
-    };
+    using due_set = std::set<std::pair<std::int64_t, std::uint64_t>>; // (due or lease time, delivery id)
     struct entry {
         delivery_record record;
         std::vector<attempt_record> attempts;
         std::shared_ptr<const stored_message> message; // shared by the message's deliveries
-        endpoint_slot* slot = nullptr;
-        std::optional<std::int64_t> key{}; // its time in slot->due, when indexed
+        due_set* index = nullptr;                      // its endpoint's due index (never erased from `due`: stable)
     };
     struct message_entry {
         std::shared_ptr<const stored_message> message;
@@ -226,53 +229,33 @@ private:
     struct state {
         mutable std::mutex mutex;
         std::atomic<std::uint64_t> last_id{0};
-        std::uint64_t last_lease = 0;
         std::unordered_map<std::string, message_entry> messages;
         std::map<std::uint64_t, entry> deliveries; // ordered by id (about creation order)
         std::unordered_map<std::string, endpoint_state> endpoints;
-        std::unordered_map<std::string, endpoint_slot> slots;
-        /// (earliest time, endpoint) of every endpoint with a waiting delivery: `due_endpoints` reads
-        /// only its due prefix.
-        std::set<std::pair<std::int64_t, endpoint_slot*>> heads;
+        // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries. Sets are
+        // never erased: entries point at theirs.
+        std::unordered_map<std::string, due_set> due;
 
-        endpoint_slot& slot_of(const std::string& endpoint_id) {
-            auto [it, fresh] = slots.try_emplace(endpoint_id);
-            if (fresh) it->second.id = endpoint_id;
-            return it->second;
-        }
-        /// Keeps `heads` in step after `slot` changed; `before` is its earliest time before the change.
-        void reindex_head(endpoint_slot& slot, std::optional<std::int64_t> before) {
-            std::optional<std::int64_t> after;
-            if (!slot.due.empty()) after = slot.due.begin()->first;
-            if (before == after) return;
-            if (before) heads.erase({*before, &slot});
-            if (after) heads.emplace(*after, &slot);
-        }
-        static std::optional<std::int64_t> head_of(const endpoint_slot& slot) {
-            if (slot.due.empty()) return std::nullopt;
-            return slot.due.begin()->first;
+        /// The time `d` is indexed under: its due time while pending, its lease while in flight.
+        static std::optional<std::int64_t> index_key(const delivery_record& d) {
+            if (d.status == delivery_status::pending) return d.next_attempt_at;
+            if (d.status == delivery_status::in_flight) return d.lease_until;
+            return std::nullopt;
         }
         /// Indexes `e` at `t`, reusing its index node when it has one.
-        void index(entry& e, std::int64_t t) {
-            auto& slot = *e.slot;
-            const auto before = head_of(slot);
-            if (e.key) {
-                auto node = slot.due.extract({*e.key, &e});
-                node.value().first = t;
-                slot.due.insert(std::move(node));
-            } else {
-                slot.due.emplace(t, &e);
+        static void rekey(entry& e, std::int64_t t) {
+            const auto& d = e.record;
+            if (auto old = index_key(d)) {
+                if (auto node = e.index->extract({*old, d.id}); !node.empty()) {
+                    node.value().first = t;
+                    e.index->insert(std::move(node));
+                    return;
+                }
             }
-            e.key = t;
-            reindex_head(slot, before);
+            e.index->emplace(t, d.id);
         }
-        void unindex(entry& e) {
-            if (!e.key) return;
-            auto& slot = *e.slot;
-            const auto before = head_of(slot);
-            slot.due.erase({*e.key, &e});
-            e.key.reset();
-            reindex_head(slot, before);
+        static void unindex(entry& e) {
+            if (auto old = index_key(e.record)) e.index->erase({*old, e.record.id});
         }
         static bool matches(const entry& e, const delivery_query& q) {
             const auto& d = e.record;

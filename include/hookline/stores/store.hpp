@@ -67,9 +67,6 @@ struct delivery_record {
     int attempts = 0;
     std::int64_t next_attempt_at = 0; ///< when pending
     std::int64_t lease_until = 0;     ///< when in flight
-    /// The fencing token of the claim that holds it (in flight): every claim gives a new, larger one,
-    /// and only the holder of the current token can record the attempt or hand the delivery back.
-    std::uint64_t lease = 0;
     std::int64_t updated_at = 0;
     std::optional<attempt_record> last_attempt{};
 };
@@ -78,21 +75,6 @@ struct delivery_record {
 struct claimed_delivery {
     delivery_record delivery{};
     std::shared_ptr<const stored_message> message{};
-};
-
-/// A finished attempt, as a sender hands it to `record_attempts`.
-struct attempt_result {
-    std::uint64_t delivery_id = 0;
-    std::uint64_t lease = 0; ///< the token its claim returned (`delivery_record::lease`)
-    attempt_record attempt{};
-    delivery_status status = delivery_status::pending; ///< the delivery's new status
-    std::int64_t next_due = 0;                         ///< when `status` is pending
-};
-
-/// An endpoint with work due, as `due_endpoints` reports it.
-struct due_endpoint {
-    std::string endpoint_id{};
-    std::int64_t due = 0; ///< its earliest due time (a pending delivery's, or an expired lease's)
 };
 
 /// Health the sender tracks per endpoint, kept in the store so it survives restarts.
@@ -115,29 +97,21 @@ struct delivery_query {
 
 /// The store concept. `insert_message` is atomic: the message and all its deliveries, or nothing.
 /// It returns false, changing nothing, when a message with that id exists (idempotent send).
-///
-/// Scheduling asks only about due work: `due_endpoints` names the endpoints that have something due
-/// and `claim_due` takes one endpoint's due deliveries, so neither costs more with more endpoints
-/// registered (each must be about O(log n) per row returned; see docs/stores.md for the indexes).
 template <class S>
 concept store = requires(S& s, const stored_message& m, std::span<const std::string> endpoints, std::int64_t t,
-                         std::size_t n, std::uint64_t id, std::span<const attempt_result> results,
+                         std::size_t n, std::uint64_t id, const attempt_record& a, delivery_status st,
                          const delivery_query& q, const endpoint_state& es, const std::string& name) {
     { s.insert_message(m, endpoints, t) } -> std::same_as<result<bool>>;
-    // Claims up to n deliveries of endpoint `name` that are due at or before t (pending and due, or in
-    // flight with an expired lease), earliest first, marking them in flight until the lease time
-    // (the last argument) under a new fencing token each.
-    { s.claim_due(name, t, n, t) } -> std::same_as<result<std::vector<claimed_delivery>>>;
-    // Up to n endpoints that have a delivery due at or before t, earliest due first.
-    { s.due_endpoints(t, n) } -> std::same_as<result<std::vector<due_endpoint>>>;
-    // Records finished attempts and each delivery's new status (and next due time when pending), in
-    // one batch. An attempt whose lease is no longer current (expired and claimed by another sender)
-    // changes nothing; the ids of those deliveries are returned.
-    { s.record_attempts(results) } -> std::same_as<result<std::vector<std::uint64_t>>>;
-    // Hands an in-flight delivery back, pending and due at t (a stopping sender), if `lease` (the
-    // second argument) is still its current lease; otherwise changes nothing and returns errc::lease_lost.
-    { s.release(id, id, t) } -> std::same_as<result<void>>;
-    // Makes matching deliveries that are not in flight pending and due at t; returns how many.
+    // Claims up to n deliveries due at or before t whose endpoint is in `endpoints` (earliest due first),
+    // marking them in flight until the lease time.
+    { s.claim_due(t, n, endpoints, t) } -> std::same_as<result<std::vector<claimed_delivery>>>;
+    // The earliest due time among pending deliveries of `endpoints`.
+    { s.next_due(endpoints) } -> std::same_as<result<std::optional<std::int64_t>>>;
+    // Records an attempt and the delivery's new status (and next due time when pending).
+    { s.record_attempt(id, a, st, t) } -> std::same_as<result<void>>;
+    // Hands an in-flight delivery back, pending and due at t (a stopping sender, an expired lease).
+    { s.release(id, t) } -> std::same_as<result<void>>;
+    // Makes matching deliveries pending and due at t; returns how many.
     { s.reschedule(q, t) } -> std::same_as<result<std::size_t>>;
     { s.list_deliveries(q) } -> std::same_as<result<std::vector<delivery_record>>>;
     { s.list_attempts(id) } -> std::same_as<result<std::vector<attempt_record>>>;
@@ -145,7 +119,7 @@ concept store = requires(S& s, const stored_message& m, std::span<const std::str
     { s.save_endpoint_state(es) } -> std::same_as<result<void>>;
     // Retention: forgets messages created before t all of whose deliveries are finished (delivered,
     // exhausted or failed), with their deliveries and attempts; returns how many messages. A pruned id
-    // can be sent again. Atomic against `reschedule`: a message being rescheduled is kept.
+    // can be sent again.
     { s.prune(t) } -> std::same_as<result<std::size_t>>;
 };
 

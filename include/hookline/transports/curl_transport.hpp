@@ -46,7 +46,8 @@ public:
         auto& s = *state_;
         auto url = parse_url(request.url);
         if (!url) return done(url.error());
-        if (request.method.empty() || !detail::header_text_ok(request.method, true)) return done(errc::invalid_argument);
+        if (request.method.empty() || !detail::header_text_ok(request.method, true))
+            return done(errc::invalid_argument);
         for (const auto& h : request.headers)
             if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
                 return done(errc::invalid_argument);
@@ -122,7 +123,8 @@ private:
 
         worker_pool& resolvers() {
             std::call_once(resolver_once, [&] {
-                resolver_pool = std::make_unique<worker_pool>(worker_pool_options{.threads = 2, .queue_capacity = 65536});
+                resolver_pool =
+                    std::make_unique<worker_pool>(worker_pool_options{.threads = 2, .queue_capacity = 65536});
             });
             return *resolver_pool;
         }

@@ -97,5 +97,4 @@ private:
     std::shared_ptr<state> state_;
 };
 
-
 HOOKLINE_END_NAMESPACE

@@ -16,7 +16,6 @@
 #include <hookline/transports/transport.hpp>
 
 #include <curl/curl.h>
-
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -53,12 +52,12 @@ struct curl_transfer {
     curl_slist* resolve = nullptr;
     completion_handler done{};
     http_response response{};
-    std::size_t cap = 0;          ///< response body bytes kept
-    bool fail_on_large = false;   ///< a longer body is an error rather than a truncation
-    bool truncated = false;       ///< the body was longer than `cap`
-    bool refused = false;         ///< the address policy refused an address it resolved to
-    bool check_addresses = true;  ///< false through a proxy (the socket goes to the proxy)
-    bool aborted = false;         ///< the loop stopped before it completed
+    std::size_t cap = 0;         ///< response body bytes kept
+    bool fail_on_large = false;  ///< a longer body is an error rather than a truncation
+    bool truncated = false;      ///< the body was longer than `cap`
+    bool refused = false;        ///< the address policy refused an address it resolved to
+    bool check_addresses = true; ///< false through a proxy (the socket goes to the proxy)
+    bool aborted = false;        ///< the loop stopped before it completed
     const address_policy* policy = nullptr;
     std::chrono::steady_clock::time_point started{};
 
@@ -325,8 +324,8 @@ private:
             curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
             t->response.status = static_cast<int>(status);
             t->response.body_truncated = t->truncated;
-            t->response.latency = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - t->started);
+            t->response.latency =
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t->started);
             out = std::move(t->response);
         } else if (code == CURLE_WRITE_ERROR && t->truncated) {
             out = errc::response_too_large;
@@ -372,7 +371,7 @@ private:
     int epoll_ = -1;
     int wake_ = -1;
     std::optional<std::chrono::steady_clock::time_point> deadline_{}; // libcurl's timer (loop thread only)
-    std::unordered_set<curl_transfer*> active_{};                    // loop thread only
+    std::unordered_set<curl_transfer*> active_{};                     // loop thread only
     mutable std::mutex mutex_{};
     std::vector<std::unique_ptr<curl_transfer>> incoming_{};
     std::vector<CURL*> free_easy_{};
