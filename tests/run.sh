@@ -2,22 +2,39 @@
 # Builds hookline and runs every test. Installs what is missing first: the Debian packages it builds
 # with, and (when node is present) the npm reference peers the interop tests compare against.
 #
-#   bash tests/run.sh                              # Debug build, all tests (the README's test command)
-#   bash tests/run.sh --sanitize address,undefined # the same under ASan + UBSan
+#   bash tests/run.sh                              # every test, each thing built once (the README's command):
+#                                                  #   build-shape checks and examples in a plain build, the
+#                                                  #   suites under ASan + UBSan, the concurrency tests under TSan
+#   bash tests/run.sh --plain                      # one plain Debug build of everything, all tests (quickest loop)
+#   bash tests/run.sh --sanitize address,undefined # the suites under ASan + UBSan
 #   bash tests/run.sh --sanitize thread            # the concurrency tests under TSan
+#   bash tests/run.sh --checks                     # the build-shape checks and examples only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+mode=all
 sanitize=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --sanitize) sanitize="$2"; shift 2 ;;
-    --sanitize=*) sanitize="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --plain) mode=plain; shift ;;
+    --checks) mode=checks; shift ;;
+    --sanitize) mode=sanitize; sanitize="$2"; shift 2 ;;
+    --sanitize=*) mode=sanitize; sanitize="${1#*=}"; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "tests/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+if [ "$mode" = all ]; then
+  # Nothing is compiled twice: the checks need no sanitizer, the suites run under one.
+  phase() { echo "== tests/run.sh $*: started $(date +%T)"; SECONDS=0; bash "$0" "$@"; echo "== tests/run.sh $*: ${SECONDS} s"; }
+  phase --checks
+  phase --sanitize address,undefined
+  phase --sanitize thread
+  echo "== tests/run.sh: every test passed"
+  exit 0
+fi
 
 bash "$root/cmake/install-deps.sh"
 
@@ -32,27 +49,28 @@ fi
 
 # The suites that exercise hookline's own threads; under TSan only these run. The Debian cpp-httplib
 # library is not instrumented: tests/tsan.supp silences races reported inside it.
-tsan_targets="test_crypto test_sender test_memory_store test_sqlite_store test_transport test_retry_policy test_postgres_store"
-tsan_tests="^(crypto|sender|memory_store|sqlite_store|transport|retry_policy|postgres_store):"
+tsan_targets="test_crypto test_sender test_memory_store test_sqlite_store test_transport test_curl_transport test_retry_policy test_postgres_store"
+tsan_tests="^(crypto|sender|memory_store|sqlite_store|transport|curl_transport|threaded_transport|retry_policy|postgres_store):"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 build="$root/build/test"
 flags=""
-exclude=""
-if [ -n "$sanitize" ]; then
-  build="$root/build/sanitize-${sanitize//,/-}"
-  flags="-fsanitize=$sanitize -fno-omit-frame-pointer -fno-sanitize-recover=all"
-  # The package tests rebuild the library without sanitizers; they ran in the plain build.
-  exclude="^package\\."
-fi
+suites=OFF   # only the suites and the tool (sanitizer builds)
+checks=OFF   # only the build-shape checks and the examples (--checks)
+benchmarks=ON
+case "$mode" in
+  sanitize)
+    build="$root/build/sanitize-${sanitize//,/-}"
+    flags="-fsanitize=$sanitize -fno-omit-frame-pointer -fno-sanitize-recover=all"
+    suites=ON; benchmarks=OFF ;;
+  checks) build="$root/build/checks"; checks=ON ;;
+esac
 
 echo "== configuring $build"
 # -g1: line tables for stack traces, without the full debug info that doubles the build time.
-lean=OFF
-[ -n "$sanitize" ] && lean=ON
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
-  -DCMAKE_CXX_FLAGS="$flags" -DHOOKLINE_SANITIZER_BUILD=$lean \
-  -DHOOKLINE_BUILD_TESTS=ON -DHOOKLINE_BUILD_EXAMPLES=ON -DHOOKLINE_BUILD_BENCHMARKS=$([ "$lean" = ON ] && echo OFF || echo ON) >/dev/null
+  -DCMAKE_CXX_FLAGS="$flags" -DHOOKLINE_SANITIZER_BUILD=$suites -DHOOKLINE_CHECKS_BUILD=$checks \
+  -DHOOKLINE_BUILD_TESTS=ON -DHOOKLINE_BUILD_EXAMPLES=ON -DHOOKLINE_BUILD_BENCHMARKS=$benchmarks >/dev/null
 echo "== building"
 only=""
 if [ "$sanitize" = "thread" ]; then
@@ -63,7 +81,7 @@ else
 fi
 # The postgres_ tests run against a throw-away PostgreSQL cluster (tests/postgres/cluster.sh), stopped on
 # exit; HOOKLINE_TEST_PG pointing at a server of your own skips it, HOOKLINE_SKIP_PG=1 skips those tests.
-if [ -z "${HOOKLINE_TEST_PG:-}" ] && [ "${HOOKLINE_SKIP_PG:-}" != "1" ]; then
+if [ "$mode" != checks ] && [ -z "${HOOKLINE_TEST_PG:-}" ] && [ "${HOOKLINE_SKIP_PG:-}" != "1" ]; then
   echo "== starting a throw-away PostgreSQL cluster"
   pg_dir=$(bash "$root/tests/postgres/cluster.sh" start)
   trap 'bash "$root/tests/postgres/cluster.sh" stop "$pg_dir"' EXIT
@@ -73,4 +91,4 @@ fi
 echo "== testing"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp"
-ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 300 ${exclude:+-E "$exclude"} ${only:+-R "$only"}
+ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 300 ${only:+-R "$only"}

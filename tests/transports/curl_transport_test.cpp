@@ -197,16 +197,21 @@ TEST_CASE("curl_transport: hundreds of requests held by a tarpit do not delay an
     test_server s;
     s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
     s.start();
-    curl_transport t(loopback_allowed());
-    completions held;
+    completions held; // outlives the transport, whose destructor completes what is still in flight
     const std::size_t n = 300;
-    for (std::size_t i = 0; i < n; ++i) t.start({.url = pit.url(), .body = "{}", .timeout = 20s}, held.handler());
-    // All 300 are in flight on one I/O thread; a request elsewhere completes while they wait.
-    auto ok = t.send({.url = s.url("/hook"), .body = "{}"});
-    REQUIRE(ok);
-    CHECK(ok->status == 200);
-    CHECK(held.size() == 0);
-    CHECK(t.in_flight() == n);
+    {
+        curl_transport t(loopback_allowed());
+        for (std::size_t i = 0; i < n; ++i) t.start({.url = pit.url(), .body = "{}", .timeout = 20s}, held.handler());
+        // All 300 are in flight on one I/O thread; a request elsewhere completes while they wait.
+        auto ok = t.send({.url = s.url("/hook"), .body = "{}"});
+        REQUIRE(ok);
+        CHECK(ok->status == 200);
+        CHECK(held.size() == 0);
+        CHECK(t.in_flight() == n);
+    }
+    // Destroying the transport completes each held request once, as stopped.
+    REQUIRE(held.size() == n);
+    for (auto& r : held.results) CHECK(r.error() == errc::stopped);
 }
 
 TEST_CASE("curl_transport: keep-alive connections are reused", "[curl_transport]") {
@@ -299,9 +304,9 @@ TEST_CASE("threaded_transport: runs a blocking transport on its threads, each re
     test_server s;
     s.svr->Post("/hook", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
     s.start();
+    completions done;
     threaded_transport<curl_transport> t(curl_transport(loopback_allowed()), 3);
     CHECK(t.capacity() == 3);
-    completions done;
     for (int i = 0; i < 10; ++i) t.start({.url = s.url("/hook"), .body = "{}"}, done.handler());
     REQUIRE(done.wait_for(10));
     for (auto& r : done.results) CHECK(r->status == 200);
