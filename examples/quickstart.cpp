@@ -58,7 +58,7 @@ int main() {
     // Sender: the stock sender, allowed to reach 127.0.0.1 (and nothing else private).
     bool sent = false;
     {
-        hookline::standard_sender sender{hookline::httplib_transport({
+        hookline::standard_sender sender{hookline::curl_transport({
             .addresses = hookline::address_policy::with_allowed({"127.0.0.1/32"}).value(),
         })};
         sender

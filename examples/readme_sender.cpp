@@ -9,7 +9,7 @@
 int main() {
     // Loopback and private addresses are refused by default (SSRF protection); this one option
     // allows 127.0.0.1 so the sender reaches the receiver below. Real endpoints need no option.
-    hookline::standard_sender sender{hookline::httplib_transport({
+    hookline::standard_sender sender{hookline::curl_transport({
         .addresses = hookline::address_policy::with_allowed({"127.0.0.1/32"}).value(),
     })};
     const char* text = std::getenv("WEBHOOK_SECRET");   // the whsec_… key the receiver holds too

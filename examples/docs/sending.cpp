@@ -11,7 +11,7 @@ namespace docs::sending {
 
 void sender() {
     // [snippet:sender]
-    hookline::standard_sender sender;                       // 8 workers, defaults everywhere
+    hookline::standard_sender sender;                       // libcurl, defaults everywhere
     auto key = hookline::secret::generate().value();        // give key.reveal() to the integrator
 
     sender.add_endpoint("acme", {

@@ -4,6 +4,9 @@
 // [snippet:transport]
 #include <hookline/transports/httplib_transport.hpp>
 // [/snippet:transport]
+// [snippet:curl-transport]
+#include <hookline/transports/curl_transport.hpp>
+// [/snippet:curl-transport]
 
 #include "docs.hpp"
 
@@ -31,6 +34,26 @@ void transport() {
     if (r) std::cout << r->status << " in " << r->latency.count() << " us\n";
     else   std::cout << r.error().message() << "\n";   // e.g. "destination address refused"
     // [/snippet:transport]
+}
+
+// Compiled only: it would connect to example.com.
+void curl_transport() {
+    // [snippet:curl-transport]
+    hookline::curl_transport transport({
+        .total_timeout = std::chrono::seconds(15),
+        .max_connections_per_host = 64,
+    });
+    static const std::string body = R"({"type":"invoice.paid"})"; // alive until the completion
+    transport.start({.url = "https://example.com/webhooks",
+                     .headers = {{"Content-Type", "application/json"}},
+                     .body = body},
+                    [](hookline::result<hookline::http_response> r) {   // on the I/O thread: be quick
+                        if (r) std::cout << r->status << "\n";
+                        else   std::cout << r.error().message() << "\n";
+                    });
+    // transport.send(request) does the same and waits; destroying the transport completes what is
+    // still in flight with errc::stopped.
+    // [/snippet:curl-transport]
 }
 
 hookline::httplib_transport allow_list() {

@@ -14,7 +14,7 @@
 
 namespace hookline_cli::demo {
 
-using demo_sender = hookline::basic_sender<hookline::httplib_transport, hookline::standard_signer,
+using demo_sender = hookline::basic_sender<hookline::curl_transport, hookline::standard_signer,
                                            hookline::fixed_schedule, hookline::sqlite_store>;
 
 struct outbox::impl {
@@ -43,7 +43,7 @@ std::string outbox::open(const std::string& db_path, int port, const std::vector
     so.callbacks.on_exhausted = [&stats](const attempt_report&) { ++stats.failed; };
     using namespace std::chrono_literals;
     fixed_schedule schedule{{250ms, 500ms, 1s, 1s, 2s, 2s, 4s, 4s}};
-    httplib_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value()});
+    curl_transport transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value()});
     impl_->sender = std::make_unique<demo_sender>(transport, schedule, *store, so);
     for (const auto& e : specs) {
         endpoint_config c;

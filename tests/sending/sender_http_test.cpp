@@ -170,6 +170,38 @@ TEST_CASE("sender over HTTP: curl_transport carries a sender's deliveries, retri
     CHECK(verified == 21);
 }
 
+TEST_CASE("sender over HTTP: a standard_sender given an httplib_transport, as in hookline 0.1, delivers with its "
+          "options",
+          "[sender_http]") {
+    loopback_server srv;
+    std::atomic<int> hits{0};
+    std::string agent;
+    srv.server.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        agent = req.get_header_value("User-Agent");
+        ++hits;
+        res.status = 204;
+        srv.hit("/hook");
+    });
+    outcomes out;
+    manual_clock clock;
+    // The 0.1 README's sender: the address policy allowing loopback is carried over (without it the
+    // default policy would refuse 127.0.0.1).
+    standard_sender sender{httplib_transport({.addresses = address_policy::with_allowed({"127.0.0.1/32"}).value()}),
+                           standard_schedule{}, memory_store{}, out.options(clock)};
+    REQUIRE(sender.add_endpoint("e", endpoint(srv.url("/hook"))));
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(out.wait([&] { return out.count(delivery_status::delivered) == 1; }));
+    CHECK(hits == 1);
+    CHECK(agent.starts_with("hookline/"));
+    // And without the option, loopback is refused, as before.
+    outcomes strict_out;
+    standard_sender strict{httplib_transport(), standard_schedule{}, memory_store{}, strict_out.options(clock)};
+    REQUIRE(strict.add_endpoint("e", endpoint(srv.url("/hook"))));
+    REQUIRE(strict.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(strict_out.wait([&] { return strict_out.count(delivery_status::exhausted) == 1; }));
+    CHECK(hits == 1);
+}
+
 TEST_CASE("sender over HTTP: 500s are retried until a 2xx and 410 disables", "[sender_http]") {
     loopback_server srv;
     std::atomic<int> n{0};

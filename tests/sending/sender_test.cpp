@@ -1,5 +1,7 @@
 // The delivery engine against a scripted transport and a manual clock: fan-out, filters, signing,
-// retries, exhaustion, 410, endpoint health, isolation of a hanging endpoint, stop, replay.
+// retries, exhaustion, 410, endpoint health, isolation of a hanging endpoint, stop, replay. Built twice:
+// with the blocking fake_transport (suite "sender"), and by async_sender_test.cpp with the asynchronous
+// async_fake_transport (suite "async_sender"), so both of the sender's attempt paths pass every case.
 #include "support/sender_doubles.hpp"
 
 #include <hookline/sending/sender.hpp>
@@ -18,9 +20,14 @@
 #include <thread>
 #include <vector>
 
+#ifndef SENDER_SUITE
+#define SENDER_SUITE "sender"
+#define SENDER_TRANSPORT test_support::fake_transport
+#endif
+
 using namespace hookline;
 using namespace std::chrono_literals;
-using test_support::fake_transport;
+using fake_transport = SENDER_TRANSPORT;
 using test_support::manual_clock;
 using test_support::recorder;
 
@@ -78,7 +85,7 @@ sender_options options(const manual_clock& clock, const tally& t, std::size_t wo
 }
 } // namespace
 
-TEST_CASE("sender: fans an event out to every subscribed endpoint and only those", "[sender]") {
+TEST_CASE(SENDER_SUITE ": fans an event out to every subscribed endpoint and only those", "[sender]") {
     fake_transport net;
     manual_clock clock;
     tally t;
@@ -106,7 +113,36 @@ TEST_CASE("sender: fans an event out to every subscribed endpoint and only those
     CHECK(net.count("http://a/eu") == 1);
 }
 
-TEST_CASE("sender: requests are signed POST bodies a receiver can verify", "[sender]") {
+TEST_CASE(SENDER_SUITE ": channels reach exactly their endpoints, as endpoints are updated and removed", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    auto on = [](std::string url, std::vector<std::string> channels) {
+        auto c = config(std::move(url));
+        c.channels = std::move(channels);
+        return c;
+    };
+    REQUIRE(sender.add_endpoint("ab", on("http://a/ab", {"a", "b"})));
+    REQUIRE(sender.add_endpoint("b", on("http://a/b", {"b"})));
+    REQUIRE(sender.add_endpoint("none", config("http://a/none")));
+    CHECK(sender.send(event{.type = "x", .payload = "{}", .channels = {"a", "b"}})->deliveries == 3); // ab once
+    CHECK(sender.send(event{.type = "x", .payload = "{}", .channels = {"z"}})->deliveries == 1);      // none
+    CHECK(sender.send(event{.type = "x", .payload = "{}"})->deliveries == 1);                         // none
+    REQUIRE(sender.update_endpoint("b", on("http://a/b", {"c"})));
+    CHECK(sender.send(event{.type = "x", .payload = "{}", .channels = {"b"}})->deliveries == 2); // ab, none
+    CHECK(sender.send(event{.type = "x", .payload = "{}", .channels = {"c"}})->deliveries == 2); // b, none
+    REQUIRE(sender.remove_endpoint("ab"));
+    CHECK(sender.send(event{.type = "x", .payload = "{}", .channels = {"a"}})->deliveries == 1); // none
+    REQUIRE(sender.add_endpoint("ab", on("http://a/ab", {"a"})));
+    CHECK(sender.send(event{.type = "x", .payload = "{}", .channels = {"a"}})->deliveries == 2); // ab, none
+    REQUIRE(t.wait_delivered(12));
+    CHECK(net.count("http://a/ab") == 3);
+    CHECK(net.count("http://a/b") == 2);
+    CHECK(net.count("http://a/none") == 7);
+}
+
+TEST_CASE(SENDER_SUITE ": requests are signed POST bodies a receiver can verify", "[sender]") {
     fake_transport net;
     manual_clock clock;
     tally t;
@@ -129,7 +165,7 @@ TEST_CASE("sender: requests are signed POST bodies a receiver can verify", "[sen
     CHECK(v.verify({.headers = h, .body = reqs[0].body}, clock() / 1000));
 }
 
-TEST_CASE("sender: the JSON convenience wraps data as type and timestamp and data", "[sender]") {
+TEST_CASE(SENDER_SUITE ": the JSON convenience wraps data as type and timestamp and data", "[sender]") {
     fake_transport net;
     manual_clock clock;
     tally t;
@@ -143,7 +179,7 @@ TEST_CASE("sender: the JSON convenience wraps data as type and timestamp and dat
     CHECK(body["timestamp"].get<std::string>().ends_with("Z"));
 }
 
-TEST_CASE("sender: failures are retried on schedule with the same id and a fresh timestamp", "[sender]") {
+TEST_CASE(SENDER_SUITE ": failures are retried on schedule with the same id and a fresh timestamp", "[sender]") {
     fake_transport net;
     net.on("http://a/flaky", [](const test_support::seen_request&, int nth) {
         return http_response{nth < 3 ? 500 : 200, {}, nth < 3 ? "boom" : "ok", {}};
@@ -183,7 +219,7 @@ TEST_CASE("sender: failures are retried on schedule with the same id and a fresh
     CHECK(sender.attempts(ds[0].id).value().size() == 3);
 }
 
-TEST_CASE("sender: a message that exhausts its retries is reported and kept", "[sender]") {
+TEST_CASE(SENDER_SUITE ": a message that exhausts its retries is reported and kept", "[sender]") {
     fake_transport net;
     net.answer("http://a/down", 503);
     manual_clock clock;
@@ -203,7 +239,7 @@ TEST_CASE("sender: a message that exhausts its retries is reported and kept", "[
     CHECK(sender.endpoint("down")->state.exhausted_count == 1);
 }
 
-TEST_CASE("sender: 410 Gone disables the endpoint and is not retried", "[sender]") {
+TEST_CASE(SENDER_SUITE ": 410 Gone disables the endpoint and is not retried", "[sender]") {
     fake_transport net;
     net.answer("http://a/gone", 410);
     manual_clock clock;
@@ -221,7 +257,7 @@ TEST_CASE("sender: 410 Gone disables the endpoint and is not retried", "[sender]
     CHECK(net.count("http://a/gone") == 1);
 }
 
-TEST_CASE("sender: an endpoint failing longer than disable_after is disabled", "[sender]") {
+TEST_CASE(SENDER_SUITE ": an endpoint failing longer than disable_after is disabled", "[sender]") {
     fake_transport net;
     net.answer("http://a/bad", 500);
     manual_clock clock;
@@ -245,7 +281,7 @@ TEST_CASE("sender: an endpoint failing longer than disable_after is disabled", "
     CHECK(sender.endpoint("bad")->state.failing_since == 0);
 }
 
-TEST_CASE("sender: sending the same id twice is a no-op", "[sender]") {
+TEST_CASE(SENDER_SUITE ": sending the same id twice is a no-op", "[sender]") {
     fake_transport net;
     manual_clock clock;
     tally t;
@@ -262,12 +298,14 @@ TEST_CASE("sender: sending the same id twice is a no-op", "[sender]") {
     CHECK(sender.deliveries({.message_id = "msg_once"}).value().size() == 1);
 }
 
-TEST_CASE("sender: a hanging endpoint does not hold up the others", "[sender]") {
+TEST_CASE(SENDER_SUITE ": a hanging endpoint does not hold up the others", "[sender]") {
     fake_transport net;
     net.block("http://a/hang");
     manual_clock clock;
     tally t;
-    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t, 4));
+    auto o = options(clock, t, 4);
+    o.slow_start = false; // the hanging endpoint gets its whole limit at once
+    test_sender sender(net, fixed_schedule{}, memory_store{}, o);
     auto hang = config("http://a/hang");
     hang.max_concurrency = 2;
     REQUIRE(sender.add_endpoint("hang", hang));
@@ -288,7 +326,32 @@ TEST_CASE("sender: a hanging endpoint does not hold up the others", "[sender]") 
     CHECK(net.max_in_flight("http://a/hang") == 2);
 }
 
-TEST_CASE("sender: the per-endpoint concurrency limit holds under load", "[sender]") {
+TEST_CASE(SENDER_SUITE ": slow start: one request until the endpoint answers, then up to its limit, and back to "
+                       "one when an attempt brings no response",
+          "[sender]") {
+    fake_transport net;
+    net.block("http://a/e");
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{1s}}, memory_store{}, options(clock, t, 8));
+    auto c = config("http://a/e");
+    c.max_concurrency = 4;
+    REQUIRE(sender.add_endpoint("e", c));
+    CHECK(sender.endpoint("e")->window == 1);
+    for (int i = 0; i < 10; ++i) REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(net.events->wait([&] { return net.count("http://a/e") == 1; }));
+    CHECK(sender.endpoint("e")->in_flight == 1); // it has not answered yet: one request, held
+    net.unblock();
+    REQUIRE(t.wait_delivered(10));
+    CHECK(sender.endpoint("e")->window == 4); // one more slot per response, up to the limit
+    CHECK(net.max_in_flight("http://a/e") <= 4);
+    net.on("http://a/e", [](const test_support::seen_request&, int) -> result<http_response> { return errc::timeout; });
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_attempts(11));
+    CHECK(sender.endpoint("e")->window == 1);
+}
+
+TEST_CASE(SENDER_SUITE ": the per-endpoint concurrency limit holds under load", "[sender]") {
     fake_transport net;
     manual_clock clock;
     tally t;
@@ -301,7 +364,7 @@ TEST_CASE("sender: the per-endpoint concurrency limit holds under load", "[sende
     CHECK(net.max_in_flight("http://a/limited") <= 3);
 }
 
-TEST_CASE("sender: stop hands back what is still in flight at the deadline", "[sender]") {
+TEST_CASE(SENDER_SUITE ": stop hands back what is still in flight at the deadline", "[sender]") {
     fake_transport net;
     net.block("http://a/hang");
     manual_clock clock;
@@ -323,7 +386,7 @@ TEST_CASE("sender: stop hands back what is still in flight at the deadline", "[s
     CHECK(store.list_deliveries({.message_id = "msg_stuck"}).value().at(0).status == delivery_status::pending);
 }
 
-TEST_CASE("sender: a restarted sender delivers what the store holds", "[sender]") {
+TEST_CASE(SENDER_SUITE ": a restarted sender delivers what the store holds", "[sender]") {
     fake_transport net;
     net.block("http://a/e");
     manual_clock clock;
@@ -345,7 +408,7 @@ TEST_CASE("sender: a restarted sender delivers what the store holds", "[sender]"
     CHECK(t.rec->read([&] { return t.delivered->at(0).message_id; }) == "msg_survivor");
 }
 
-TEST_CASE("sender: retry and recover re-send failed deliveries", "[sender]") {
+TEST_CASE(SENDER_SUITE ": retry and recover re-send failed deliveries", "[sender]") {
     fake_transport net;
     std::atomic<bool> healthy{false};
     net.on("http://a/e", [&](const test_support::seen_request&, int) {
@@ -368,7 +431,7 @@ TEST_CASE("sender: retry and recover re-send failed deliveries", "[sender]") {
     CHECK(sender.deliveries({.statuses = {delivery_status::delivered}}).value().size() == 3);
 }
 
-TEST_CASE("sender: disabled endpoints keep their deliveries until enabled", "[sender]") {
+TEST_CASE(SENDER_SUITE ": disabled endpoints keep their deliveries until enabled", "[sender]") {
     fake_transport net;
     manual_clock clock;
     tally t;
@@ -381,7 +444,7 @@ TEST_CASE("sender: disabled endpoints keep their deliveries until enabled", "[se
     REQUIRE(t.wait_delivered(1));
 }
 
-TEST_CASE("sender: bad arguments get typed errors", "[sender]") {
+TEST_CASE(SENDER_SUITE ": bad arguments get typed errors", "[sender]") {
     fake_transport net;
     manual_clock clock;
     tally t;
@@ -398,7 +461,7 @@ TEST_CASE("sender: bad arguments get typed errors", "[sender]") {
     CHECK(sender.send(event{.type = "", .payload = "{}"}).error() == errc::invalid_argument);
 }
 
-TEST_CASE("sender: expired keys stop signing", "[sender]") {
+TEST_CASE(SENDER_SUITE ": expired keys stop signing", "[sender]") {
     fake_transport net;
     manual_clock clock;
     tally t;
@@ -420,7 +483,7 @@ TEST_CASE("sender: expired keys stop signing", "[sender]") {
     CHECK(standard_verifier(next).verify({.headers = h, .body = "{}"}, clock() / 1000));
 }
 
-TEST_CASE("sender: 429 with Retry-After waits at least that long", "[sender]") {
+TEST_CASE(SENDER_SUITE ": 429 with Retry-After waits at least that long", "[sender]") {
     fake_transport net;
     net.on("http://a/busy", [](const test_support::seen_request&, int nth) {
         http_response r{nth == 1 ? 429 : 200, {}, "", {}};
@@ -442,7 +505,7 @@ TEST_CASE("sender: 429 with Retry-After waits at least that long", "[sender]") {
     REQUIRE(t.wait_delivered(1));
 }
 
-TEST_CASE("sender: a refused destination is not retried", "[sender]") {
+TEST_CASE(SENDER_SUITE ": a refused destination is not retried", "[sender]") {
     fake_transport net;
     net.on("http://a/private",
            [](const test_support::seen_request&, int) -> result<http_response> { return errc::address_refused; });
@@ -457,7 +520,7 @@ TEST_CASE("sender: a refused destination is not retried", "[sender]") {
     CHECK(r.attempt.number == 1);
 }
 
-TEST_CASE("sender: nothing accepted is lost under random failures", "[sender]") {
+TEST_CASE(SENDER_SUITE ": nothing accepted is lost under random failures", "[sender]") {
     fake_transport net;
     std::mutex rng_mutex;
     std::mt19937 rng(20261122);
@@ -506,7 +569,7 @@ TEST_CASE("sender: nothing accepted is lost under random failures", "[sender]") 
     }
 }
 
-TEST_CASE("sender: every stock signer can be the sender's signer", "[sender]") {
+TEST_CASE(SENDER_SUITE ": every stock signer can be the sender's signer", "[sender]") {
     STATIC_REQUIRE(signer_factory<standard_signer>);
     STATIC_REQUIRE(signer_factory<github_signer>);
     STATIC_REQUIRE(signer_factory<stripe_signer>);
@@ -519,7 +582,7 @@ TEST_CASE("sender: every stock signer can be the sender's signer", "[sender]") {
     CHECK(github_signer::make(std::span<const secret>(none)).error() == errc::invalid_secret);
 }
 
-TEST_CASE("sender: generated message ids are well formed and unique across threads and fork", "[sender]") {
+TEST_CASE(SENDER_SUITE ": generated message ids are well formed and unique across threads and fork", "[sender]") {
     auto well_formed = [](const std::string& id) {
         return id.size() == 36 && id.starts_with("msg_") &&
                id.find_first_not_of("0123456789abcdef", 4) == std::string::npos;
@@ -565,7 +628,7 @@ TEST_CASE("sender: generated message ids are well formed and unique across threa
     CHECK(from_child != from_parent);
 }
 
-TEST_CASE("sender: endpoints that would fail every attempt are refused when registered", "[sender]") {
+TEST_CASE(SENDER_SUITE ": endpoints that would fail every attempt are refused when registered", "[sender]") {
     manual_clock clock;
     fake_transport net;
     test_sender sender(net, fixed_schedule{}, memory_store{}, {.clock = clock});
@@ -590,7 +653,7 @@ TEST_CASE("sender: endpoints that would fail every attempt are refused when regi
     REQUIRE(sender.update_endpoint("ok", with_header("X-Tenant", "globex")));
 }
 
-TEST_CASE("sender: drain waits until what was accepted has an outcome", "[sender]") {
+TEST_CASE(SENDER_SUITE ": drain waits until what was accepted has an outcome", "[sender]") {
     fake_transport net;
     net.answer("http://a/down", 503);
     manual_clock clock;

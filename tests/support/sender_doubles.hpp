@@ -1,17 +1,21 @@
-// Test doubles for the sender: a scripted transport, a manual clock, and a bounded waiter.
+// Test doubles for the sender: a scripted transport (blocking, and asynchronous), a manual clock, and a
+// bounded waiter.
 #pragma once
 
 #include <hookline/core/error.hpp>
+#include <hookline/transports/async_transport.hpp>
 #include <hookline/transports/transport.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace test_support {
@@ -104,6 +108,10 @@ public:
         auto it = s->counts.find(url);
         return it == s->counts.end() ? 0 : it->second;
     }
+    int in_flight(const std::string& url) const {
+        std::lock_guard lock(s->mutex);
+        return s->in_flight[url];
+    }
     int max_in_flight(const std::string& url) const {
         std::lock_guard lock(s->mutex);
         return s->max_in_flight[url];
@@ -141,6 +149,98 @@ public:
         events->update([] {});
         return out;
     }
+};
+
+/// `fake_transport`'s script, asynchronous: `start` records the request and returns; the answer comes
+/// from the double's own thread, and requests to blocked URLs are held (in flight, no thread used)
+/// until `unblock()`. Copies share state; what is still held when the last copy goes completes as
+/// `errc::stopped`. A sender drives it as it drives `curl_transport`.
+class async_fake_transport : public fake_transport {
+public:
+    struct job {
+        seen_request seen;
+        handler h;
+        int nth = 0;
+        hookline::completion_handler done;
+    };
+    struct worker {
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::deque<job> ready;
+        std::vector<job> held;
+        bool stopping = false;
+        std::thread thread;
+        ~worker() {
+            {
+                std::lock_guard lock(mutex);
+                stopping = true;
+            }
+            cv.notify_all();
+            if (thread.joinable()) thread.join();
+            for (auto& j : held) j.done(hookline::errc::stopped);
+        }
+    };
+
+    async_fake_transport() : w(std::make_shared<worker>()) {
+        auto* raw = w.get();
+        auto st = s;
+        auto ev = events;
+        raw->thread = std::thread([raw, st, ev] {
+            std::unique_lock lock(raw->mutex);
+            for (;;) {
+                raw->cv.wait(lock, [&] { return raw->stopping || !raw->ready.empty(); });
+                if (raw->ready.empty()) return;
+                job j = std::move(raw->ready.front());
+                raw->ready.pop_front();
+                lock.unlock();
+                auto out = j.h ? j.h(j.seen, j.nth)
+                               : hookline::result<hookline::http_response>(hookline::http_response{200, {}, "", {}});
+                {
+                    std::lock_guard g(st->mutex);
+                    --st->in_flight[j.seen.url];
+                }
+                ev->update([] {});
+                j.done(std::move(out));
+                lock.lock();
+            }
+        });
+    }
+
+    void start(const hookline::http_request& r, hookline::completion_handler done) {
+        job j{{r.url, r.headers, std::string(r.body)}, {}, 0, std::move(done)};
+        {
+            // Deciding "held" and holding it are one step under w->mutex, which unblock() takes too:
+            // a request is either released by it or sees it released.
+            std::lock_guard held_lock(w->mutex);
+            bool blocked = false;
+            {
+                std::lock_guard lock(s->mutex);
+                j.nth = ++s->counts[r.url];
+                s->requests.push_back(j.seen);
+                int now = ++s->in_flight[r.url];
+                s->max_in_flight[r.url] = std::max(s->max_in_flight[r.url], now);
+                j.h = s->handlers.count(r.url) ? s->handlers[r.url] : handler{};
+                blocked = s->blocked[r.url] && !s->released;
+            }
+            (blocked ? w->held.push_back(std::move(j)) : w->ready.push_back(std::move(j)));
+        }
+        w->cv.notify_one();
+        events->update([] {}); // never under w->mutex or s->mutex: waiters read counts under its lock
+    }
+
+    /// Releases every held request (and lets later ones through, as `fake_transport::unblock` does).
+    void unblock() {
+        {
+            std::lock_guard lock(w->mutex);
+            fake_transport::unblock();
+            for (auto& j : w->held) w->ready.push_back(std::move(j));
+            w->held.clear();
+        }
+        w->cv.notify_all();
+    }
+
+private:
+    std::shared_ptr<worker> w;
 };
 
 } // namespace test_support

@@ -2,7 +2,8 @@
 /// never lets one endpoint hold up another.
 ///
 /// Thread-safety: every public member of `basic_sender` may be called from any thread. Callbacks run on
-/// the sender's worker threads, never under its locks; they must not block for long.
+/// the sender's worker threads, never under its locks; they must not block for long (with an
+/// asynchronous transport a blocked worker delays outcomes, never requests already in flight).
 ///
 /// Its options, events and reports are in `sending/sender_options.hpp`; its longer members are defined
 /// in `sending/impl/sender.hpp`, which this header includes.
@@ -15,6 +16,7 @@
 #include <hookline/core/error.hpp>
 #include <hookline/core/headers.hpp>
 #include <hookline/core/secret.hpp>
+#include <hookline/sending/detail/legacy_transport.hpp>
 #include <hookline/sending/detail/message_id.hpp>
 #include <hookline/sending/detail/undelivered_line.hpp>
 #include <hookline/sending/endpoint.hpp>
@@ -24,7 +26,9 @@
 #include <hookline/signing/signer.hpp>
 #include <hookline/stores/memory_store.hpp>
 #include <hookline/stores/store.hpp>
-#include <hookline/transports/httplib_transport.hpp>
+#include <hookline/transports/async_transport.hpp>
+#include <hookline/transports/curl_transport.hpp>
+#include <hookline/transports/httplib_transport.hpp> // the blocking alternative, as before
 #include <hookline/transports/transport.hpp>
 
 #include <nlohmann/json.hpp>
@@ -46,6 +50,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -62,11 +67,17 @@ inline std::int64_t system_unix_ms() {
 /// keys), `RetryPolicy` decides when to try again, `Store` holds every message, delivery and attempt.
 ///
 /// Scheduling: a scheduler thread claims due deliveries from the store for endpoints that have a free
-/// slot (below their concurrency limit and rate limit) and hands them to a bounded pool of workers;
-/// retries wait in the store, not in a sleeping thread. A slow or dead endpoint can occupy at most its
-/// own `max_concurrency` workers, so other endpoints keep their latency.
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+/// slot (below their concurrency limit and rate limit) and hands them to a pool of workers; retries
+/// wait in the store, not in a sleeping thread. With an asynchronous transport (`async_transport`,
+/// such as the default `curl_transport`) a worker signs the request, starts it and moves on: up to
+/// `max_in_flight` requests are in flight on the transport's own threads, and their outcomes come back
+/// to the workers to be recorded. A blocking `transport` runs each request on a worker. Either way a
+/// slow endpoint holds at most its own `max_concurrency` slots, and one that does not answer only one
+/// (slow start), so other endpoints keep their latency.
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 class basic_sender {
+    static constexpr bool is_async = async_transport<Transport>;
+
 public:
     using transport_type = Transport;
     using signer_type = Signer;
@@ -79,21 +90,41 @@ public:
           options_(std::move(options)) {
         if (options_.workers == 0) options_.workers = 1;
         if (options_.max_concurrency_per_endpoint == 0)
-            options_.max_concurrency_per_endpoint = std::max<std::size_t>(1, options_.workers / 4);
+            options_.max_concurrency_per_endpoint = is_async ? 16 : std::max<std::size_t>(1, options_.workers / 4);
+        capacity_ = options_.workers;
+        if constexpr (is_async) {
+            capacity_ = std::max<std::size_t>(1, options_.max_in_flight);
+            if constexpr (bounded_transport<Transport>)
+                capacity_ = std::min(capacity_, std::max<std::size_t>(1, transport_.capacity()));
+        }
         scheduler_ = std::thread([this] { schedule_loop(); });
         for (std::size_t i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { work_loop(); });
     }
+
+    /// Source compatibility with hookline 0.1, whose `standard_sender` took an `httplib_transport`:
+    /// given one, the libcurl sender delivers with its options (timeouts, body cap, address policy,
+    /// TLS, proxy, user agent, resolver). Prefer passing a `curl_transport`.
+    template <std::same_as<httplib_transport> Legacy>
+    requires std::same_as<Transport, curl_transport>
+    explicit basic_sender(const Legacy& legacy, RetryPolicy retry = RetryPolicy(), Store store = Store(),
+                          sender_options options = {})
+        : basic_sender(curl_transport(detail::curl_options_from(legacy.options())), std::move(retry), std::move(store),
+                       std::move(options)) {}
 
     basic_sender(const basic_sender&) = delete;
     basic_sender& operator=(const basic_sender&) = delete;
 
     /// Stops (handing back what is in flight after 30 s) and joins the threads; an attempt still
-    /// running is waited for, bounded by its timeout.
+    /// running on a blocking transport is waited for, bounded by its timeout. Requests still in flight
+    /// on an asynchronous transport are cancelled with it (their outcomes were handed back by `stop`).
     ~basic_sender() {
         stop(std::chrono::seconds(30));
         if (scheduler_.joinable()) scheduler_.join();
         for (auto& w : workers_)
             if (w.joinable()) w.join();
+        std::lock_guard lock(mutex_);
+        sync_->closed = true; // completions that arrive from now on are dropped
+        sync_->completions.clear();
     }
 
     // --- endpoints -------------------------------------------------------------------------------
@@ -123,9 +154,10 @@ public:
             e.tokens = bucket_size(e.config);
             e.refilled_at = now_ms();
             refresh_snapshot(e);
+            index_channels(id, e.config.channels, true);
             endpoints_.emplace(id, std::move(e));
         }
-        poke();
+        poke(id);
         return {};
     }
 
@@ -138,20 +170,26 @@ public:
             std::lock_guard lock(mutex_);
             auto it = endpoints_.find(id);
             if (it == endpoints_.end()) return errc::endpoint_not_found;
+            index_channels(id, it->second.config.channels, false);
+            index_channels(id, config.channels, true);
             it->second.config = std::move(config);
             it->second.retry = std::move(retry);
             it->second.signer = std::move(signer->signer);
             it->second.signer_valid_until = signer->valid_until;
             refresh_snapshot(it->second);
         }
-        poke();
+        poke(id);
         return {};
     }
 
     /// Forgets an endpoint. Its undelivered deliveries stay in the store; adding the same id resumes them.
     result<void> remove_endpoint(const std::string& id) {
         std::lock_guard lock(mutex_);
-        return endpoints_.erase(id) ? result<void>{} : result<void>{errc::endpoint_not_found};
+        auto it = endpoints_.find(id);
+        if (it == endpoints_.end()) return errc::endpoint_not_found;
+        index_channels(id, it->second.config.channels, false);
+        endpoints_.erase(it);
+        return {};
     }
 
     /// Stops delivering to an endpoint; its deliveries wait in the store until it is enabled.
@@ -164,13 +202,16 @@ public:
         std::lock_guard lock(mutex_);
         auto it = endpoints_.find(id);
         if (it == endpoints_.end()) return std::nullopt;
-        return endpoint_info{id, it->second.config, it->second.state, it->second.in_flight};
+        return endpoint_info{id, it->second.config, it->second.state, it->second.in_flight, concurrency_of(it->second)};
     }
 
+    /// Registered endpoint ids, sorted.
     std::vector<std::string> endpoint_ids() const {
         std::lock_guard lock(mutex_);
         std::vector<std::string> out{};
+        out.reserve(endpoints_.size());
         for (const auto& [id, e] : endpoints_) out.push_back(id);
+        std::sort(out.begin(), out.end());
         return out;
     }
 
@@ -271,22 +312,7 @@ private:
     /// (`errc::invalid_url`), and extra headers that are malformed, that the transport or sender
     /// controls (framing, Content-Type, User-Agent) or that the signer sets (`errc::invalid_argument`).
     template <class EndpointSigner>
-    static result<void> validate(const endpoint_config& config, const EndpointSigner& signer) {
-        if (auto url = parse_url(config.url); !url) return url.error();
-        if (config.headers.empty()) return {};
-        static constexpr std::string_view reserved[] = {"host",       "content-length", "transfer-encoding",
-                                                        "connection", "content-type",   "user-agent"};
-        auto probe =
-            signer.sign({.id = "msg_probe", .body = "{}", .timestamp = 0, .url = config.url, .event_type = "probe"});
-        for (const auto& h : config.headers) {
-            if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
-                return errc::invalid_argument;
-            for (auto name : reserved)
-                if (detail::iequals(h.name, name)) return errc::invalid_argument;
-            if (probe && probe->contains(h.name)) return errc::invalid_argument;
-        }
-        return {};
-    }
+    static result<void> validate(const endpoint_config& config, const EndpointSigner& signer);
 
     struct snapshot {
         endpoint_config config{};
@@ -303,7 +329,31 @@ private:
         std::size_t in_flight = 0;
         double tokens = 0;
         std::int64_t refilled_at = 0;
+        std::size_t window = 1;                 // slow start: slots it may use now, at most its limit
+        bool has_work = true;                   // the store may hold deliveries due for it now
+        bool queued = false;                    // in ready_
+        std::int64_t timer_at = 0;              // its earliest entry in timers_ (0: none)
+        std::uint64_t work_gen = 0;             // bumped whenever work may have arrived (see round)
         std::shared_ptr<const snapshot> snap{}; // config, retry policy and signer as attempts see them
+    };
+
+    /// An attempt started on an asynchronous transport, until its outcome is recorded. The request's
+    /// body is a view of the message, which `job` keeps alive.
+    struct inflight {
+        claimed_delivery job;
+        std::shared_ptr<const snapshot> snap;
+        http_request request{};
+        std::int64_t started = 0;
+        result<http_response> response = errc::stopped;
+    };
+
+    /// What the transport's completion handlers share with the sender, and outlives it: the lock,
+    /// the workers' condition and the outcomes waiting for a worker.
+    struct sync_state {
+        std::mutex mutex;
+        std::condition_variable work_cv;
+        std::deque<std::shared_ptr<inflight>> completions;
+        bool closed = false; // the sender is gone: drop what arrives
     };
 
     void refresh_snapshot(endpoint_entry& e) const {
@@ -340,8 +390,13 @@ private:
     };
     static result<built_signer> build_signer(const endpoint_config& c, std::int64_t now);
 
-    std::size_t concurrency_of(const endpoint_entry& e) const {
+    std::size_t limit_of(const endpoint_entry& e) const {
         return e.config.max_concurrency ? e.config.max_concurrency : options_.max_concurrency_per_endpoint;
+    }
+
+    /// Slots an endpoint may use now: its limit, or less while slow start ramps it up.
+    std::size_t concurrency_of(const endpoint_entry& e) const {
+        return options_.slow_start ? std::min(limit_of(e), std::max<std::size_t>(1, e.window)) : limit_of(e);
     }
 
     void refill(endpoint_entry& e, std::int64_t now) {
@@ -352,9 +407,63 @@ private:
         e.refilled_at = now;
     }
 
-    void poke() {
+    /// Queues an endpoint for the next round if it may have due work and has a free slot: one that
+    /// is idle goes first, so an endpoint that answers is never queued behind ones that hold many slots.
+    void make_ready(const std::string& id, endpoint_entry& e) {
+        if (e.queued || !e.has_work || e.state.disabled || e.in_flight >= concurrency_of(e)) return;
+        e.queued = true;
+        if (e.in_flight == 0)
+            ready_.push_front(id);
+        else
+            ready_.push_back(id);
+    }
+
+    /// The subscription index: endpoints by channel, and those on no channel (which get every event).
+    /// `send` looks only at those an event's channels can reach. Call with `mutex_` held.
+    void index_channels(const std::string& id, const std::vector<std::string>& channels, bool add) {
+        auto apply = [&](std::set<std::string>& ids) {
+            if (add)
+                ids.insert(id);
+            else
+                ids.erase(id);
+        };
+        if (channels.empty()) {
+            apply(unchanneled_);
+            return;
+        }
+        for (const auto& c : channels) {
+            auto& ids = by_channel_[c];
+            apply(ids);
+            if (ids.empty()) by_channel_.erase(c);
+        }
+    }
+
+    /// Looks at the endpoint again at `at` (a retry coming due, a rate-limit refill).
+    void set_timer(const std::string& id, endpoint_entry& e, std::int64_t at) {
+        if (e.timer_at != 0 && e.timer_at <= at) return;
+        e.timer_at = at;
+        timers_.emplace(at, id);
+    }
+
+    /// Schedules again: for one endpoint (its configuration or health changed), or, with an empty id,
+    /// for all of them (work may have entered the store behind the sender's back: retry, recover,
+    /// wake, a moved clock). Call with `mutex_` held.
+    void mark_work(const std::string& id) {
+        if (id.empty()) {
+            scan_all_ = true;
+            return;
+        }
+        if (auto it = endpoints_.find(id); it != endpoints_.end()) {
+            it->second.has_work = true;
+            ++it->second.work_gen;
+            make_ready(id, it->second);
+        }
+    }
+
+    void poke(const std::string& endpoint_id = {}) {
         {
             std::lock_guard lock(mutex_);
+            mark_work(endpoint_id);
             dirty_ = true;
             wake_scheduler_ = true;
         }
@@ -368,16 +477,16 @@ private:
     void poke_for(const std::vector<std::string>& targets) {
         {
             std::lock_guard lock(mutex_);
-            if (queue_.size() + in_progress_.size() >= options_.workers) return;
             bool any_free = false;
             for (const auto& id : targets) {
                 auto it = endpoints_.find(id);
-                if (it != endpoints_.end() && it->second.in_flight < concurrency_of(it->second)) {
-                    any_free = true;
-                    break;
-                }
+                if (it == endpoints_.end()) continue;
+                it->second.has_work = true;
+                ++it->second.work_gen; // a round asking the store right now must not call it idle
+                make_ready(id, it->second);
+                any_free = any_free || it->second.queued;
             }
-            if (!any_free) return;
+            if (!any_free || queue_.size() + in_progress_.size() >= capacity_) return;
             dirty_ = true;
             if (scheduling_) return; // the thread running rounds goes round again and sees them
             round_wanted_ = true;
@@ -393,6 +502,10 @@ private:
         auto it = endpoints_.find(endpoint_id);
         if (it != endpoints_.end() && it->second.in_flight > 0) --it->second.in_flight;
     }
+
+    /// Every `max_idle`: one store query for the endpoints believed to have nothing due; if any has
+    /// (an outbox insert, another process, an expired lease), they are all looked at again.
+    void poll_idle(std::unique_lock<std::mutex>& lock);
 
     // --- scheduler -------------------------------------------------------------------------------
 
@@ -420,7 +533,25 @@ private:
 
     void work_loop();
 
-    void attempt(const claimed_delivery& job, const snapshot& snap);
+    /// A blocking attempt: builds the request, sends it, records the outcome (see finish_attempt).
+    std::optional<std::int64_t> attempt(const claimed_delivery& job, const snapshot& snap);
+
+    /// An asynchronous attempt: builds the request and starts it; the outcome comes back through
+    /// `sync_->completions` to a worker, which calls `finish_attempt`.
+    void start_attempt(claimed_delivery job, std::shared_ptr<const snapshot> snap);
+
+    /// The request for an attempt: the signer's headers, then ours, then the endpoint's.
+    result<http_request> build_request(const claimed_delivery& job, const snapshot& snap, std::int64_t started) const;
+
+    /// Classifies a response, records the attempt, updates the endpoint's health, reports. Returns
+    /// when the delivery comes due again, if it will be retried.
+    std::optional<std::int64_t> finish_attempt(const claimed_delivery& job, const snapshot& snap, std::int64_t started,
+                                               result<http_response> response);
+
+    /// After an attempt's outcome is recorded (call with `mutex_` held): frees its slot, schedules.
+    /// `retry_at`: when the delivery comes due again, if it will be retried.
+    void attempt_done(std::unique_lock<std::mutex>& lock, std::uint64_t delivery_id, const std::string& endpoint_id,
+                      std::optional<std::int64_t> retry_at);
 
     struct health_change {
         bool changed = false;                  ///< `state` must be saved
@@ -429,21 +560,31 @@ private:
     };
 
     /// Updates an endpoint's failure streak (call with `mutex_` held; the caller saves the state).
-    health_change update_health(const std::string& endpoint_id, delivery_status status, bool gone, std::int64_t now);
+    /// `responded`: the attempt brought a response, whatever its status (slow start counts those).
+    health_change update_health(const std::string& endpoint_id, delivery_status status, bool gone, bool responded,
+                                std::int64_t now);
 
     Transport transport_{};
     RetryPolicy retry_{};
     Store store_{};
     sender_options options_{};
 
-    mutable std::mutex mutex_{};
-    std::condition_variable schedule_cv_, work_cv_, idle_cv_;
-    std::map<std::string, endpoint_entry> endpoints_{};
+    std::shared_ptr<sync_state> sync_ = std::make_shared<sync_state>();
+    std::mutex& mutex_ = sync_->mutex;
+    std::condition_variable& work_cv_ = sync_->work_cv;
+    std::condition_variable schedule_cv_, idle_cv_;
+    std::size_t capacity_ = 1; // requests in flight at once: workers (blocking) or max_in_flight (async)
+    std::unordered_map<std::string, endpoint_entry> endpoints_{}; // O(1) lookups with 100,000 endpoints
     std::deque<claimed_delivery> queue_{};
     std::map<std::uint64_t, std::string> in_progress_; // delivery id -> endpoint id
     std::set<std::uint64_t> abandoned_;
     std::size_t attempts_done_ = 0;
-    std::size_t round_ = 0;
+    std::set<std::string> unchanneled_{};                       // endpoints on no channel
+    std::map<std::string, std::set<std::string>> by_channel_{}; // channel -> endpoints on it
+    std::deque<std::string> ready_{};                           // endpoints that may claim now, in turn
+    std::multimap<std::int64_t, std::string> timers_{};         // when to look at an endpoint again
+    bool scan_all_ = true;                                      // look at every endpoint in the next round
+    std::int64_t next_poll_ = 0;                                // poll_idle's next run (Unix ms)
     bool dirty_ = false;            // something changed during a scheduling round: go round again
     bool scheduling_ = false;       // a thread is running scheduling rounds
     bool wake_scheduler_ = false;   // the scheduler thread should run a round now
@@ -452,13 +593,14 @@ private:
     bool accepting_ = true;
     bool stopping_ = false;
     bool stopped_ = false;
+    bool workers_exit_ = false; // stop() is done: idle workers leave
     std::thread scheduler_{};
     std::vector<std::thread> workers_{};
 };
 
-/// The stock sender: Standard Webhooks signatures, cpp-httplib transport (SSRF protection on), the
-/// Standard Webhooks retry schedule, and the in-memory store.
-using standard_sender = basic_sender<httplib_transport, standard_signer, standard_schedule, memory_store>;
+/// The stock sender: Standard Webhooks signatures, the libcurl transport (asynchronous, SSRF protection
+/// on), the Standard Webhooks retry schedule, and the in-memory store.
+using standard_sender = basic_sender<curl_transport, standard_signer, standard_schedule, memory_store>;
 
 HOOKLINE_END_NAMESPACE
 

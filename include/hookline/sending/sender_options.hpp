@@ -65,8 +65,21 @@ struct sender_callbacks {
 
 /// Options of a sender; every field has a sensible default.
 struct sender_options {
-    std::size_t workers = 8;                       ///< threads making HTTP requests
-    std::size_t max_concurrency_per_endpoint = 0;  ///< default per-endpoint limit; 0 = max(1, workers / 4)
+    /// Threads that run attempts. With a blocking transport each one waits for its request; with an
+    /// asynchronous one (`curl_transport`, the default) they sign requests and record outcomes, and
+    /// never wait on the network.
+    std::size_t workers = 8;
+    /// Requests in flight at once over all endpoints with an asynchronous transport (at most a
+    /// `bounded_transport`'s capacity). With a blocking transport the limit is `workers`.
+    std::size_t max_in_flight = 10000;
+    /// Default per-endpoint limit; 0 = 16 with an asynchronous transport, max(1, workers / 4) with a
+    /// blocking one.
+    std::size_t max_concurrency_per_endpoint = 0;
+    /// Slow start: an endpoint gets one request at a time until it answers, then one more slot per
+    /// response, up to its concurrency limit; an attempt that brings no response (timeout, refused
+    /// connection, DNS or TLS failure) puts it back to one. An endpoint that hangs or is dead then
+    /// holds one connection, not its whole limit. false: every endpoint gets its limit at once.
+    bool slow_start = true;
     std::chrono::milliseconds timeout{15000};      ///< default whole-request timeout
     std::chrono::milliseconds lease_margin{30000}; ///< a claim's lease is the timeout plus this
     std::chrono::milliseconds max_idle{1000};      ///< longest the scheduler sleeps without news
@@ -97,6 +110,7 @@ struct endpoint_info {
     endpoint_config config{};
     endpoint_state state{};
     std::size_t in_flight = 0;
+    std::size_t window = 0; ///< requests it may have in flight now (slow start), at most its limit
 };
 
 HOOKLINE_END_NAMESPACE

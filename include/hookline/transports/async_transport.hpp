@@ -37,4 +37,9 @@ concept bounded_transport = requires(const T& t) {
     { t.capacity() } -> std::convertible_to<std::size_t>;
 };
 
+/// What a sender delivers with: an asynchronous transport (many requests in flight on its own
+/// threads), or a blocking one (each request on one of the sender's workers).
+template <class T>
+concept delivery_transport = async_transport<T> || transport<T>;
+
 HOOKLINE_END_NAMESPACE

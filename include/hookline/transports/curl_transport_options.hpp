@@ -43,8 +43,10 @@ struct curl_transport_options {
     std::string user_agent = std::string("hookline/") + HOOKLINE_VERSION_STRING;
     /// Offer HTTP/2 over TLS (ALPN); an endpoint that accepts it gets requests multiplexed on one connection.
     bool http2 = true;
-    /// Connections kept open for reuse (all origins). Each holds a socket.
-    std::size_t max_idle_connections = 1024;
+    /// Connections kept open for reuse after a request (all origins); each holds a socket. 0: libcurl's
+    /// own sizing, four times the requests in flight, so that many endpoints (each its own origin) keep
+    /// their connections instead of reconnecting for every request.
+    std::size_t max_idle_connections = 0;
     /// Connections open at once to one host (in use and idle); 0 = no limit (a sender limits per endpoint).
     std::size_t max_connections_per_host = 0;
     /// An idle connection older than this is closed instead of reused.

@@ -6,7 +6,7 @@
 
 HOOKLINE_BEGIN_NAMESPACE
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 stop_report basic_sender<Transport, Signer, RetryPolicy, Store>::stop(std::chrono::milliseconds deadline) {
     std::unique_lock lock(mutex_);
     if (stopped_) return {};
@@ -30,10 +30,12 @@ stop_report basic_sender<Transport, Signer, RetryPolicy, Store>::stop(std::chron
         ++report.handed_back;
     }
     report.finished = attempts_done_ - attempted_before;
+    workers_exit_ = true;
+    work_cv_.notify_all();
     return report;
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> result<prepared_event> {
     if (e.type.empty()) return errc::invalid_argument;
     if (e.id.empty()) {
@@ -45,15 +47,48 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> re
     {
         std::lock_guard lock(mutex_);
         if (!accepting_) return errc::stopped;
-        for (const auto& [id, ep] : endpoints_)
-            if (!ep.state.disabled && endpoint_subscribes(ep.config, e.type, e.channels)) p.targets.push_back(id);
+        // Only the endpoints the event's channels reach: those on no channel, and those on one of its.
+        auto consider = [&](const std::string& id) {
+            auto it = endpoints_.find(id);
+            if (it != endpoints_.end() && !it->second.state.disabled &&
+                endpoint_subscribes(it->second.config, e.type, e.channels))
+                p.targets.push_back(id);
+        };
+        for (const auto& id : unchanneled_) consider(id);
+        for (const auto& c : e.channels)
+            if (auto ch = by_channel_.find(c); ch != by_channel_.end())
+                for (const auto& id : ch->second) consider(id);
+        if (e.channels.size() > 1) { // an endpoint on two of its channels is one target
+            std::sort(p.targets.begin(), p.targets.end());
+            p.targets.erase(std::unique(p.targets.begin(), p.targets.end()), p.targets.end());
+        }
     }
     p.message = {std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)),
                  now_ms()};
     return p;
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <class EndpointSigner>
+result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::validate(const endpoint_config& config,
+                                                                           const EndpointSigner& signer) {
+    if (auto url = parse_url(config.url); !url) return url.error();
+    if (config.headers.empty()) return {};
+    static constexpr std::string_view reserved[] = {"host",       "content-length", "transfer-encoding",
+                                                    "connection", "content-type",   "user-agent"};
+    auto probe =
+        signer.sign({.id = "msg_probe", .body = "{}", .timestamp = 0, .url = config.url, .event_type = "probe"});
+    for (const auto& h : config.headers) {
+        if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
+            return errc::invalid_argument;
+        for (auto name : reserved)
+            if (detail::iequals(h.name, name)) return errc::invalid_argument;
+        if (probe && probe->contains(h.name)) return errc::invalid_argument;
+    }
+    return {};
+}
+
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 auto basic_sender<Transport, Signer, RetryPolicy, Store>::build_signer(const endpoint_config& c, std::int64_t now)
     -> result<built_signer> {
     std::vector<secret> keys{};
@@ -69,7 +104,7 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::build_signer(const end
     return built_signer{std::move(*signer), valid_until};
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::set_disabled(const std::string& id, bool disabled,
                                                                                const std::string& reason) {
     endpoint_state snapshot{};
@@ -87,15 +122,20 @@ result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::set_disabled(c
         snapshot = st;
     }
     auto saved = store_.save_endpoint_state(snapshot);
-    poke();
+    poke(id);
     return saved;
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 void basic_sender<Transport, Signer, RetryPolicy, Store>::schedule_loop() {
     std::unique_lock lock(mutex_);
+    auto next_poll = std::chrono::steady_clock::now() + options_.max_idle;
     while (!stopping_) {
         wake_scheduler_ = false;
+        if (std::chrono::steady_clock::now() >= next_poll) { // real time, whatever clock the sender uses
+            poll_idle(lock);
+            next_poll = std::chrono::steady_clock::now() + options_.max_idle;
+        }
         auto wake_at = run_rounds(lock, 0);
         if (stopping_) break;
         const std::int64_t now = now_ms();
@@ -109,7 +149,7 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::schedule_loop() {
     }
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 std::optional<std::int64_t>
 basic_sender<Transport, Signer, RetryPolicy, Store>::run_rounds(std::unique_lock<std::mutex>& lock,
                                                                 std::size_t self_takes) {
@@ -130,7 +170,7 @@ basic_sender<Transport, Signer, RetryPolicy, Store>::run_rounds(std::unique_lock
     return wake_at;
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 void basic_sender<Transport, Signer, RetryPolicy, Store>::after_rounds(std::optional<std::int64_t> wake_at) {
     if (wake_at && *wake_at < planned_wake_) {
         planned_wake_ = *wake_at;
@@ -139,95 +179,150 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::after_rounds(std::opti
     }
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 std::int64_t basic_sender<Transport, Signer, RetryPolicy, Store>::round(std::unique_lock<std::mutex>& lock,
                                                                         std::size_t& pushed, bool& again) {
     again = false;
     const std::int64_t now = now_ms();
     std::int64_t wake_at = now + options_.max_idle.count();
     if (stopping_) return wake_at;
-    struct ready_endpoint {
+    // Endpoints whose timer came due (a retry, a rate-limit refill) may claim again.
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+        auto node = timers_.extract(timers_.begin());
+        auto it = endpoints_.find(node.mapped());
+        if (it == endpoints_.end()) continue;
+        if (it->second.timer_at <= now) it->second.timer_at = 0;
+        it->second.has_work = true;
+        ++it->second.work_gen;
+        make_ready(it->first, it->second);
+    }
+    if (scan_all_) { // rare: retry, recover, wake, startup
+        scan_all_ = false;
+        for (auto& [id, e] : endpoints_) {
+            e.has_work = true;
+            ++e.work_gen;
+            make_ready(id, e);
+        }
+    }
+    // Take endpoints from the ready queue, as many slots as are free: the cost is the due work, not
+    // the number of endpoints.
+    struct pick {
         std::string id;
-        std::size_t slots; // deliveries it may take now
-        std::int64_t lease;
+        std::size_t want = 0;
+        std::int64_t lease = 0;
+        std::uint64_t gen = 0;
+        bool more = false;                  // it claimed all it asked for: more may be due
+        std::optional<std::int64_t> next{}; // when its next delivery comes due, if none is now
     };
-    std::vector<ready_endpoint> ready;
-    std::vector<std::string> waiting; // enabled endpoints with a free slot, for the next wake-up
+    std::vector<pick> picks;
     const std::size_t busy = queue_.size() + in_progress_.size();
-    std::size_t free = busy < options_.workers ? options_.workers - busy : 0;
-    for (auto& [id, e] : endpoints_) {
-        if (e.state.disabled) continue;
+    std::size_t budget = busy < capacity_ ? capacity_ - busy : 0;
+    constexpr std::size_t max_batch = 256; // endpoints per store round trip; the round goes again
+    while (budget > 0 && !ready_.empty() && picks.size() < max_batch) {
+        std::string id = std::move(ready_.front());
+        ready_.pop_front();
+        auto it = endpoints_.find(id);
+        if (it == endpoints_.end()) continue; // removed since
+        auto& e = it->second;
+        e.queued = false;
+        if (e.state.disabled || !e.has_work) continue;
         refill(e, now);
         const std::size_t limit = concurrency_of(e);
-        if (e.in_flight >= limit) continue;
+        if (e.in_flight >= limit) continue; // its next completion queues it again
         std::size_t slots = limit - e.in_flight;
-        if (free > 0) waiting.push_back(id); // with no free worker, the next one to finish schedules
         if (e.config.rate_limit > 0) {
             slots = std::min(slots, static_cast<std::size_t>(e.tokens));
             if (slots == 0) {
                 auto ms = static_cast<std::int64_t>((1.0 - e.tokens) * 1000.0 / e.config.rate_limit) + 1;
-                wake_at = std::min(wake_at, now + ms);
+                set_timer(id, e, now + ms);
+                continue;
             }
         }
-        if (slots > 0 && free > 0) {
-            const std::int64_t timeout =
-                e.config.timeout.count() > 0 ? e.config.timeout.count() : options_.timeout.count();
-            ready.push_back({id, slots, timeout + options_.lease_margin.count()});
-        }
+        const std::int64_t timeout = e.config.timeout.count() > 0 ? e.config.timeout.count() : options_.timeout.count();
+        const std::size_t want = std::min(slots, budget);
+        budget -= want;
+        // The lease outlasts the endpoint's timeout, so a live sender never loses a claim.
+        picks.push_back({std::move(id), want, timeout + options_.lease_margin.count(), e.work_gen});
     }
-    if (!ready.empty()) {
-        // Start each round at a different endpoint so none is always served first.
-        std::rotate(ready.begin(), ready.begin() + static_cast<std::ptrdiff_t>(round_++ % ready.size()), ready.end());
+    if (!picks.empty()) {
         lock.unlock();
         std::vector<claimed_delivery> claimed{};
-        for (const auto& r : ready) {
-            if (free == 0) break;
-            // The lease outlasts the endpoint's timeout, so a live sender never loses a claim.
-            auto got =
-                store_.claim_due(now, std::min(r.slots, free), std::span<const std::string>(&r.id, 1), now + r.lease);
-            if (!got) continue; // store trouble: retried on the next round
-            free -= std::min(free, got->size());
+        for (auto& p : picks) {
+            const std::span<const std::string> one(&p.id, 1);
+            auto got = store_.claim_due(now, p.want, one, now + p.lease);
+            if (!got) { // store trouble: look again after max_idle
+                p.next = now + options_.max_idle.count();
+                continue;
+            }
+            p.more = got->size() == p.want;
+            if (!p.more)
+                if (auto next = store_.next_due(one); next && *next) p.next = **next;
             for (auto& c : *got) claimed.push_back(std::move(c));
         }
         lock.lock();
-        if (!claimed.empty()) {
-            for (auto& c : claimed) {
-                auto it = endpoints_.find(c.delivery.endpoint_id);
-                if (it == endpoints_.end() || stopping_) { // removed or stopping meanwhile
-                    (void)store_.release(c.delivery.id, now);
-                    continue;
-                }
-                ++it->second.in_flight;
-                if (it->second.config.rate_limit > 0) it->second.tokens -= 1.0;
-                queue_.push_back(std::move(c));
-                ++pushed;
+        for (auto& c : claimed) {
+            auto it = endpoints_.find(c.delivery.endpoint_id);
+            if (it == endpoints_.end() || stopping_) { // removed or stopping meanwhile
+                (void)store_.release(c.delivery.id, now);
+                continue;
             }
-            again = free > 0; // workers still free: more may be due
+            ++it->second.in_flight;
+            if (it->second.config.rate_limit > 0) it->second.tokens -= 1.0;
+            queue_.push_back(std::move(c));
+            ++pushed;
         }
-        // Workers still free: look again at once. None free: the next to finish schedules.
-        if (again || free == 0) return wake_at;
+        for (auto& p : picks) {
+            auto it = endpoints_.find(p.id);
+            if (it == endpoints_.end()) continue;
+            auto& e = it->second;
+            // Nothing more due, and nothing sent to it while the store was asked: idle until its timer.
+            if (!p.more && e.work_gen == p.gen && (!p.next || *p.next > now)) {
+                e.has_work = false;
+                if (p.next) set_timer(p.id, e, *p.next);
+            }
+            make_ready(p.id, e); // work left and a free slot: its turn comes again
+        }
+        again = !ready_.empty() && queue_.size() + in_progress_.size() < capacity_;
     }
-    if (!waiting.empty()) {
-        lock.unlock();
-        auto next = store_.next_due(waiting);
-        lock.lock();
-        if (next && *next) wake_at = std::min(wake_at, **next);
-    }
+    if (!timers_.empty()) wake_at = std::min(wake_at, timers_.begin()->first);
     return wake_at;
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+void basic_sender<Transport, Signer, RetryPolicy, Store>::poll_idle(std::unique_lock<std::mutex>& lock) {
+    std::vector<std::string> idle{};
+    for (const auto& [id, e] : endpoints_)
+        if (!e.has_work && !e.state.disabled) idle.push_back(id);
+    if (idle.empty()) return;
+    lock.unlock();
+    auto next = store_.next_due(idle);
+    lock.lock();
+    if (!next || !*next || **next > now_ms()) return;
+    for (const auto& id : idle) mark_work(id);
+}
+
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 void basic_sender<Transport, Signer, RetryPolicy, Store>::work_loop() {
     // The sender's own threads keep SIGPIPE blocked for good (the transport then needs no
     // per-request signal-mask calls); a callback writing to a closed pipe gets EPIPE here.
     detail::block_sigpipe_for_this_thread();
     std::unique_lock lock(mutex_);
+    auto& completions = sync_->completions;
     for (;;) {
-        work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || round_wanted_; });
+        work_cv_.wait(lock, [&] { return workers_exit_ || !completions.empty() || !queue_.empty() || round_wanted_; });
+        if (!completions.empty()) { // an asynchronous attempt's outcome: record it first
+            std::shared_ptr<inflight> done = std::move(completions.front());
+            completions.pop_front();
+            lock.unlock();
+            auto retry_at = finish_attempt(done->job, *done->snap, done->started, std::move(done->response));
+            lock.lock();
+            attempt_done(lock, done->job.delivery.id, done->job.delivery.endpoint_id, retry_at);
+            continue;
+        }
         if (queue_.empty()) {
-            if (stopping_) return; // nothing left
-            round_wanted_ = false; // new deliveries (poke_for): claim them here
-            after_rounds(run_rounds(lock, 1));
+            if (workers_exit_) return; // nothing left
+            round_wanted_ = false;     // new deliveries (poke_for): claim them here
+            if (!stopping_) after_rounds(run_rounds(lock, 1));
             continue;
         }
         claimed_delivery job = std::move(queue_.front());
@@ -235,7 +330,7 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::work_loop() {
         auto it = endpoints_.find(job.delivery.endpoint_id);
         if (it == endpoints_.end()) { // removed meanwhile
             (void)store_.release(job.delivery.id, now_ms());
-            if (!stopping_) after_rounds(run_rounds(lock, 1)); // this worker is free again
+            if (!stopping_) after_rounds(run_rounds(lock, 1)); // this slot is free again
             continue;
         }
         auto& ep = it->second;
@@ -252,34 +347,49 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::work_loop() {
         std::shared_ptr<const snapshot> snap = ep.snap;
         in_progress_.emplace(job.delivery.id, job.delivery.endpoint_id);
         lock.unlock();
-        attempt(job, *snap);
-        snap.reset();
-        lock.lock();
-        in_progress_.erase(job.delivery.id);
-        if (auto done = endpoints_.find(job.delivery.endpoint_id);
-            done != endpoints_.end() && done->second.in_flight > 0)
-            --done->second.in_flight;
-        ++attempts_done_;
-        if (!stopping_) {
-            // Schedule from here, with no hand-off to the scheduler thread; wake that only if it is
-            // needed earlier than it plans to look (a retry or a rate-limit refill due soon).
-            after_rounds(run_rounds(lock, 1));
+        if constexpr (is_async) {
+            start_attempt(std::move(job), std::move(snap)); // returns at once; the outcome comes back
+            lock.lock();
         } else {
-            schedule_cv_.notify_one();
+            auto retry_at = attempt(job, *snap);
+            snap.reset();
+            lock.lock();
+            attempt_done(lock, job.delivery.id, job.delivery.endpoint_id, retry_at);
         }
-        if (in_progress_.empty()) idle_cv_.notify_all();
     }
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
-void basic_sender<Transport, Signer, RetryPolicy, Store>::attempt(const claimed_delivery& job, const snapshot& snap) {
-    const auto& d = job.delivery;
-    const auto& m = *job.message;
-    const std::int64_t started = now_ms();
-    attempt_record a{};
-    a.number = d.attempts + 1;
-    a.started_at = started;
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+void basic_sender<Transport, Signer, RetryPolicy, Store>::attempt_done(std::unique_lock<std::mutex>& lock,
+                                                                       std::uint64_t delivery_id,
+                                                                       const std::string& endpoint_id,
+                                                                       std::optional<std::int64_t> retry_at) {
+    in_progress_.erase(delivery_id);
+    if (auto done = endpoints_.find(endpoint_id); done != endpoints_.end()) {
+        auto& e = done->second;
+        if (e.in_flight > 0) --e.in_flight;
+        if (retry_at) set_timer(endpoint_id, e, *retry_at);
+        make_ready(endpoint_id, e); // a free slot again, and perhaps more due
+    }
+    ++attempts_done_;
+    if (!stopping_ && !sync_->completions.empty()) {
+        dirty_ = true; // more outcomes waiting (a wave of timeouts): the worker taking the last one schedules
+    } else if (!stopping_) {
+        // Schedule from here, with no hand-off to the scheduler thread; wake that only if it is
+        // needed earlier than it plans to look (a retry or a rate-limit refill due soon).
+        after_rounds(run_rounds(lock, 1));
+    } else {
+        schedule_cv_.notify_one();
+    }
+    if (in_progress_.empty()) idle_cv_.notify_all();
+}
 
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+auto basic_sender<Transport, Signer, RetryPolicy, Store>::build_request(const claimed_delivery& job,
+                                                                        const snapshot& snap,
+                                                                        std::int64_t started) const
+    -> result<http_request> {
+    const auto& m = *job.message;
     http_request req{};
     req.url = snap.config.url;
     req.body = *m.payload;
@@ -289,18 +399,63 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::attempt(const claimed_
                                             .timestamp = started / 1000,
                                             .url = snap.config.url,
                                             .event_type = m.event_type});
+    if (!signed_headers) return signed_headers.error();
+    req.headers = std::move(*signed_headers); // the signer's fields, then ours
+    req.headers.reserve(req.headers.size() + 2 + snap.config.headers.size());
+    req.headers.add("Content-Type", "application/json");
+    req.headers.add("User-Agent", options_.user_agent);
+    for (const auto& h : snap.config.headers) req.headers.add(h.name, h.value);
+    return req;
+}
 
-    result<http_response> response = errc::crypto_failure;
-    if (signed_headers) {
-        req.headers = std::move(*signed_headers); // the signer's fields, then ours
-        req.headers.reserve(req.headers.size() + 2 + snap.config.headers.size());
-        req.headers.add("Content-Type", "application/json");
-        req.headers.add("User-Agent", options_.user_agent);
-        for (const auto& h : snap.config.headers) req.headers.add(h.name, h.value);
-        response = transport_.send(req);
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>::attempt(const claimed_delivery& job,
+                                                                                         const snapshot& snap) {
+    const std::int64_t started = now_ms();
+    auto req = build_request(job, snap, started);
+    return finish_attempt(job, snap, started, req ? transport_.send(*req) : result<http_response>(req.error()));
+}
+
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+void basic_sender<Transport, Signer, RetryPolicy, Store>::start_attempt(claimed_delivery job,
+                                                                        std::shared_ptr<const snapshot> snap) {
+    if constexpr (is_async) {
+        auto rec = std::make_shared<inflight>(inflight{.job = std::move(job), .snap = std::move(snap)});
+        rec->started = now_ms();
+        auto req = build_request(rec->job, *rec->snap, rec->started);
+        auto deliver = [sync = sync_](std::shared_ptr<inflight> r) {
+            {
+                std::lock_guard lock(sync->mutex);
+                if (sync->closed) return;
+                sync->completions.push_back(std::move(r));
+            }
+            sync->work_cv.notify_one();
+        };
+        if (!req) { // cannot be signed: recorded as such, nothing is sent
+            rec->response = req.error();
+            deliver(std::move(rec));
+            return;
+        }
+        rec->request = std::move(*req);
+        const http_request& request = rec->request; // `rec` owns it until the completion
+        transport_.start(request, [rec = std::move(rec), deliver](result<http_response> r) mutable {
+            rec->response = std::move(r);
+            deliver(std::move(rec));
+        });
     } else {
-        response = signed_headers.error();
+        (void)job;
+        (void)snap;
     }
+}
+
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>::finish_attempt(
+    const claimed_delivery& job, const snapshot& snap, std::int64_t started, result<http_response> response) {
+    const auto& d = job.delivery;
+    const auto& m = *job.message;
+    attempt_record a{};
+    a.number = d.attempts + 1;
+    a.started_at = started;
 
     attempt_outcome outcome;
     if (response) {
@@ -334,8 +489,8 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::attempt(const claimed_
     health_change health;
     {
         std::lock_guard lock(mutex_);
-        if (abandoned_.count(d.id)) return; // handed back by stop(): the next start tries again
-        health = update_health(d.endpoint_id, status, gone, finished);
+        if (abandoned_.count(d.id)) return std::nullopt; // handed back by stop(): the next start tries again
+        health = update_health(d.endpoint_id, status, gone, response.has_value(), finished);
     }
     (void)store_.record_attempt(d.id, a, status, next_at.value_or(0));
     if (health.changed) (void)store_.save_endpoint_state(health.state);
@@ -358,22 +513,26 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::attempt(const claimed_
         cb.on_attempt || (status == delivery_status::delivered && cb.on_delivered) || (undelivered && cb.on_exhausted);
     if (!report_needed) {
         if (disabled_reason && cb.on_endpoint_disabled) cb.on_endpoint_disabled(d.endpoint_id, *disabled_reason);
-        return;
+        return next_at;
     }
     attempt_report report{m.id, d.endpoint_id, m.event_type, d.id, std::move(a), status, next_at};
     if (cb.on_attempt) cb.on_attempt(report);
     if (status == delivery_status::delivered && cb.on_delivered) cb.on_delivered(report);
     if (undelivered && cb.on_exhausted) cb.on_exhausted(report);
     if (disabled_reason && cb.on_endpoint_disabled) cb.on_endpoint_disabled(d.endpoint_id, *disabled_reason);
+    return next_at;
 }
 
-template <transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 auto basic_sender<Transport, Signer, RetryPolicy, Store>::update_health(const std::string& endpoint_id,
                                                                         delivery_status status, bool gone,
-                                                                        std::int64_t now) -> health_change {
+                                                                        bool responded, std::int64_t now)
+    -> health_change {
     health_change out;
     auto it = endpoints_.find(endpoint_id);
     if (it == endpoints_.end()) return out;
+    auto& window = it->second.window;
+    window = responded ? std::min(limit_of(it->second), window + 1) : 1;
     auto& st = it->second.state;
     if (status == delivery_status::delivered) {
         out.changed = st.failing_since != 0 || st.exhausted_count != 0;

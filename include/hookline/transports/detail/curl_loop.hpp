@@ -140,7 +140,7 @@ inline errc curl_error(CURLcode code) noexcept {
 class curl_loop {
 public:
     struct limits {
-        long max_idle_connections = 1024;
+        long max_idle_connections = 0; // 0: libcurl's sizing
         long max_connections_per_host = 0;
     };
 
@@ -154,7 +154,7 @@ public:
         curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
         curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &curl_loop::on_timer);
         curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-        curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, l.max_idle_connections);
+        if (l.max_idle_connections != 0) curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, l.max_idle_connections);
         curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, l.max_connections_per_host);
         epoll_event ev{};
         ev.events = EPOLLIN;
