@@ -25,17 +25,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-bash "$root/cmake/install-deps.sh"
+targets=""
+# shellcheck source=benchmarks/release_build.sh
+source "$root/benchmarks/release_build.sh"
 
-build="$root/build/bench"
-echo "== configuring $build (Release, -O2)"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-  -DHOOKLINE_BUILD_TESTS=OFF -DHOOKLINE_BUILD_EXAMPLES=OFF -DHOOKLINE_BUILD_BENCHMARKS=ON \
-  -DHOOKLINE_INSTALL=OFF >/dev/null
-echo "== building"
-cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"
-
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 mkdir -p "$build/results"
 status=0
 for bin in "$build"/benchmarks/bench_*; do

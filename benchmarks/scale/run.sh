@@ -24,14 +24,9 @@ while [ $# -gt 0 ]; do
     *) echo "benchmarks/scale/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-bash "$root/cmake/install-deps.sh"
-build="$root/build/bench"
-echo "== configuring $build (Release, -O2)"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-  -DHOOKLINE_BUILD_TESTS=OFF -DHOOKLINE_BUILD_EXAMPLES=OFF -DHOOKLINE_BUILD_BENCHMARKS=ON \
-  -DHOOKLINE_INSTALL=OFF >/dev/null
-cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target scale_bench scale_bench_httplib scale_receiver
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+targets="scale_bench scale_bench_httplib scale_receiver"
+# shellcheck source=benchmarks/release_build.sh
+source "$root/benchmarks/release_build.sh"
 async="$build/benchmarks/scale_bench"
 blocking="$build/benchmarks/scale_bench_httplib"
 if [ "$quick" = 1 ]; then bad=300; many=20000; events=1000; inflight=3000; else bad=1000; many=100000; events=2000; inflight=10000; fi

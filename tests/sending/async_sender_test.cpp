@@ -25,11 +25,7 @@ TEST_CASE("async_sender: a hundred endpoints that never answer do not delay a he
     REQUIRE(sender.add_endpoint("fast", config("http://a/fast")));
     // Each dead endpoint takes its 16 slots (the default), all on the transport, none on a worker.
     for (int i = 0; i < 20; ++i) REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
-    REQUIRE(t.rec->wait([&] {
-        int n = 0;
-        for (const auto& d : *t.delivered) n += d.endpoint_id == "fast";
-        return n == 20;
-    }));
+    REQUIRE(t.wait_delivered_to("fast", 20));
     REQUIRE(net.events->wait([&] {
         int held = 0;
         for (int i = 0; i < 100; ++i) held += net.count("http://dead/" + std::to_string(i));

@@ -74,6 +74,14 @@ struct tally {
     bool wait_exhausted(std::size_t n) {
         return rec->wait([&] { return exhausted->size() >= n; });
     }
+    /// Waits until `n` deliveries to `endpoint_id` succeeded.
+    bool wait_delivered_to(const std::string& endpoint_id, int n) {
+        return rec->wait([&] {
+            int got = 0;
+            for (const auto& d : *delivered) got += d.endpoint_id == endpoint_id;
+            return got >= n;
+        });
+    }
 };
 
 sender_options options(const manual_clock& clock, const tally& t, std::size_t workers = 4) {
@@ -312,11 +320,7 @@ TEST_CASE(SENDER_SUITE ": a hanging endpoint does not hold up the others", "[sen
     REQUIRE(sender.add_endpoint("fast", config("http://a/fast")));
     for (int i = 0; i < 20; ++i) REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
     // All 20 reach the healthy endpoint while the hanging one holds only its two slots.
-    REQUIRE(t.rec->wait([&] {
-        int n = 0;
-        for (const auto& d : *t.delivered) n += d.endpoint_id == "fast";
-        return n == 20;
-    }));
+    REQUIRE(t.wait_delivered_to("fast", 20));
     // The hanging endpoint fills its two slots and no more.
     REQUIRE(net.events->wait([&] { return net.count("http://a/hang") == 2; }));
     CHECK(net.max_in_flight("http://a/hang") == 2);

@@ -537,8 +537,9 @@ private:
     std::optional<std::int64_t> attempt(const claimed_delivery& job, const snapshot& snap);
 
     /// An asynchronous attempt: builds the request and starts it; the outcome comes back through
-    /// `sync_->completions` to a worker, which calls `finish_attempt`.
-    void start_attempt(claimed_delivery job, std::shared_ptr<const snapshot> snap);
+    /// `sync_->completions` to a worker, which calls `finish_attempt`. Instantiated (called) only when
+    /// `is_async`.
+    void start_attempt(claimed_delivery&& job, std::shared_ptr<const snapshot> snap);
 
     /// The request for an attempt: the signer's headers, then ours, then the endpoint's.
     result<http_request> build_request(const claimed_delivery& job, const snapshot& snap, std::int64_t started) const;

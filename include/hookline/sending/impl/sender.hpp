@@ -417,35 +417,30 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
 }
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
-void basic_sender<Transport, Signer, RetryPolicy, Store>::start_attempt(claimed_delivery job,
+void basic_sender<Transport, Signer, RetryPolicy, Store>::start_attempt(claimed_delivery&& job,
                                                                         std::shared_ptr<const snapshot> snap) {
-    if constexpr (is_async) {
-        auto rec = std::make_shared<inflight>(inflight{.job = std::move(job), .snap = std::move(snap)});
-        rec->started = now_ms();
-        auto req = build_request(rec->job, *rec->snap, rec->started);
-        auto deliver = [sync = sync_](std::shared_ptr<inflight> r) {
-            {
-                std::lock_guard lock(sync->mutex);
-                if (sync->closed) return;
-                sync->completions.push_back(std::move(r));
-            }
-            sync->work_cv.notify_one();
-        };
-        if (!req) { // cannot be signed: recorded as such, nothing is sent
-            rec->response = req.error();
-            deliver(std::move(rec));
-            return;
+    auto rec = std::make_shared<inflight>(inflight{.job = std::move(job), .snap = std::move(snap)});
+    rec->started = now_ms();
+    auto req = build_request(rec->job, *rec->snap, rec->started);
+    auto deliver = [sync = sync_](std::shared_ptr<inflight> r) {
+        {
+            std::lock_guard lock(sync->mutex);
+            if (sync->closed) return;
+            sync->completions.push_back(std::move(r));
         }
-        rec->request = std::move(*req);
-        const http_request& request = rec->request; // `rec` owns it until the completion
-        transport_.start(request, [rec = std::move(rec), deliver](result<http_response> r) mutable {
-            rec->response = std::move(r);
-            deliver(std::move(rec));
-        });
-    } else {
-        (void)job;
-        (void)snap;
+        sync->work_cv.notify_one();
+    };
+    if (!req) { // cannot be signed: recorded as such, nothing is sent
+        rec->response = req.error();
+        deliver(std::move(rec));
+        return;
     }
+    rec->request = std::move(*req);
+    const http_request& request = rec->request; // `rec` owns it until the completion
+    transport_.start(request, [rec = std::move(rec), deliver](result<http_response>&& r) mutable {
+        rec->response = std::move(r);
+        deliver(std::move(rec));
+    });
 }
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
