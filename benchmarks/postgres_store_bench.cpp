@@ -78,8 +78,9 @@ void claim(bool record, shared_result* out) {
         }
         if (got->empty()) return;
         for (auto& c : *got) {
-            if (record && !s->record_attempt(c.delivery.id, {.number = 1, .started_at = 10, .status = 200},
-                                             delivery_status::delivered, 0))
+            if (record &&
+                !s->record_attempt(c.delivery.id, c.delivery.lease, {.number = 1, .started_at = 10, .status = 200},
+                                   delivery_status::delivered, 0))
                 ++out->failures;
             ++out->done;
         }

@@ -223,7 +223,8 @@ void hot_paths(benchmark::State& state) {
         a.latency = std::chrono::microseconds(1500);
         a.response_excerpt = "ok";
         auto t3 = clock::now();
-        if (!store.record_attempt(claimed->front().delivery.id, a, hookline::delivery_status::delivered, 0))
+        if (!store.record_attempt(claimed->front().delivery.id, claimed->front().delivery.lease, a,
+                                  hookline::delivery_status::delivered, 0))
             state.SkipWithError("record failed");
         auto t4 = clock::now();
         t_insert += t1 - t0;

@@ -38,12 +38,15 @@ public:
     hookline::result<std::optional<std::int64_t>> next_due(std::span<const std::string> endpoints) {
         return inner_.next_due(endpoints);
     }
-    hookline::result<void> record_attempt(std::uint64_t id, const hookline::attempt_record& a,
+    // `lease`: the fencing token of the caller's claim (the inner store answers lease_lost for a stale one).
+    hookline::result<void> record_attempt(std::uint64_t id, std::uint64_t lease, const hookline::attempt_record& a,
                                           hookline::delivery_status status, std::int64_t next_due) {
         ++*attempts_;
-        return inner_.record_attempt(id, a, status, next_due);
+        return inner_.record_attempt(id, lease, a, status, next_due);
     }
-    hookline::result<void> release(std::uint64_t id, std::int64_t due) { return inner_.release(id, due); }
+    hookline::result<void> release(std::uint64_t id, std::uint64_t lease, std::int64_t due) {
+        return inner_.release(id, lease, due);
+    }
     hookline::result<std::size_t> reschedule(const hookline::delivery_query& q, std::int64_t due) {
         return inner_.reschedule(q, due);
     }
@@ -78,7 +81,8 @@ int main() {
     if (!s.insert_message(m, endpoints, 1000).value()) return 1;
     auto claimed = s.claim_due(1000, 10, endpoints, 1060).value();
     if (claimed.size() != 1) return 1;
-    if (!s.record_attempt(claimed[0].delivery.id, {}, hookline::delivery_status::delivered, 0)) return 1;
+    const auto& d = claimed[0].delivery;
+    if (!s.record_attempt(d.id, d.lease, {}, hookline::delivery_status::delivered, 0)) return 1;
     std::cout << "attempts recorded: " << s.attempts() << "\n";
     return s.attempts() == 1 ? 0 : 1;
 }

@@ -14,9 +14,10 @@ TEST_CASE("error: codes belong to the hookline category with readable messages",
     CHECK(ec.message() == "timestamp too old");
     CHECK(ec == errc::timestamp_too_old);
     CHECK(ec != errc::timestamp_too_new);
-    for (int v = 1; v <= static_cast<int>(errc::message_not_found); ++v)
+    for (int v = 1; v <= static_cast<int>(errc::lease_lost); ++v)
         CHECK(error_category().message(v) != "unknown hookline error");
     CHECK(error_category().message(9999) == "unknown hookline error");
+    CHECK(std::error_code(errc::lease_lost).message() == "lease lost to another sender");
 }
 
 TEST_CASE("error: result holds a value or an error", "[error]") {

@@ -1,5 +1,6 @@
 // postgres_store against a real PostgreSQL server (HOOKLINE_TEST_PG): the store contract, several handles
-// (standing in for several processes) sharing one queue, leases, migrations, the outbox, and the sender.
+// (standing in for several processes) sharing one queue, leases and their fencing, migrations, the outbox,
+// prune against reschedule, and the sender (two senders, one losing its lease).
 #include "support/postgres_test_db.hpp"
 #include "support/sender_doubles.hpp"
 #include "support/store_conformance.hpp"
@@ -10,7 +11,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <set>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -57,7 +62,7 @@ TEST_CASE("postgres_store: payloads and ids are binary-safe", "[postgres_store]"
     CHECK(seen == std::set<std::string>(eps.begin(), eps.end()));
     std::string excerpt("\0\xc3(bad utf8", 11);
     REQUIRE(s.record_attempt(
-        got[0].delivery.id,
+        got[0].delivery.id, got[0].delivery.lease,
         {.number = 1, .started_at = 11, .status = 0, .error = errc::connection_failed, .response_excerpt = excerpt},
         delivery_status::pending, 30));
     auto a = s.list_attempts(got[0].delivery.id).value();
@@ -128,10 +133,113 @@ TEST_CASE("postgres_store: an expired lease hands a delivery to another process"
     REQUIRE(second.size() == 1);
     CHECK(second[0].delivery.id == first[0].delivery.id);
     CHECK(second[0].delivery.lease_until == 90000);
-    REQUIRE(alive.record_attempt(second[0].delivery.id, {.number = 1, .started_at = 31000, .status = 200},
-                                 delivery_status::delivered, 0));
+    REQUIRE(alive.record_attempt(second[0].delivery.id, second[0].delivery.lease,
+                                 {.number = 1, .started_at = 31000, .status = 200}, delivery_status::delivered, 0));
     CHECK_FALSE(alive.next_due(e1).value().has_value());
     CHECK(dead.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::delivered);
+}
+
+TEST_CASE("postgres_store: a process whose lease ran out cannot overwrite the new owner", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto slow = open_store(db);
+    auto other = open_store(db); // its own pool: another process
+    const std::vector<std::string> e1 = {"e1"};
+    REQUIRE(slow.insert_message(make_message("m1"), e1, 1000).value());
+    auto first = slow.claim_due(1000, 10, e1, 31000).value().at(0).delivery;
+    // `slow` stalls (a GC pause, a partition) past its lease; `other` claims the delivery again.
+    auto second = other.claim_due(31000, 10, e1, 90000).value().at(0).delivery;
+    REQUIRE(second.id == first.id);
+    CHECK(second.lease == first.lease + 1);
+    // The stalled process wakes up and reports its outcome, or hands the delivery back: both refused.
+    CHECK(slow.record_attempt(first.id, first.lease, {.number = 1, .started_at = 1000, .status = 500},
+                              delivery_status::pending, 5000)
+              .error() == errc::lease_lost);
+    CHECK(slow.release(first.id, first.lease, 1000).error() == errc::lease_lost);
+    auto now = other.list_deliveries({.message_id = "m1"}).value().at(0);
+    CHECK(now.status == delivery_status::in_flight);
+    CHECK(now.lease_until == 90000);
+    CHECK(now.lease == second.lease);
+    CHECK(now.attempts == 0);
+    CHECK(other.list_attempts(first.id).value().empty());
+    CHECK(other.next_due(e1).value() == 90000);
+    // The new owner records; the stale token stays refused afterwards.
+    REQUIRE(other.record_attempt(second.id, second.lease, {.number = 1, .started_at = 31000, .status = 200},
+                                 delivery_status::delivered, 0));
+    CHECK(slow.record_attempt(first.id, first.lease, {.number = 1, .started_at = 1000, .status = 500},
+                              delivery_status::pending, 5000)
+              .error() == errc::lease_lost);
+    auto done = slow.list_deliveries({.message_id = "m1"}).value().at(0);
+    CHECK(done.status == delivery_status::delivered);
+    CHECK(done.attempts == 1);
+    REQUIRE(slow.list_attempts(first.id).value().size() == 1);
+    CHECK(slow.list_attempts(first.id).value().at(0).status == 200);
+}
+
+TEST_CASE("postgres_store: a version 1 schema is migrated in place", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    app_connection app(db.conninfo());
+    REQUIRE(app.ok());
+    const std::string q = "\"" + db.name() + "\".";
+    // Version 1, written by hand as it was (no lease column), with a delivery in flight.
+    REQUIRE(
+        app.exec("CREATE SCHEMA \"" + db.name() + "\"; CREATE TABLE " + q +
+                 "schema_version (version integer NOT NULL); INSERT INTO " + q +
+                 "schema_version VALUES (1);"
+                 "CREATE TABLE " +
+                 q +
+                 "messages (id text PRIMARY KEY, event_type text NOT NULL, payload bytea NOT NULL, "
+                 "created_at bigint NOT NULL);"
+                 "CREATE TABLE " +
+                 q + "deliveries (id bigserial PRIMARY KEY, message_id text NOT NULL REFERENCES " + q +
+                 "messages (id) ON DELETE CASCADE, endpoint_id text NOT NULL, status smallint NOT NULL, "
+                 "attempts integer NOT NULL DEFAULT 0, next_attempt_at bigint NOT NULL, lease_until bigint NOT NULL "
+                 "DEFAULT 0, due_at bigint, updated_at bigint NOT NULL, last_number integer, last_started_at "
+                 "bigint, last_status integer, last_error_category text, last_error integer, last_latency_us "
+                 "bigint, last_excerpt bytea);"
+                 "CREATE INDEX ON " +
+                 q +
+                 "deliveries (endpoint_id, due_at, id) WHERE due_at IS NOT NULL;"
+                 "CREATE TABLE " +
+                 q + "attempts (seq bigserial PRIMARY KEY, delivery_id bigint NOT NULL REFERENCES " + q +
+                 "deliveries (id) ON DELETE CASCADE, number integer NOT NULL, started_at bigint NOT NULL, status "
+                 "integer NOT NULL, error_category text NOT NULL, error integer NOT NULL, latency_us bigint NOT "
+                 "NULL, excerpt bytea NOT NULL);"
+                 "CREATE TABLE " +
+                 q +
+                 "endpoint_state (endpoint_id text PRIMARY KEY, disabled boolean NOT NULL, disabled_reason text "
+                 "NOT NULL, failing_since bigint NOT NULL, exhausted_count integer NOT NULL);"
+                 "INSERT INTO " +
+                 q +
+                 "messages VALUES ('m1', 'a.b', '\\x7b7d', 10);"
+                 "INSERT INTO " +
+                 q +
+                 "deliveries (message_id, endpoint_id, status, attempts, next_attempt_at, lease_until, due_at, "
+                 "updated_at) VALUES ('m1', 'e1', 1, 2, 10, 500, 500, 10);"));
+    // Without migration rights the old version is a mismatch; with them it is upgraded, data kept.
+    CHECK(postgres_store::open(db.conninfo(), {.schema = db.name(), .migrate = false}).error() ==
+          errc::schema_mismatch);
+    auto s = open_store(db);
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:2");
+    auto old = s.list_deliveries({.message_id = "m1"}).value().at(0);
+    CHECK(old.lease == 0);
+    CHECK(old.attempts == 2);
+    CHECK(old.lease_until == 500);
+    const std::vector<std::string> e1 = {"e1"};
+    auto taken = s.claim_due(500, 10, e1, 900).value(); // the old process's lease ran out
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].delivery.lease == 1);
+    CHECK(*taken[0].message->payload == "{}");
+    CHECK(s.record_attempt(old.id, 0, {.number = 3, .started_at = 400, .status = 200}, delivery_status::delivered, 0)
+              .error() == errc::lease_lost);
+    REQUIRE(
+        s.record_attempt(old.id, 1, {.number = 3, .started_at = 500, .status = 200}, delivery_status::delivered, 0));
+    CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::delivered);
+    auto again = open_store(db); // reopening a version 2 schema changes nothing
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:2");
 }
 
 TEST_CASE("postgres_store: concurrent opens migrate once and reopening is idempotent", "[postgres_store]") {
@@ -149,7 +257,7 @@ TEST_CASE("postgres_store: concurrent opens migrate once and reopening is idempo
     CHECK(opened == 6);
     app_connection app(db.conninfo());
     REQUIRE(app.ok());
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM \"" + db.name() + "\".schema_version") == "1:1");
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM \"" + db.name() + "\".schema_version") == "1:2");
     auto s = open_store(db);
     REQUIRE(s.insert_message(make_message("kept"), std::vector<std::string>{"e"}, 1).value());
     auto again = open_store(db); // a restart: the data stays
@@ -255,12 +363,13 @@ TEST_CASE("postgres_store: prune deletes finished messages with their deliveries
     REQUIRE(s.insert_message(make_message("done", 100), eps, 100).value());
     REQUIRE(s.insert_message(make_message("half", 100), eps, 100).value());
     for (auto& c : s.claim_due(200, 10, eps, 9000).value()) {
-        REQUIRE(s.record_attempt(c.delivery.id, {.number = 1, .started_at = 200, .status = 500},
+        REQUIRE(s.record_attempt(c.delivery.id, c.delivery.lease, {.number = 1, .started_at = 200, .status = 500},
                                  delivery_status::pending, 300));
-        if (c.delivery.message_id == "done" || c.delivery.endpoint_id == "e1")
-            REQUIRE(s.record_attempt(c.delivery.id, {.number = 2, .started_at = 300, .status = 200},
-                                     delivery_status::delivered, 0));
     }
+    for (auto& c : s.claim_due(300, 10, eps, 9000).value())
+        if (c.delivery.message_id == "done" || c.delivery.endpoint_id == "e1")
+            REQUIRE(s.record_attempt(c.delivery.id, c.delivery.lease, {.number = 2, .started_at = 300, .status = 200},
+                                     delivery_status::delivered, 0));
     CHECK(s.prune(1000).value() == 1);
     app_connection app(db.conninfo());
     REQUIRE(app.ok());
@@ -291,4 +400,160 @@ TEST_CASE("postgres_store: a dropped connection is replaced on the next call", "
     CHECK(second->value_or(-1) == 1);
     if (!first) CHECK(first.error() == errc::store_failure);
     CHECK(s->claim_due(1, 10, e1, 100).value().size() == 1);
+}
+
+namespace {
+using pg_sender = basic_sender<test_support::fake_transport, standard_signer, fixed_schedule, postgres_store>;
+
+/// Waits, at most 10 s, until a backend of `application` waits for a lock (seen from its own connection:
+/// pg_stat_activity is a snapshot inside a transaction).
+bool waits_for_lock(const std::string& conninfo, const std::string& application) {
+    app_connection observer(conninfo);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+        if (observer.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + application +
+                            "' AND wait_event_type = 'Lock'") != "0")
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2)); // polling a server state: no event to wait on
+    }
+    return false;
+}
+} // namespace
+
+TEST_CASE("postgres_store: two senders: the late outcome of one whose lease ran out is refused", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto store_a = open_store(db);
+    auto store_b = open_store(db); // two processes: two connection pools
+    const std::string url = "http://a/hook";
+    endpoint_config c;
+    c.url = url;
+    c.secrets = {{secret::generate().value(), 0}};
+    c.timeout = std::chrono::seconds(1);
+    c.max_concurrency = 1;
+
+    struct observed {
+        int attempts_a = 0, reported_a = 0, delivered_b = 0;
+        std::vector<std::string> warnings_a;
+    };
+    auto rec = std::make_shared<test_support::recorder>();
+    observed seen; // guarded by rec
+
+    // Sender A claims the delivery; its request hangs (and will answer 500).
+    test_support::fake_transport net_a;
+    net_a.answer(url, 500);
+    net_a.block(url);
+    test_support::manual_clock clock_a;
+    sender_options oa;
+    oa.workers = 1;
+    oa.clock = clock_a;
+    oa.lease_margin = std::chrono::seconds(1); // lease: 1 s timeout + 1 s
+    oa.callbacks.on_attempt = [&](const attempt_report&) { rec->update([&] { ++seen.attempts_a; }); };
+    oa.callbacks.on_delivered = [&](const attempt_report&) { rec->update([&] { ++seen.reported_a; }); };
+    oa.callbacks.on_exhausted = [&](const attempt_report&) { rec->update([&] { ++seen.reported_a; }); };
+    oa.logger = [&](log_level level, std::string_view line) {
+        rec->update([&] {
+            if (level == log_level::warning) seen.warnings_a.emplace_back(line);
+        });
+    };
+    pg_sender a(net_a, fixed_schedule{}, store_a, oa);
+    REQUIRE(a.add_endpoint("ep", c));
+    REQUIRE(a.send(event{.type = "invoice.paid", .payload = "{}", .id = "msg_fenced"}));
+    REQUIRE(net_a.events->wait([&] { return net_a.count(url) == 1; }));
+
+    // Sender B, whose clock is past A's lease, takes the delivery over and delivers it.
+    test_support::fake_transport net_b;
+    test_support::manual_clock clock_b;
+    clock_b.advance(std::chrono::seconds(10));
+    sender_options ob;
+    ob.workers = 1;
+    ob.clock = clock_b;
+    ob.callbacks.on_delivered = [&](const attempt_report&) { rec->update([&] { ++seen.delivered_b; }); };
+    pg_sender b(net_b, fixed_schedule{}, store_b, ob);
+    REQUIRE(b.add_endpoint("ep", c));
+    REQUIRE(rec->wait([&] { return seen.delivered_b == 1; }));
+    b.stop(std::chrono::seconds(5));
+    CHECK(net_b.count(url) == 1);
+    auto d = store_b.list_deliveries({.message_id = "msg_fenced"}).value().at(0);
+    CHECK(d.status == delivery_status::delivered);
+    CHECK(d.lease == 2);
+
+    // A's request finally answers 500: refused by the store, logged once, reported nowhere.
+    net_a.unblock();
+    REQUIRE(rec->wait([&] { return !seen.warnings_a.empty(); }));
+    a.stop(std::chrono::seconds(5));
+    rec->read([&] {
+        REQUIRE(seen.warnings_a.size() == 1);
+        CHECK(seen.warnings_a[0].find("lease lost to another sender") != std::string::npos);
+        CHECK(seen.warnings_a[0].find("message=msg_fenced") != std::string::npos);
+        CHECK(seen.warnings_a[0].find("/hook") == std::string::npos); // the URL's origin only
+        CHECK(seen.attempts_a == 0);
+        CHECK(seen.reported_a == 0);
+    });
+    auto after = store_a.list_deliveries({.message_id = "msg_fenced"}).value().at(0);
+    CHECK(after.status == delivery_status::delivered);
+    CHECK(after.attempts == 1);
+    auto attempts = store_a.list_attempts(after.id).value();
+    REQUIRE(attempts.size() == 1);
+    CHECK(attempts[0].status == 200);
+    // A did not count the refused attempt against the endpoint (a failure would have saved its health).
+    CHECK_FALSE(store_a.load_endpoint_state("ep").value().has_value());
+    CHECK(net_a.count(url) == 1);
+}
+
+TEST_CASE("postgres_store: prune skips a message a reschedule holds", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto s = open_store(db);
+    const std::vector<std::string> e1 = {"e1"};
+    REQUIRE(s.insert_message(make_message("m1", 100), e1, 100).value());
+    auto d = s.claim_due(100, 1, e1, 900).value().at(0).delivery;
+    REQUIRE(s.record_attempt(d.id, d.lease, {.number = 1, .started_at = 100, .status = 500}, delivery_status::exhausted,
+                             0));
+    const std::string q = "\"" + db.name() + "\".";
+    // Another process reschedules as the store does: the message locked first, then its deliveries
+    // made pending; its transaction is still open.
+    app_connection other(db.conninfo());
+    REQUIRE(other.ok());
+    REQUIRE(other.exec("BEGIN"));
+    REQUIRE(other.exec("SELECT 1 FROM " + q + "messages WHERE id = 'm1' FOR SHARE"));
+    REQUIRE(other.exec("UPDATE " + q + "deliveries SET status = 0, next_attempt_at = 500, due_at = 500"));
+    CHECK(s.prune(1000).value() == 0); // skipped, without waiting
+    REQUIRE(other.exec("COMMIT"));
+    CHECK(s.prune(1000).value() == 0); // pending now
+    CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::pending);
+}
+
+TEST_CASE("postgres_store: reschedule waits for a prune holding the message and finds it gone", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    const std::string tag = "hookline_resched_" + db.name().substr(14);
+    auto opened = postgres_store::open(db.conninfo() + " application_name=" + tag, {.schema = db.name()});
+    REQUIRE(opened);
+    auto s = std::move(opened).value();
+    const std::vector<std::string> e1 = {"e1"};
+    REQUIRE(s.insert_message(make_message("m1", 100), e1, 100).value());
+    auto d = s.claim_due(100, 1, e1, 900).value().at(0).delivery;
+    REQUIRE(s.record_attempt(d.id, d.lease, {.number = 1, .started_at = 100, .status = 500}, delivery_status::exhausted,
+                             0));
+    const std::string q = "\"" + db.name() + "\".";
+    // Another process prunes: it holds the finished message locked in an open transaction.
+    app_connection pruner(db.conninfo());
+    REQUIRE(pruner.ok());
+    REQUIRE(pruner.exec("BEGIN"));
+    REQUIRE(pruner.exec("SELECT 1 FROM " + q + "messages WHERE id = 'm1' FOR UPDATE"));
+    std::optional<result<std::size_t>> rescheduled;
+    std::thread retry([&] { rescheduled = s.reschedule({.message_id = "m1"}, 500); });
+    const bool waited = waits_for_lock(db.conninfo(), tag);
+    CHECK(waited); // the reschedule waits for the message instead of making its delivery pending
+    REQUIRE(pruner.exec("DELETE FROM " + q + "messages WHERE id = 'm1'"));
+    REQUIRE(pruner.exec("COMMIT"));
+    retry.join();
+    REQUIRE(rescheduled);
+    REQUIRE(*rescheduled);
+    CHECK(**rescheduled == 0);
+    CHECK(s.list_deliveries({.message_id = "m1"}).value().empty());
 }

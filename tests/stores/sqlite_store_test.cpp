@@ -95,8 +95,9 @@ TEST_CASE("sqlite_store: everything survives closing and reopening", "[sqlite_st
     {
         auto s = sqlite_store::open(dir.file(), test_options()).value();
         REQUIRE(s.insert_message(make_message("m1", 1000, "x.y"), e1, 1000).value());
-        id = s.claim_due(1000, 1, e1, 9000).value().at(0).delivery.id;
-        REQUIRE(s.record_attempt(id,
+        auto claimed = s.claim_due(1000, 1, e1, 9000).value().at(0).delivery;
+        id = claimed.id;
+        REQUIRE(s.record_attempt(id, claimed.lease,
                                  {.number = 1,
                                   .started_at = 1000,
                                   .status = 503,
@@ -175,6 +176,58 @@ TEST_CASE("sqlite_store: a schema from the future is refused and an old one is m
     sqlite3_finalize(st);
 }
 
+TEST_CASE("sqlite_store: a version 1 database is migrated in place and fenced", "[sqlite_store]") {
+    temp_dir dir;
+    {
+        // The schema as version 1 was (no lease column), written by hand, with a delivery in flight.
+        raw_db raw(dir.file());
+        REQUIRE(raw.exec(
+            "CREATE TABLE hookline_messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, event_type TEXT NOT "
+            "NULL, "
+            "payload BLOB NOT NULL, created_at INTEGER NOT NULL);"
+            "CREATE INDEX hookline_messages_created ON hookline_messages (created_at);"
+            "CREATE TABLE hookline_deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL, "
+            "endpoint_id TEXT NOT NULL, status INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+            "next_attempt_at INTEGER NOT NULL, lease_until INTEGER NOT NULL DEFAULT 0, due INTEGER, "
+            "updated_at INTEGER NOT NULL);"
+            "CREATE INDEX hookline_deliveries_due ON hookline_deliveries (endpoint_id, due) WHERE due IS NOT NULL;"
+            "CREATE INDEX hookline_deliveries_message ON hookline_deliveries (message_id);"
+            "CREATE TABLE hookline_attempts (seq INTEGER PRIMARY KEY, delivery_id INTEGER NOT NULL, number INTEGER NOT "
+            "NULL, started_at INTEGER NOT NULL, status INTEGER NOT NULL, error_code INTEGER NOT NULL, error_category "
+            "TEXT NOT NULL, latency_us INTEGER NOT NULL, response_excerpt BLOB NOT NULL);"
+            "CREATE INDEX hookline_attempts_delivery ON hookline_attempts (delivery_id);"
+            "CREATE TABLE hookline_endpoints (endpoint_id TEXT PRIMARY KEY, disabled INTEGER NOT NULL, disabled_reason "
+            "TEXT NOT NULL, failing_since INTEGER NOT NULL, exhausted_count INTEGER NOT NULL);"));
+        REQUIRE(raw.exec(
+            "CREATE TABLE hookline_schema (version INTEGER NOT NULL);"
+            "INSERT INTO hookline_schema (version) VALUES (1);"
+            "INSERT INTO hookline_messages (id, event_type, payload, created_at) VALUES ('m1', 'a.b', '{}', 10);"
+            "INSERT INTO hookline_deliveries (message_id, endpoint_id, status, attempts, next_attempt_at, "
+            "lease_until, due, updated_at) VALUES ('m1', 'e1', 1, 2, 10, 500, 500, 10);"));
+        CHECK(sqlite_store::stored_schema_version(raw.db).value() == 1);
+    }
+    auto o = test_options();
+    o.recover_in_flight = false; // keep the old claim in flight: its lease is the old default, 0
+    auto s = sqlite_store::open(dir.file(), o).value();
+    {
+        raw_db raw(dir.file());
+        CHECK(sqlite_store::stored_schema_version(raw.db).value() == 2);
+        CHECK(raw.count("SELECT lease FROM hookline_deliveries") == 0);
+    }
+    auto old = s.list_deliveries({.message_id = "m1"}).value().at(0);
+    CHECK(old.lease == 0);
+    CHECK(old.attempts == 2);
+    const std::vector<std::string> e1 = {"e1"};
+    auto taken = s.claim_due(500, 1, e1, 900).value(); // the old claim's lease ran out
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].delivery.lease == 1);
+    CHECK(s.record_attempt(old.id, 0, {.number = 3, .started_at = 400, .status = 200}, delivery_status::delivered, 0)
+              .error() == errc::lease_lost);
+    REQUIRE(
+        s.record_attempt(old.id, 1, {.number = 3, .started_at = 500, .status = 200}, delivery_status::delivered, 0));
+    CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::delivered);
+}
+
 TEST_CASE("sqlite_store: a file that is not a database is a store failure", "[sqlite_store]") {
     temp_dir dir;
     {
@@ -231,8 +284,9 @@ TEST_CASE("sqlite_store: retention prunes finished messages after the period", "
     REQUIRE(s.insert_message(make_message("open", 1'000'000), e1, 1'000'000).value());
     for (auto& c : s.claim_due(1'000'000, 10, e1, 1'100'000).value())
         if (c.delivery.message_id == "done")
-            REQUIRE(s.record_attempt(c.delivery.id, {.number = 1, .started_at = 1'000'000, .status = 200},
-                                     delivery_status::delivered, 0));
+            REQUIRE(s.record_attempt(c.delivery.id, c.delivery.lease,
+                                     {.number = 1, .started_at = 1'000'000, .status = 200}, delivery_status::delivered,
+                                     0));
     CHECK(s.prune_expired().value() == 0); // too young
     now->store(1'020'000);
     (void)s.next_due(e1).value(); // the automatic pruning piggybacks here

@@ -63,13 +63,14 @@ void check_store_conformance(Store& s) {
                          .error = errc::http_status,
                          .latency = std::chrono::microseconds(1200),
                          .response_excerpt = "boom"};
-        REQUIRE(s.record_attempt(d.id, a, delivery_status::pending, 6000));
+        REQUIRE(s.record_attempt(d.id, d.lease, a, delivery_status::pending, 6000));
         CHECK(s.next_due(e1).value() == 6000);
         auto again = s.claim_due(6000, 1, e1, 9000).value();
         REQUIRE(again.size() == 1);
         CHECK(again[0].delivery.attempts == 1);
-        REQUIRE(
-            s.record_attempt(d.id, {.number = 2, .started_at = 6000, .status = 200}, delivery_status::delivered, 0));
+        CHECK(again[0].delivery.lease > d.lease); // every claim a larger fencing token
+        REQUIRE(s.record_attempt(d.id, again[0].delivery.lease, {.number = 2, .started_at = 6000, .status = 200},
+                                 delivery_status::delivered, 0));
         CHECK_FALSE(s.next_due(e1).value().has_value());
         auto listed = s.list_deliveries({.message_id = "m1"}).value();
         REQUIRE(listed.size() == 1);
@@ -82,20 +83,76 @@ void check_store_conformance(Store& s) {
         CHECK(attempts[0].response_excerpt == "boom");
         CHECK(attempts[0].latency == std::chrono::microseconds(1200));
         CHECK(attempts[1].status == 200);
-        CHECK(s.record_attempt(987654, a, delivery_status::pending, 0).error() == errc::message_not_found);
+        CHECK(s.record_attempt(987654, 1, a, delivery_status::pending, 0).error() == errc::message_not_found);
+        // Finished: no lease records or releases it any more.
+        CHECK(s.record_attempt(d.id, again[0].delivery.lease, a, delivery_status::pending, 0).error() ==
+              errc::lease_lost);
+        CHECK(s.release(d.id, again[0].delivery.lease, 0).error() == errc::lease_lost);
+        CHECK(s.list_attempts(d.id).value().size() == 2);
     }
     SECTION("release hands an in-flight delivery back") {
         REQUIRE(s.insert_message(make_message("m1"), e1, 1000).value());
         auto d = s.claim_due(1000, 1, e1, 90000).value().at(0).delivery;
-        REQUIRE(s.release(d.id, 1500));
+        REQUIRE(s.release(d.id, d.lease, 1500));
         CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::pending);
+        // Released: the lease is spent.
+        CHECK(s.release(d.id, d.lease, 1500).error() == errc::lease_lost);
+        CHECK(
+            s.record_attempt(d.id, d.lease, {.number = 1, .started_at = 1500}, delivery_status::delivered, 0).error() ==
+            errc::lease_lost);
+        CHECK(s.list_attempts(d.id).value().empty());
         CHECK(s.claim_due(1500, 1, e1, 90000).value().size() == 1);
+        CHECK(s.release(987654, 1, 1500).error() == errc::message_not_found);
+    }
+    SECTION("a lease that ran out is fenced: the first claimant's late outcome changes nothing") {
+        REQUIRE(s.insert_message(make_message("m1"), e1, 1000).value());
+        auto first = s.claim_due(1000, 1, e1, 2000).value().at(0).delivery;
+        // The first claimant stalls past its lease; a second claims the delivery again.
+        auto second = s.claim_due(2000, 1, e1, 9000).value().at(0).delivery;
+        REQUIRE(second.id == first.id);
+        CHECK(second.lease > first.lease);
+        CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).lease == second.lease);
+        // The first one's outcome and hand-back are refused...
+        CHECK(s.record_attempt(first.id, first.lease, {.number = 1, .started_at = 1000, .status = 200},
+                               delivery_status::delivered, 0)
+                  .error() == errc::lease_lost);
+        CHECK(s.release(first.id, first.lease, 1000).error() == errc::lease_lost);
+        // ...and the second owner's state is intact: in flight, its lease, no attempt recorded.
+        auto now = s.list_deliveries({.message_id = "m1"}).value().at(0);
+        CHECK(now.status == delivery_status::in_flight);
+        CHECK(now.lease_until == 9000);
+        CHECK(now.lease == second.lease);
+        CHECK(now.attempts == 0);
+        CHECK(s.list_attempts(first.id).value().empty());
+        CHECK(s.claim_due(8999, 1, e1, 20000).value().empty());
+        // The second owner records fine.
+        REQUIRE(s.record_attempt(second.id, second.lease, {.number = 1, .started_at = 2000, .status = 500},
+                                 delivery_status::pending, 3000));
+        auto later = s.list_deliveries({.message_id = "m1"}).value().at(0);
+        CHECK(later.status == delivery_status::pending);
+        CHECK(later.next_attempt_at == 3000);
+        CHECK(later.attempts == 1);
+        REQUIRE(s.list_attempts(first.id).value().size() == 1);
+        CHECK(s.list_attempts(first.id).value().at(0).status == 500);
+        // Still refused once the delivery has moved on.
+        CHECK(s.record_attempt(first.id, first.lease, {.number = 1, .started_at = 1000, .status = 200},
+                               delivery_status::delivered, 0)
+                  .error() == errc::lease_lost);
+    }
+    SECTION("reschedule then prune: a message made pending again is kept") {
+        REQUIRE(s.insert_message(make_message("m1", 100), e1, 100).value());
+        auto d = s.claim_due(100, 1, e1, 900).value().at(0).delivery;
+        REQUIRE(s.record_attempt(d.id, d.lease, {.number = 1, .started_at = 100, .status = 500},
+                                 delivery_status::exhausted, 0));
+        REQUIRE(s.reschedule({.message_id = "m1"}, 500).value() == 1);
+        CHECK(s.prune(1000).value() == 0);
+        CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::pending);
     }
     SECTION("reschedule and queries select by message and endpoint and status and time") {
         REQUIRE(s.insert_message(make_message("old", 100), eps, 100).value());
         REQUIRE(s.insert_message(make_message("new", 5000), eps, 5000).value());
         for (auto& c : s.claim_due(10000, 10, eps, 20000).value())
-            REQUIRE(s.record_attempt(c.delivery.id, {.number = 1, .started_at = 10000, .status = 500},
+            REQUIRE(s.record_attempt(c.delivery.id, c.delivery.lease, {.number = 1, .started_at = 10000, .status = 500},
                                      delivery_status::exhausted, 0));
         CHECK(s.list_deliveries({.statuses = {delivery_status::exhausted}}).value().size() == 4);
         CHECK(s.list_deliveries({.endpoint_id = "e2"}).value().size() == 2);
@@ -129,8 +186,9 @@ void check_store_conformance(Store& s) {
         REQUIRE(s.insert_message(make_message("none", 100), {}, 100).value());
         for (auto& c : s.claim_due(6000, 10, e1, 9000).value())
             if (c.delivery.message_id != "open")
-                REQUIRE(s.record_attempt(c.delivery.id, {.number = 1, .started_at = 6000, .status = 200},
-                                         delivery_status::delivered, 0));
+                REQUIRE(s.record_attempt(c.delivery.id, c.delivery.lease,
+                                         {.number = 1, .started_at = 6000, .status = 200}, delivery_status::delivered,
+                                         0));
         CHECK(s.prune(1000).value() == 2); // "done" and "none"
         CHECK(s.list_deliveries({.message_id = "done"}).value().empty());
         CHECK(s.list_deliveries({.message_id = "open"}).value().size() == 1);

@@ -58,6 +58,7 @@ enum class errc {
     store_failure,
     schema_mismatch,
     message_not_found,
+    lease_lost, ///< the delivery was claimed again by another sender (its lease expired): nothing changed
 };
 
 namespace detail {
@@ -103,6 +104,7 @@ public:
         case errc::store_failure: return "store failure";
         case errc::schema_mismatch: return "store schema mismatch";
         case errc::message_not_found: return "message not found";
+        case errc::lease_lost: return "lease lost to another sender";
         }
         return "unknown hookline error";
     }

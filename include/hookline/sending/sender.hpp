@@ -6,7 +6,7 @@
 /// asynchronous transport a blocked worker delays outcomes, never requests already in flight).
 ///
 /// Its options, events and reports are in `sending/sender_options.hpp`; its longer members are defined
-/// in `sending/impl/sender.hpp`, which this header includes.
+/// in `sending/impl/sender.hpp` and `sending/impl/scheduler.hpp`, which this header includes.
 #pragma once
 
 #include <hookline/core/clock.hpp>
@@ -55,13 +55,6 @@
 #include <vector>
 
 HOOKLINE_BEGIN_NAMESPACE
-
-namespace detail {
-inline std::int64_t system_unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-} // namespace detail
 
 /// The delivery engine. `Transport` makes requests, `Signer` signs them (built per endpoint from its
 /// keys), `RetryPolicy` decides when to try again, `Store` holds every message, delivery and attempt.
@@ -131,56 +124,10 @@ public:
 
     /// Registers an endpoint. Its health (disabled or not) is read back from the store, so re-adding
     /// an endpoint after a restart resumes its pending deliveries. `retry` overrides the sender's policy.
-    result<void> add_endpoint(const std::string& id, endpoint_config config, std::optional<RetryPolicy> retry = {}) {
-        if (id.empty()) return errc::invalid_argument;
-        auto signer = build_signer(config, now_ms());
-        if (!signer) return signer.error();
-        if (auto valid = validate(config, signer->signer); !valid) return valid.error();
-        auto saved = store_.load_endpoint_state(id);
-        if (!saved) return saved.error();
-        {
-            std::lock_guard lock(mutex_);
-            if (endpoints_.count(id)) return errc::invalid_argument;
-            endpoint_entry e{.config = std::move(config),
-                             .retry = std::move(retry),
-                             .signer = std::move(signer->signer),
-                             .signer_valid_until = signer->valid_until,
-                             .state = saved->value_or(endpoint_state{.endpoint_id = id})};
-            e.state.endpoint_id = id;
-            if (!e.config.enabled && !e.state.disabled) {
-                e.state.disabled = true;
-                e.state.disabled_reason = "manual";
-            }
-            e.tokens = bucket_size(e.config);
-            e.refilled_at = now_ms();
-            refresh_snapshot(e);
-            index_channels(id, e.config.channels, true);
-            endpoints_.emplace(id, std::move(e));
-        }
-        poke(id);
-        return {};
-    }
+    result<void> add_endpoint(const std::string& id, endpoint_config config, std::optional<RetryPolicy> retry = {});
 
     /// Replaces an endpoint's configuration (its health and in-flight work are kept).
-    result<void> update_endpoint(const std::string& id, endpoint_config config, std::optional<RetryPolicy> retry = {}) {
-        auto signer = build_signer(config, now_ms());
-        if (!signer) return signer.error();
-        if (auto valid = validate(config, signer->signer); !valid) return valid.error();
-        {
-            std::lock_guard lock(mutex_);
-            auto it = endpoints_.find(id);
-            if (it == endpoints_.end()) return errc::endpoint_not_found;
-            index_channels(id, it->second.config.channels, false);
-            index_channels(id, config.channels, true);
-            it->second.config = std::move(config);
-            it->second.retry = std::move(retry);
-            it->second.signer = std::move(signer->signer);
-            it->second.signer_valid_until = signer->valid_until;
-            refresh_snapshot(it->second);
-        }
-        poke(id);
-        return {};
-    }
+    result<void> update_endpoint(const std::string& id, endpoint_config config, std::optional<RetryPolicy> retry = {});
 
     /// Forgets an endpoint. Its undelivered deliveries stay in the store; adding the same id resumes them.
     result<void> remove_endpoint(const std::string& id) {
@@ -250,7 +197,7 @@ public:
 
     /// Sends `data` wrapped as Standard Webhooks recommends: `{"type", "timestamp", "data"}`.
     result<send_receipt> send(const std::string& type, const nlohmann::json& data, std::string id = {}) {
-        nlohmann::json body = {{"type", type}, {"timestamp", iso8601(now_ms())}, {"data", data}};
+        nlohmann::json body = {{"type", type}, {"timestamp", detail::iso8601_ms(now_ms())}, {"data", data}};
         return send(event{type, body.dump(), std::move(id), {}});
     }
 
@@ -360,7 +307,7 @@ private:
         e.snap = std::make_shared<const snapshot>(snapshot{e.config, e.retry ? *e.retry : retry_, e.signer});
     }
 
-    std::int64_t now_ms() const { return options_.clock ? options_.clock() : detail::system_unix_ms(); }
+    std::int64_t now_ms() const { return options_.clock ? options_.clock() : unix_now_ms(); }
 
     struct prepared_event {
         stored_message message;
@@ -369,17 +316,6 @@ private:
 
     /// Validates `e`, gives it an id, and finds the enabled endpoints subscribed to it.
     result<prepared_event> prepare(event e);
-
-    static std::string iso8601(std::int64_t ms) {
-        std::time_t t = static_cast<std::time_t>(ms / 1000);
-        std::tm tm{};
-        gmtime_r(&t, &tm);
-        char buf[32];
-        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-        char out[40];
-        std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-        return out;
-    }
 
     static double bucket_size(const endpoint_config& c) { return c.rate_limit > 0 ? std::max(1.0, c.rate_limit) : 0; }
 
@@ -409,96 +345,34 @@ private:
 
     /// Queues an endpoint for the next round if it may have due work and has a free slot: one that
     /// is idle goes first, so an endpoint that answers is never queued behind ones that hold many slots.
-    void make_ready(const std::string& id, endpoint_entry& e) {
-        if (e.queued || !e.has_work || e.state.disabled || e.in_flight >= concurrency_of(e)) return;
-        e.queued = true;
-        if (e.in_flight == 0)
-            ready_.push_front(id);
-        else
-            ready_.push_back(id);
-    }
+    void make_ready(const std::string& id, endpoint_entry& e);
 
     /// The subscription index: endpoints by channel, and those on no channel (which get every event).
     /// `send` looks only at those an event's channels can reach. Call with `mutex_` held.
-    void index_channels(const std::string& id, const std::vector<std::string>& channels, bool add) {
-        auto apply = [&](std::set<std::string>& ids) {
-            if (add)
-                ids.insert(id);
-            else
-                ids.erase(id);
-        };
-        if (channels.empty()) {
-            apply(unchanneled_);
-            return;
-        }
-        for (const auto& c : channels) {
-            auto& ids = by_channel_[c];
-            apply(ids);
-            if (ids.empty()) by_channel_.erase(c);
-        }
-    }
+    void index_channels(const std::string& id, const std::vector<std::string>& channels, bool add);
 
     /// Looks at the endpoint again at `at` (a retry coming due, a rate-limit refill).
-    void set_timer(const std::string& id, endpoint_entry& e, std::int64_t at) {
-        if (e.timer_at != 0 && e.timer_at <= at) return;
-        e.timer_at = at;
-        timers_.emplace(at, id);
-    }
+    void set_timer(const std::string& id, endpoint_entry& e, std::int64_t at);
 
     /// Schedules again: for one endpoint (its configuration or health changed), or, with an empty id,
     /// for all of them (work may have entered the store behind the sender's back: retry, recover,
     /// wake, a moved clock). Call with `mutex_` held.
-    void mark_work(const std::string& id) {
-        if (id.empty()) {
-            scan_all_ = true;
-            return;
-        }
-        if (auto it = endpoints_.find(id); it != endpoints_.end()) {
-            it->second.has_work = true;
-            ++it->second.work_gen;
-            make_ready(id, it->second);
-        }
-    }
+    void mark_work(const std::string& id);
 
-    void poke(const std::string& endpoint_id = {}) {
-        {
-            std::lock_guard lock(mutex_);
-            mark_work(endpoint_id);
-            dirty_ = true;
-            wake_scheduler_ = true;
-        }
-        schedule_cv_.notify_one();
-    }
+    void poke(const std::string& endpoint_id = {});
 
     /// After queuing deliveries for `targets`: if one of them has a free slot and a worker is free,
     /// wakes an idle worker to run a scheduling round and take what it claims (one hand-off, not two
     /// through the scheduler thread). Otherwise a worker finishing an attempt runs a round, which (it
     /// decrements in_flight under this lock, then claims) is bound to see the new deliveries.
-    void poke_for(const std::vector<std::string>& targets) {
-        {
-            std::lock_guard lock(mutex_);
-            bool any_free = false;
-            for (const auto& id : targets) {
-                auto it = endpoints_.find(id);
-                if (it == endpoints_.end()) continue;
-                it->second.has_work = true;
-                ++it->second.work_gen; // a round asking the store right now must not call it idle
-                make_ready(id, it->second);
-                any_free = any_free || it->second.queued;
-            }
-            if (!any_free || queue_.size() + in_progress_.size() >= capacity_) return;
-            dirty_ = true;
-            if (scheduling_) return; // the thread running rounds goes round again and sees them
-            round_wanted_ = true;
-        }
-        work_cv_.notify_one();
-    }
+    void poke_for(const std::vector<std::string>& targets);
 
     result<void> set_disabled(const std::string& id, bool disabled, const std::string& reason);
 
-    void hand_back(const delivery_record& d) { hand_back_id(d.id, d.endpoint_id); }
-    void hand_back_id(std::uint64_t id, const std::string& endpoint_id) {
-        (void)store_.release(id, now_ms());
+    void hand_back(const delivery_record& d) { hand_back_id(d.id, d.lease, d.endpoint_id); }
+    /// Releases a claimed delivery (`lease`: the claim's fencing token) and frees its endpoint slot.
+    void hand_back_id(std::uint64_t id, std::uint64_t lease, const std::string& endpoint_id) {
+        (void)store_.release(id, lease, now_ms());
         auto it = endpoints_.find(endpoint_id);
         if (it != endpoints_.end() && it->second.in_flight > 0) --it->second.in_flight;
     }
@@ -577,7 +451,11 @@ private:
     std::size_t capacity_ = 1; // requests in flight at once: workers (blocking) or max_in_flight (async)
     std::unordered_map<std::string, endpoint_entry> endpoints_{}; // O(1) lookups with 100,000 endpoints
     std::deque<claimed_delivery> queue_{};
-    std::map<std::uint64_t, std::string> in_progress_; // delivery id -> endpoint id
+    struct held_claim {
+        std::string endpoint_id;
+        std::uint64_t lease = 0; // the claim's fencing token
+    };
+    std::map<std::uint64_t, held_claim> in_progress_; // by delivery id
     std::set<std::uint64_t> abandoned_;
     std::size_t attempts_done_ = 0;
     std::set<std::string> unchanneled_{};                       // endpoints on no channel
@@ -605,4 +483,5 @@ using standard_sender = basic_sender<curl_transport, standard_signer, standard_s
 
 HOOKLINE_END_NAMESPACE
 
+#include <hookline/sending/impl/scheduler.hpp>
 #include <hookline/sending/impl/sender.hpp>

@@ -88,6 +88,7 @@ public:
             auto& d = e.record;
             d.status = delivery_status::in_flight;
             d.lease_until = lease_until;
+            ++d.lease; // the new owner's fencing token
             d.updated_at = now;
             out.push_back({d, e.message});
         }
@@ -106,13 +107,14 @@ public:
         return best;
     }
 
-    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status,
+    result<void> record_attempt(std::uint64_t id, std::uint64_t lease, const attempt_record& a, delivery_status status,
                                 std::int64_t next_due) {
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
         auto it = s.deliveries.find(id);
         if (it == s.deliveries.end()) return errc::message_not_found;
         auto& d = it->second.record;
+        if (d.status != delivery_status::in_flight || d.lease != lease) return errc::lease_lost;
         if (status == delivery_status::pending) {
             s.rekey(it->second, next_due);
             d.next_attempt_at = next_due;
@@ -129,13 +131,13 @@ public:
         return {};
     }
 
-    result<void> release(std::uint64_t id, std::int64_t due) {
+    result<void> release(std::uint64_t id, std::uint64_t lease, std::int64_t due) {
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;
         auto it = s.deliveries.find(id);
         if (it == s.deliveries.end()) return errc::message_not_found;
         auto& d = it->second.record;
-        if (d.status != delivery_status::in_flight) return {};
+        if (d.status != delivery_status::in_flight || d.lease != lease) return errc::lease_lost;
         s.rekey(it->second, due);
         d.status = delivery_status::pending;
         d.lease_until = 0;
@@ -186,6 +188,7 @@ public:
         return {};
     }
 
+    /// Atomic against `reschedule` (one mutex): a message is either rescheduled or pruned.
     result<std::size_t> prune(std::int64_t before) {
         std::lock_guard lock(state_->mutex);
         auto& s = *state_;

@@ -3,8 +3,10 @@
 ///
 /// Deliveries are claimed with `FOR UPDATE SKIP LOCKED` and a lease: any number of sender processes
 /// share one queue, each claimed delivery goes to one of them, and the deliveries of a process that died
-/// are claimed again once their lease runs out. The schema lives in its own PostgreSQL schema (default
-/// `hookline`), is created or migrated by `open` under an advisory lock, and is versioned.
+/// are claimed again once their lease runs out. Every claim gives the delivery a larger fencing token
+/// (`lease`): a process whose lease ran out cannot record over the new owner (`errc::lease_lost`),
+/// and `prune` never deletes a message a concurrent `reschedule` makes pending. The schema lives in its own PostgreSQL
+/// schema (default `hookline`), is created or migrated by `open` under an advisory lock, and is versioned.
 /// `insert_message_in(PGconn&, ...)` enqueues through the application's own connection, inside its
 /// transaction (the transactional outbox). See docs/stores-postgres.md.
 ///
@@ -139,6 +141,7 @@ public:
             d.next_attempt_at = r->i64(i, 4);
             d.lease_until = r->i64(i, 5);
             d.updated_at = r->i64(i, 6);
+            d.lease = static_cast<std::uint64_t>(r->i64(i, 18));
             d.last_attempt = last_attempt(*r, i, 7);
             auto msg = std::make_shared<stored_message>();
             msg->id = d.message_id;
@@ -170,7 +173,7 @@ public:
         return std::optional<std::int64_t>{r->i64(0, 0)};
     }
 
-    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status,
+    result<void> record_attempt(std::uint64_t id, std::uint64_t lease, const attempt_record& a, delivery_status status,
                                 std::int64_t next_due) {
         detail::pg::params ps;
         ps.integer(static_cast<std::int64_t>(id))
@@ -182,37 +185,44 @@ public:
             .integer(a.latency.count())
             .bytes(a.response_excerpt)
             .integer(static_cast<int>(status))
-            .integer(next_due);
+            .integer(next_due)
+            .integer(static_cast<std::int64_t>(lease));
         auto r = run("record_attempt", "record_attempt", ps);
         if (!r) return r.error();
-        if (r->i64(0, 0) == 0) return errc::message_not_found;
-        return {};
+        return fenced(*r);
     }
 
-    result<void> release(std::uint64_t id, std::int64_t due) {
+    result<void> release(std::uint64_t id, std::uint64_t lease, std::int64_t due) {
         detail::pg::params ps;
-        ps.integer(static_cast<std::int64_t>(id)).integer(due);
+        ps.integer(static_cast<std::int64_t>(id)).integer(due).integer(static_cast<std::int64_t>(lease));
         auto r = run("release", "release", ps);
         if (!r) return r.error();
-        if (!r->boolean(0, 0)) return errc::message_not_found;
-        return {};
+        return fenced(*r);
     }
 
+    /// Locks the messages of the matching deliveries (`FOR SHARE`, in one transaction with the update),
+    /// so a concurrent `prune` skips them, or, when it holds one already, the update finds it gone.
     result<std::size_t> reschedule(const delivery_query& q, std::int64_t due) {
+        const std::string s = "\"" + pool_->sql.schema + "\".";
+        const std::string limit = " ORDER BY d.id LIMIT " + std::to_string(q.limit);
+        const std::string from =
+            "FROM " + s + "deliveries d JOIN " + s + "messages m ON m.id = d.message_id WHERE d.status <> 1";
+        detail::pg::params lock_ps;
+        const std::string lock_sql = "SELECT 1 FROM " + s + "messages l WHERE l.id IN (SELECT d.message_id " + from +
+                                     where(q, lock_ps, " AND ") + limit + ") ORDER BY l.id FOR SHARE OF l";
         detail::pg::params ps;
         ps.integer(due);
-        const std::string s = "\"" + pool_->sql.schema + "\".";
-        std::string sql = "WITH t AS (SELECT d.id FROM " + s + "deliveries d JOIN " + s +
-                          "messages m ON m.id = d.message_id WHERE d.status <> 1" + where(q, ps, " AND ") +
-                          " ORDER BY d.id LIMIT " + std::to_string(q.limit) +
-                          " FOR UPDATE OF d), "
-                          "u AS (UPDATE " +
-                          s +
-                          "deliveries SET status = 0, lease_until = 0, next_attempt_at = $1::bigint, "
-                          "due_at = $1::bigint WHERE id IN (SELECT id FROM t) RETURNING 1) SELECT count(*) FROM u";
-        auto r = run_sql("reschedule", sql, ps);
-        if (!r) return r.error();
-        return static_cast<std::size_t>(r->i64(0, 0));
+        const std::string sql =
+            "WITH t AS (SELECT d.id " + from + where(q, ps, " AND ") + limit +
+            " FOR UPDATE OF d FOR SHARE OF m), u AS (UPDATE " + s +
+            "deliveries SET status = 0, lease_until = 0, next_attempt_at = $1::bigint, "
+            "due_at = $1::bigint WHERE id IN (SELECT id FROM t) RETURNING 1) SELECT count(*) FROM u";
+        return transaction<std::size_t>("reschedule", [&](PGconn* c) -> result<std::size_t> {
+            if (!exec_on("reschedule", c, nullptr, lock_sql, lock_ps)) return errc::store_failure;
+            auto r = exec_on("reschedule", c, nullptr, sql, ps);
+            if (!r) return r.error();
+            return static_cast<std::size_t>(r->i64(0, 0));
+        });
     }
 
     result<std::vector<delivery_record>> list_deliveries(const delivery_query& q) {
@@ -221,7 +231,7 @@ public:
         std::string w = where(q, ps, " WHERE ");
         std::string sql = "SELECT d.id, d.message_id, d.endpoint_id, d.attempts, d.next_attempt_at, d.lease_until, "
                           "d.updated_at, d.last_number, d.last_started_at, d.last_status, d.last_error_category, "
-                          "d.last_error, d.last_latency_us, d.last_excerpt, d.status FROM " +
+                          "d.last_error, d.last_latency_us, d.last_excerpt, d.status, d.lease FROM " +
                           s + "deliveries d" +
                           (q.created_since != 0 ? " JOIN " + s + "messages m ON m.id = d.message_id" : std::string()) +
                           w + " ORDER BY d.id LIMIT " + std::to_string(q.limit);
@@ -240,6 +250,7 @@ public:
             d.updated_at = r->i64(i, 6);
             d.last_attempt = last_attempt(*r, i, 7);
             d.status = static_cast<delivery_status>(r->i64(i, 14));
+            d.lease = static_cast<std::uint64_t>(r->i64(i, 15));
             out.push_back(std::move(d));
         }
         return out;
@@ -291,12 +302,20 @@ public:
         return {};
     }
 
+    /// Atomic against `reschedule`: locks the finished messages (skipping those a reschedule holds), then
+    /// deletes the ones still finished, in one transaction.
     result<std::size_t> prune(std::int64_t before) {
-        detail::pg::params ps;
-        ps.integer(before);
-        auto r = run("prune", "prune", ps);
-        if (!r) return r.error();
-        return static_cast<std::size_t>(r->i64(0, 0));
+        return transaction<std::size_t>("prune", [&](PGconn* c) -> result<std::size_t> {
+            detail::pg::params ps;
+            ps.integer(before);
+            auto locked = exec_on("prune", c, "prune_lock", {}, ps);
+            if (!locked) return locked.error();
+            detail::pg::params ids;
+            ids.text(locked->str(0, 0));
+            auto r = exec_on("prune", c, "prune_delete", {}, ids);
+            if (!r) return r.error();
+            return static_cast<std::size_t>(r->i64(0, 0));
+        });
     }
 
 private:
@@ -320,6 +339,44 @@ private:
         detail::pg::result_set r(PQexecParams(*c, sql.c_str(), ps.count(), ps.types.data(), ps.values.data(),
                                               ps.lengths.data(), ps.formats.data(), 1));
         return finish(op, *c, std::move(r));
+    }
+
+    /// One statement on `c`, a connection the caller holds: the prepared `statement`, or `sql`.
+    result<detail::pg::result_set> exec_on(const char* op, PGconn* c, const char* statement, const std::string& sql,
+                                           detail::pg::params& ps) {
+        ps.finish();
+        detail::pg::result_set r(statement ? PQexecPrepared(c, statement, ps.count(), ps.values.data(),
+                                                            ps.lengths.data(), ps.formats.data(), 1)
+                                           : PQexecParams(c, sql.c_str(), ps.count(), ps.types.data(), ps.values.data(),
+                                                          ps.lengths.data(), ps.formats.data(), 1));
+        if (!r.get() || !r.ok()) {
+            pool_->report(op, r.get() ? r.sqlstate() : "");
+            return errc::store_failure;
+        }
+        return r;
+    }
+
+    /// `body(connection)` inside BEGIN ... COMMIT on one pooled connection; a failure rolls back (the
+    /// pool rolls back a connection handed back inside a transaction).
+    template <class T, class Body>
+    result<T> transaction(const char* op, Body&& body) {
+        auto c = pool_->take();
+        if (!c) return c.error();
+        detail::pg::params none;
+        result<T> out = errc::store_failure;
+        if (exec_on(op, *c, nullptr, "BEGIN", none)) {
+            out = std::forward<Body>(body)(*c);
+            if (out && !exec_on(op, *c, nullptr, "COMMIT", none)) out = errc::store_failure;
+        }
+        pool_->put_back(*c);
+        return out;
+    }
+
+    /// The answer of a fenced update, (rows changed, row exists): `lease_lost` when the delivery exists
+    /// but is not in flight under the caller's lease.
+    static result<void> fenced(const detail::pg::result_set& r) {
+        if (r.i64(0, 0) > 0) return {};
+        return r.boolean(0, 1) ? errc::lease_lost : errc::message_not_found;
     }
 
     result<detail::pg::result_set> finish(const char* op, PGconn* c, detail::pg::result_set r) {

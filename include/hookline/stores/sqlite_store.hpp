@@ -91,7 +91,7 @@ struct sqlite_tx {
 class sqlite_store {
 public:
     /// The schema version this build writes; a database with a newer one is refused (`schema_mismatch`).
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
 
     /// Opens (creating if needed) the database at `path`: WAL mode, the schema created or migrated,
     /// in-flight deliveries recovered, expired messages pruned.
@@ -206,57 +206,23 @@ public:
         });
     }
 
-    result<void> record_attempt(std::uint64_t id, const attempt_record& a, delivery_status status,
+    result<void> record_attempt(std::uint64_t id, std::uint64_t lease, const attempt_record& a, delivery_status status,
                                 std::int64_t next_due) {
         auto& s = *state_;
         std::lock_guard lock(s.mutex);
         return detail::sqlite_guard([&]() -> result<void> {
             SQLite::Transaction tx(*s.db, SQLite::TransactionBehavior::IMMEDIATE);
-            {
-                auto u =
-                    s.stmt("UPDATE hookline_deliveries SET attempts = max(attempts, ?1), status = ?2, updated_at = ?3, "
-                           "lease_until = 0, next_attempt_at = CASE WHEN ?2 = 0 THEN ?4 ELSE next_attempt_at END, "
-                           "due = CASE WHEN ?2 = 0 THEN ?4 ELSE NULL END WHERE id = ?5");
-                u->bind(1, static_cast<std::int64_t>(a.number));
-                u->bind(2, static_cast<std::int64_t>(status));
-                u->bind(3, a.started_at);
-                u->bind(4, next_due);
-                u->bind(5, static_cast<std::int64_t>(id));
-                if (u->exec() == 0) return errc::message_not_found; // tx rolls back
-            }
-            auto ins = s.stmt("INSERT INTO hookline_attempts (delivery_id, number, started_at, status, error_code, "
-                              "error_category, latency_us, response_excerpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-            ins->bind(1, static_cast<std::int64_t>(id));
-            ins->bind(2, static_cast<std::int64_t>(a.number));
-            ins->bind(3, a.started_at);
-            ins->bind(4, static_cast<std::int64_t>(a.status));
-            ins->bind(5, static_cast<std::int64_t>(a.error.value()));
-            ins->bind(6, a.error ? a.error.category().name() : "");
-            ins->bind(7, static_cast<std::int64_t>(a.latency.count()));
-            ins->bindNoCopy(8, a.response_excerpt.empty() ? "" : a.response_excerpt.data(),
-                            static_cast<int>(a.response_excerpt.size()));
-            ins->exec();
-            tx.commit();
-            return {};
+            auto r = detail::sqlite_record_attempt(s.statements, id, lease, a, status, next_due);
+            if (r) tx.commit(); // else nothing changed: rolled back
+            return r;
         });
     }
 
-    result<void> release(std::uint64_t id, std::int64_t due) {
+    result<void> release(std::uint64_t id, std::uint64_t lease, std::int64_t due) {
         auto& s = *state_;
         std::lock_guard lock(s.mutex);
-        return detail::sqlite_guard([&]() -> result<void> {
-            {
-                auto u = s.stmt("UPDATE hookline_deliveries SET status = 0, lease_until = 0, next_attempt_at = ?1, "
-                                "due = ?1 WHERE id = ?2 AND status = 1");
-                u->bind(1, due);
-                u->bind(2, static_cast<std::int64_t>(id));
-                if (u->exec() > 0) return {};
-            }
-            auto e = s.stmt("SELECT 1 FROM hookline_deliveries WHERE id = ?1");
-            e->bind(1, static_cast<std::int64_t>(id));
-            if (e->executeStep()) return {};
-            return errc::message_not_found;
-        });
+        return detail::sqlite_guard(
+            [&]() -> result<void> { return detail::sqlite_release(s.statements, id, lease, due); });
     }
 
     result<std::size_t> reschedule(const delivery_query& q, std::int64_t due) {
@@ -279,7 +245,7 @@ public:
             std::vector<claimed_delivery> rows;
             {
                 auto st = s.stmt("SELECT d.id, d.message_id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, "
-                                 "d.lease_until, d.updated_at FROM hookline_deliveries d WHERE d.id IN (" +
+                                 "d.lease_until, d.updated_at, d.lease FROM hookline_deliveries d WHERE d.id IN (" +
                                  detail::sqlite_select_ids(q) + ") ORDER BY d.id");
                 detail::sqlite_bind_query(*st, q);
                 while (st->executeStep()) rows.push_back({detail::sqlite_read_delivery(*st, 0), nullptr});
@@ -335,6 +301,7 @@ public:
         });
     }
 
+    /// Atomic against `reschedule`: both are one write transaction each (SQLite has one writer).
     result<std::size_t> prune(std::int64_t before) {
         std::lock_guard lock(state_->mutex);
         return detail::sqlite_guard([&]() -> result<std::size_t> { return state_->prune_locked(before); });

@@ -67,6 +67,9 @@ struct delivery_record {
     int attempts = 0;
     std::int64_t next_attempt_at = 0; ///< when pending
     std::int64_t lease_until = 0;     ///< when in flight
+    /// The fencing token of the latest claim: every claim gives the delivery a larger one, and
+    /// `record_attempt` / `release` act only for the current one (else `errc::lease_lost`).
+    std::uint64_t lease = 0;
     std::int64_t updated_at = 0;
     std::optional<attempt_record> last_attempt{};
 };
@@ -97,21 +100,30 @@ struct delivery_query {
 
 /// The store concept. `insert_message` is atomic: the message and all its deliveries, or nothing.
 /// It returns false, changing nothing, when a message with that id exists (idempotent send).
+///
+/// Fencing: each claim gives the delivery a new, larger `lease` token (returned in
+/// `claimed_delivery.delivery.lease`). `record_attempt` and `release` take it and change nothing,
+/// answering `errc::lease_lost`, when the delivery is no longer in flight under that token (its lease
+/// expired and another sender claimed it, or it was handed back): a late sender cannot overwrite
+/// the new owner's state.
 template <class S>
 concept store = requires(S& s, const stored_message& m, std::span<const std::string> endpoints, std::int64_t t,
-                         std::size_t n, std::uint64_t id, const attempt_record& a, delivery_status st,
-                         const delivery_query& q, const endpoint_state& es, const std::string& name) {
+                         std::size_t n, std::uint64_t id, std::uint64_t lease, const attempt_record& a,
+                         delivery_status st, const delivery_query& q, const endpoint_state& es,
+                         const std::string& name) {
     { s.insert_message(m, endpoints, t) } -> std::same_as<result<bool>>;
     // Claims up to n deliveries due at or before t whose endpoint is in `endpoints` (earliest due first),
-    // marking them in flight until the lease time.
+    // marking them in flight until the lease time, each with a new, larger `lease` token.
     { s.claim_due(t, n, endpoints, t) } -> std::same_as<result<std::vector<claimed_delivery>>>;
     // The earliest due time among pending deliveries of `endpoints`.
     { s.next_due(endpoints) } -> std::same_as<result<std::optional<std::int64_t>>>;
-    // Records an attempt and the delivery's new status (and next due time when pending).
-    { s.record_attempt(id, a, st, t) } -> std::same_as<result<void>>;
-    // Hands an in-flight delivery back, pending and due at t (a stopping sender, an expired lease).
-    { s.release(id, t) } -> std::same_as<result<void>>;
-    // Makes matching deliveries pending and due at t; returns how many.
+    // Records an attempt and the delivery's new status (and next due time when pending), if the
+    // delivery is in flight under `lease`; else `lease_lost` (`message_not_found` for an unknown id).
+    { s.record_attempt(id, lease, a, st, t) } -> std::same_as<result<void>>;
+    // Hands an in-flight delivery back, pending and due at t (a stopping sender, an expired lease), if
+    // it is in flight under `lease`; else `lease_lost` (`message_not_found` for an unknown id).
+    { s.release(id, lease, t) } -> std::same_as<result<void>>;
+    // Makes matching deliveries (not in flight) pending and due at t; returns how many.
     { s.reschedule(q, t) } -> std::same_as<result<std::size_t>>;
     { s.list_deliveries(q) } -> std::same_as<result<std::vector<delivery_record>>>;
     { s.list_attempts(id) } -> std::same_as<result<std::vector<attempt_record>>>;
@@ -119,7 +131,7 @@ concept store = requires(S& s, const stored_message& m, std::span<const std::str
     { s.save_endpoint_state(es) } -> std::same_as<result<void>>;
     // Retention: forgets messages created before t all of whose deliveries are finished (delivered,
     // exhausted or failed), with their deliveries and attempts; returns how many messages. A pruned id
-    // can be sent again.
+    // can be sent again. Atomic against `reschedule`: a message being rescheduled is kept.
     { s.prune(t) } -> std::same_as<result<std::size_t>>;
 };
 

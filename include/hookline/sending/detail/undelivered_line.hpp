@@ -1,4 +1,4 @@
-/// \file The line a sender logs about a delivery that ended undelivered.
+/// \file The lines a sender logs about a delivery that ended undelivered, or whose outcome it lost.
 #pragma once
 
 #include <hookline/core/config.hpp>
@@ -58,6 +58,21 @@ inline std::string undelivered_line(const undelivered& u) {
         append_log_text(line, u.disabled_reason);
         line.push_back(')');
     }
+    return line;
+}
+
+/// One line about an attempt whose outcome the store refused (`errc::lease_lost`): the delivery's lease
+/// ran out during the attempt and another sender claimed it, which now owns its outcome.
+inline std::string lease_lost_line(std::string_view message_id, std::string_view endpoint_id, int attempt,
+                                   std::string_view url) {
+    std::string line;
+    line.reserve(160);
+    line.append("attempt outcome not recorded, lease lost to another sender: endpoint=");
+    append_log_text(line, endpoint_id);
+    line.append(" message=");
+    append_log_text(line, message_id);
+    line.append(" attempt=").append(std::to_string(attempt));
+    line.append(" destination=").append(url_origin(url));
     return line;
 }
 

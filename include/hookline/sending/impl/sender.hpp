@@ -1,5 +1,6 @@
-/// \file Definitions of `basic_sender`'s longer members: accepting and stopping, the scheduler, the
-/// workers and endpoint health (included by `sending/sender.hpp`, declared there).
+/// \file Definitions of `basic_sender`'s longer members: accepting and stopping, the workers and their
+/// attempts, endpoint health (included by `sending/sender.hpp`, declared there). The scheduler is in
+/// `sending/impl/scheduler.hpp`.
 #pragma once
 
 #include <hookline/sending/sender.hpp>
@@ -24,9 +25,9 @@ stop_report basic_sender<Transport, Signer, RetryPolicy, Store>::stop(std::chron
     work_cv_.notify_all();
     schedule_cv_.notify_all();
     idle_cv_.wait_for(lock, deadline, [&] { return in_progress_.empty(); });
-    for (const auto& [id, endpoint_id] : in_progress_) {
+    for (const auto& [id, held] : in_progress_) {
         abandoned_.insert(id);
-        hand_back_id(id, endpoint_id);
+        hand_back_id(id, held.lease, held.endpoint_id);
         ++report.handed_back;
     }
     report.finished = attempts_done_ - attempted_before;
@@ -105,6 +106,62 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::build_signer(const end
 }
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::add_endpoint(const std::string& id,
+                                                                               endpoint_config config,
+                                                                               std::optional<RetryPolicy> retry) {
+    if (id.empty()) return errc::invalid_argument;
+    auto signer = build_signer(config, now_ms());
+    if (!signer) return signer.error();
+    if (auto valid = validate(config, signer->signer); !valid) return valid.error();
+    auto saved = store_.load_endpoint_state(id);
+    if (!saved) return saved.error();
+    {
+        std::lock_guard lock(mutex_);
+        if (endpoints_.count(id)) return errc::invalid_argument;
+        endpoint_entry e{.config = std::move(config),
+                         .retry = std::move(retry),
+                         .signer = std::move(signer->signer),
+                         .signer_valid_until = signer->valid_until,
+                         .state = saved->value_or(endpoint_state{.endpoint_id = id})};
+        e.state.endpoint_id = id;
+        if (!e.config.enabled && !e.state.disabled) {
+            e.state.disabled = true;
+            e.state.disabled_reason = "manual";
+        }
+        e.tokens = bucket_size(e.config);
+        e.refilled_at = now_ms();
+        refresh_snapshot(e);
+        index_channels(id, e.config.channels, true);
+        endpoints_.emplace(id, std::move(e));
+    }
+    poke(id);
+    return {};
+}
+
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::update_endpoint(const std::string& id,
+                                                                                  endpoint_config config,
+                                                                                  std::optional<RetryPolicy> retry) {
+    auto signer = build_signer(config, now_ms());
+    if (!signer) return signer.error();
+    if (auto valid = validate(config, signer->signer); !valid) return valid.error();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = endpoints_.find(id);
+        if (it == endpoints_.end()) return errc::endpoint_not_found;
+        index_channels(id, it->second.config.channels, false);
+        index_channels(id, config.channels, true);
+        it->second.config = std::move(config);
+        it->second.retry = std::move(retry);
+        it->second.signer = std::move(signer->signer);
+        it->second.signer_valid_until = signer->valid_until;
+        refresh_snapshot(it->second);
+    }
+    poke(id);
+    return {};
+}
+
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::set_disabled(const std::string& id, bool disabled,
                                                                                const std::string& reason) {
     endpoint_state snapshot{};
@@ -124,181 +181,6 @@ result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::set_disabled(c
     auto saved = store_.save_endpoint_state(snapshot);
     poke(id);
     return saved;
-}
-
-template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
-void basic_sender<Transport, Signer, RetryPolicy, Store>::schedule_loop() {
-    std::unique_lock lock(mutex_);
-    auto next_poll = std::chrono::steady_clock::now() + options_.max_idle;
-    while (!stopping_) {
-        wake_scheduler_ = false;
-        if (std::chrono::steady_clock::now() >= next_poll) { // real time, whatever clock the sender uses
-            poll_idle(lock);
-            next_poll = std::chrono::steady_clock::now() + options_.max_idle;
-        }
-        auto wake_at = run_rounds(lock, 0);
-        if (stopping_) break;
-        const std::int64_t now = now_ms();
-        const std::int64_t idle_until = now + options_.max_idle.count();
-        // A thread already running rounds (nullopt) wakes us if it needs us before max_idle.
-        planned_wake_ = std::min(wake_at.value_or(idle_until), idle_until);
-        wake_scheduler_ = false; // pokes during our rounds set dirty_ and were covered by them
-        auto delay =
-            std::chrono::milliseconds(std::clamp<std::int64_t>(planned_wake_ - now, 0, options_.max_idle.count()));
-        schedule_cv_.wait_for(lock, delay, [&] { return wake_scheduler_ || stopping_; });
-    }
-}
-
-template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
-std::optional<std::int64_t>
-basic_sender<Transport, Signer, RetryPolicy, Store>::run_rounds(std::unique_lock<std::mutex>& lock,
-                                                                std::size_t self_takes) {
-    if (scheduling_) {
-        dirty_ = true;
-        return std::nullopt;
-    }
-    scheduling_ = true;
-    std::size_t pushed = 0;
-    std::int64_t wake_at = 0;
-    bool again = false;
-    do {
-        dirty_ = false;
-        wake_at = round(lock, pushed, again);
-    } while ((dirty_ || again) && !stopping_);
-    scheduling_ = false;
-    for (std::size_t i = self_takes; i < pushed; ++i) work_cv_.notify_one();
-    return wake_at;
-}
-
-template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
-void basic_sender<Transport, Signer, RetryPolicy, Store>::after_rounds(std::optional<std::int64_t> wake_at) {
-    if (wake_at && *wake_at < planned_wake_) {
-        planned_wake_ = *wake_at;
-        wake_scheduler_ = true;
-        schedule_cv_.notify_one();
-    }
-}
-
-template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
-std::int64_t basic_sender<Transport, Signer, RetryPolicy, Store>::round(std::unique_lock<std::mutex>& lock,
-                                                                        std::size_t& pushed, bool& again) {
-    again = false;
-    const std::int64_t now = now_ms();
-    std::int64_t wake_at = now + options_.max_idle.count();
-    if (stopping_) return wake_at;
-    // Endpoints whose timer came due (a retry, a rate-limit refill) may claim again.
-    while (!timers_.empty() && timers_.begin()->first <= now) {
-        auto node = timers_.extract(timers_.begin());
-        auto it = endpoints_.find(node.mapped());
-        if (it == endpoints_.end()) continue;
-        if (it->second.timer_at <= now) it->second.timer_at = 0;
-        it->second.has_work = true;
-        ++it->second.work_gen;
-        make_ready(it->first, it->second);
-    }
-    if (scan_all_) { // rare: retry, recover, wake, startup
-        scan_all_ = false;
-        for (auto& [id, e] : endpoints_) {
-            e.has_work = true;
-            ++e.work_gen;
-            make_ready(id, e);
-        }
-    }
-    // Take endpoints from the ready queue, as many slots as are free: the cost is the due work, not
-    // the number of endpoints.
-    struct pick {
-        std::string id;
-        std::size_t want = 0;
-        std::int64_t lease = 0;
-        std::uint64_t gen = 0;
-        bool more = false;                  // it claimed all it asked for: more may be due
-        std::optional<std::int64_t> next{}; // when its next delivery comes due, if none is now
-    };
-    std::vector<pick> picks;
-    const std::size_t busy = queue_.size() + in_progress_.size();
-    std::size_t budget = busy < capacity_ ? capacity_ - busy : 0;
-    constexpr std::size_t max_batch = 256; // endpoints per store round trip; the round goes again
-    while (budget > 0 && !ready_.empty() && picks.size() < max_batch) {
-        std::string id = std::move(ready_.front());
-        ready_.pop_front();
-        auto it = endpoints_.find(id);
-        if (it == endpoints_.end()) continue; // removed since
-        auto& e = it->second;
-        e.queued = false;
-        if (e.state.disabled || !e.has_work) continue;
-        refill(e, now);
-        const std::size_t limit = concurrency_of(e);
-        if (e.in_flight >= limit) continue; // its next completion queues it again
-        std::size_t slots = limit - e.in_flight;
-        if (e.config.rate_limit > 0) {
-            slots = std::min(slots, static_cast<std::size_t>(e.tokens));
-            if (slots == 0) {
-                auto ms = static_cast<std::int64_t>((1.0 - e.tokens) * 1000.0 / e.config.rate_limit) + 1;
-                set_timer(id, e, now + ms);
-                continue;
-            }
-        }
-        const std::int64_t timeout = e.config.timeout.count() > 0 ? e.config.timeout.count() : options_.timeout.count();
-        const std::size_t want = std::min(slots, budget);
-        budget -= want;
-        // The lease outlasts the endpoint's timeout, so a live sender never loses a claim.
-        picks.push_back({std::move(id), want, timeout + options_.lease_margin.count(), e.work_gen});
-    }
-    if (!picks.empty()) {
-        lock.unlock();
-        std::vector<claimed_delivery> claimed{};
-        for (auto& p : picks) {
-            const std::span<const std::string> one(&p.id, 1);
-            auto got = store_.claim_due(now, p.want, one, now + p.lease);
-            if (!got) { // store trouble: look again after max_idle
-                p.next = now + options_.max_idle.count();
-                continue;
-            }
-            p.more = got->size() == p.want;
-            if (!p.more)
-                if (auto next = store_.next_due(one); next && *next) p.next = **next;
-            for (auto& c : *got) claimed.push_back(std::move(c));
-        }
-        lock.lock();
-        for (auto& c : claimed) {
-            auto it = endpoints_.find(c.delivery.endpoint_id);
-            if (it == endpoints_.end() || stopping_) { // removed or stopping meanwhile
-                (void)store_.release(c.delivery.id, now);
-                continue;
-            }
-            ++it->second.in_flight;
-            if (it->second.config.rate_limit > 0) it->second.tokens -= 1.0;
-            queue_.push_back(std::move(c));
-            ++pushed;
-        }
-        for (auto& p : picks) {
-            auto it = endpoints_.find(p.id);
-            if (it == endpoints_.end()) continue;
-            auto& e = it->second;
-            // Nothing more due, and nothing sent to it while the store was asked: idle until its timer.
-            if (!p.more && e.work_gen == p.gen && (!p.next || *p.next > now)) {
-                e.has_work = false;
-                if (p.next) set_timer(p.id, e, *p.next);
-            }
-            make_ready(p.id, e); // work left and a free slot: its turn comes again
-        }
-        again = !ready_.empty() && queue_.size() + in_progress_.size() < capacity_;
-    }
-    if (!timers_.empty()) wake_at = std::min(wake_at, timers_.begin()->first);
-    return wake_at;
-}
-
-template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
-void basic_sender<Transport, Signer, RetryPolicy, Store>::poll_idle(std::unique_lock<std::mutex>& lock) {
-    std::vector<std::string> idle{};
-    for (const auto& [id, e] : endpoints_)
-        if (!e.has_work && !e.state.disabled) idle.push_back(id);
-    if (idle.empty()) return;
-    lock.unlock();
-    auto next = store_.next_due(idle);
-    lock.lock();
-    if (!next || !*next || **next > now_ms()) return;
-    for (const auto& id : idle) mark_work(id);
 }
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
@@ -329,7 +211,7 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::work_loop() {
         queue_.pop_front();
         auto it = endpoints_.find(job.delivery.endpoint_id);
         if (it == endpoints_.end()) { // removed meanwhile
-            (void)store_.release(job.delivery.id, now_ms());
+            (void)store_.release(job.delivery.id, job.delivery.lease, now_ms());
             if (!stopping_) after_rounds(run_rounds(lock, 1)); // this slot is free again
             continue;
         }
@@ -345,7 +227,7 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::work_loop() {
             }
         }
         std::shared_ptr<const snapshot> snap = ep.snap;
-        in_progress_.emplace(job.delivery.id, job.delivery.endpoint_id);
+        in_progress_.emplace(job.delivery.id, held_claim{job.delivery.endpoint_id, job.delivery.lease});
         lock.unlock();
         if constexpr (is_async) {
             start_attempt(std::move(job), std::move(snap)); // returns at once; the outcome comes back
@@ -481,13 +363,29 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
     case retry_action::give_up: status = delivery_status::exhausted; break;
     }
 
-    health_change health;
     {
         std::lock_guard lock(mutex_);
         if (abandoned_.count(d.id)) return std::nullopt; // handed back by stop(): the next start tries again
+    }
+    // Fenced by the claim's lease: when it ran out and another sender claimed the delivery, that one
+    // owns the outcome; this attempt counts for nothing here (no health change, no callbacks).
+    if (auto recorded = store_.record_attempt(d.id, d.lease, a, status, next_at.value_or(0));
+        !recorded && recorded.error() == errc::lease_lost) {
+        bool handed_back = false; // by stop() meanwhile: nothing to report
+        {
+            std::lock_guard lock(mutex_);
+            handed_back = abandoned_.count(d.id) != 0;
+        }
+        if (!handed_back && options_.logger)
+            options_.logger(log_level::warning,
+                            detail::lease_lost_line(m.id, d.endpoint_id, a.number, snap.config.url));
+        return std::nullopt;
+    }
+    health_change health;
+    {
+        std::lock_guard lock(mutex_);
         health = update_health(d.endpoint_id, status, gone, response.has_value(), finished);
     }
-    (void)store_.record_attempt(d.id, a, status, next_at.value_or(0));
     if (health.changed) (void)store_.save_endpoint_state(health.state);
     std::optional<std::string>& disabled_reason = health.disabled;
 

@@ -100,8 +100,9 @@ struct pool {
         if (have > schema_version) return fail(errc::schema_mismatch);
         if (have < schema_version) {
             if (!options.migrate) return fail(errc::schema_mismatch);
-            // Future versions append their steps here: if (have < 2) ..., each in this transaction.
+            // Each version's step, in this transaction; future versions append theirs.
             if (have < 1 && !exec(c, "migrate", sql.schema_v1())) return fail(errc::store_failure);
+            if (have < 2 && !exec(c, "migrate", sql.schema_v2())) return fail(errc::store_failure);
             if (!exec(c, "migrate",
                       "DELETE FROM " + q + ".schema_version; INSERT INTO " + q + ".schema_version VALUES (" +
                           std::to_string(schema_version) + ")"))
@@ -122,7 +123,8 @@ struct pool {
                                                                   {"list_attempts", &sql.list_attempts},
                                                                   {"load_endpoint", &sql.load_endpoint},
                                                                   {"save_endpoint", &sql.save_endpoint},
-                                                                  {"prune", &sql.prune}};
+                                                                  {"prune_lock", &sql.prune_lock},
+                                                                  {"prune_delete", &sql.prune_delete}};
         for (const auto& [name, text] : all) {
             result_set r(PQprepare(c, name, text->c_str(), 0, nullptr));
             if (!r.ok()) {

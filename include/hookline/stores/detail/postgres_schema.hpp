@@ -12,7 +12,7 @@ HOOKLINE_BEGIN_NAMESPACE
 
 namespace detail::pg {
 
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 inline bool valid_schema_name(std::string_view s) {
     if (s.empty() || s.size() > 63) return false;
@@ -24,7 +24,7 @@ inline bool valid_schema_name(std::string_view s) {
 /// Every statement the store runs, with the schema name filled in.
 struct statements {
     std::string insert_message, claim, claim_one, next_due, next_due_one, record_attempt, release, list_attempts,
-        load_endpoint, save_endpoint, prune;
+        load_endpoint, save_endpoint, prune_lock, prune_delete;
     std::string schema;
 
     explicit statements(const std::string& s) : schema(s) {
@@ -45,12 +45,13 @@ struct statements {
                 "UPDATE " +
                 q +
                 "deliveries d SET status = 1, lease_until = $4::bigint, due_at = $4::bigint, "
-                "updated_at = $2::bigint FROM c, " +
+                "updated_at = $2::bigint, lease = d.lease + 1 FROM c, " +
                 q +
                 "messages m WHERE d.id = c.id AND m.id = d.message_id "
                 "RETURNING d.id, d.message_id, d.endpoint_id, d.attempts, d.next_attempt_at, d.lease_until, "
                 "d.updated_at, d.last_number, d.last_started_at, d.last_status, d.last_error_category, "
-                "d.last_error, d.last_latency_us, d.last_excerpt, c.due_at, m.event_type, m.payload, m.created_at";
+                "d.last_error, d.last_latency_us, d.last_excerpt, c.due_at, m.event_type, m.payload, m.created_at, "
+                "d.lease";
         // One endpoint (what a sender asks for): the index hands rows over in claim order.
         claim_one = claim;
         claim_one.replace(claim_one.find("endpoint_id = ANY($1::text[])"), 29, "endpoint_id = $1::text");
@@ -58,6 +59,7 @@ struct statements {
             "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = ANY($1::text[]) AND due_at IS NOT NULL";
         next_due_one =
             "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = $1::text AND due_at IS NOT NULL";
+        // Fenced: only the current lease holder's outcome is recorded. Returns (rows changed, row exists).
         record_attempt =
             "WITH u AS (UPDATE " + q +
             "deliveries SET attempts = GREATEST(attempts, $2::integer), "
@@ -66,17 +68,18 @@ struct statements {
             "last_excerpt = $8::bytea, status = $9::smallint, updated_at = $3::bigint, lease_until = 0, "
             "next_attempt_at = CASE WHEN $9::smallint = 0 THEN $10::bigint ELSE next_attempt_at END, "
             "due_at = CASE WHEN $9::smallint = 0 THEN $10::bigint ELSE NULL END "
-            "WHERE id = $1::bigint RETURNING id), "
+            "WHERE id = $1::bigint AND status = 1 AND lease = $11::bigint RETURNING id), "
             "a AS (INSERT INTO " +
             q +
             "attempts (delivery_id, number, started_at, status, error_category, error, "
             "latency_us, excerpt) SELECT u.id, $2::integer, $3::bigint, $4::integer, $5::text, $6::integer, "
             "$7::bigint, $8::bytea FROM u RETURNING 1) "
-            "SELECT count(*) FROM u";
+            "SELECT (SELECT count(*) FROM u), EXISTS (SELECT 1 FROM " +
+            q + "deliveries WHERE id = $1::bigint)";
         release = "WITH u AS (UPDATE " + q +
                   "deliveries SET status = 0, lease_until = 0, next_attempt_at = $2::bigint, "
-                  "due_at = $2::bigint WHERE id = $1::bigint AND status = 1 RETURNING 1) "
-                  "SELECT EXISTS (SELECT 1 FROM " +
+                  "due_at = $2::bigint WHERE id = $1::bigint AND status = 1 AND lease = $3::bigint RETURNING 1) "
+                  "SELECT (SELECT count(*) FROM u), EXISTS (SELECT 1 FROM " +
                   q + "deliveries WHERE id = $1::bigint)";
         list_attempts = "SELECT number, started_at, status, error_category, error, latency_us, excerpt FROM " + q +
                         "attempts WHERE delivery_id = $1::bigint ORDER BY seq";
@@ -88,16 +91,21 @@ struct statements {
                         "ON CONFLICT (endpoint_id) DO UPDATE SET disabled = EXCLUDED.disabled, "
                         "disabled_reason = EXCLUDED.disabled_reason, failing_since = EXCLUDED.failing_since, "
                         "exhausted_count = EXCLUDED.exhausted_count";
-        prune = "WITH doomed AS (SELECT m.id FROM " + q +
-                "messages m WHERE m.created_at < $1::bigint AND NOT EXISTS "
-                "(SELECT 1 FROM " +
-                q +
-                "deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1)) "
-                "FOR UPDATE OF m SKIP LOCKED), "
-                "gone AS (DELETE FROM " +
-                q +
-                "messages WHERE id IN (SELECT id FROM doomed) RETURNING 1) "
-                "SELECT count(*) FROM gone";
+        // Pruning is two statements in one transaction: lock the finished candidates (skipping messages a
+        // `reschedule` holds), then delete those still finished in a new snapshot, taken after the locks:
+        // a reschedule that committed meanwhile is seen, one still waiting finds the message gone.
+        prune_lock = "SELECT coalesce(array_agg(id)::text, '{}') FROM (SELECT m.id FROM " + q +
+                     "messages m WHERE m.created_at < $1::bigint AND NOT EXISTS "
+                     "(SELECT 1 FROM " +
+                     q +
+                     "deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1)) "
+                     "FOR UPDATE OF m SKIP LOCKED) x";
+        prune_delete = "WITH gone AS (DELETE FROM " + q +
+                       "messages m WHERE m.id = ANY($1::text[]) AND NOT EXISTS "
+                       "(SELECT 1 FROM " +
+                       q +
+                       "deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1)) RETURNING 1) "
+                       "SELECT count(*) FROM gone";
     }
 
     /// Version 1 of the schema.
@@ -146,6 +154,11 @@ struct statements {
                q +
                "endpoint_state (endpoint_id text PRIMARY KEY, disabled boolean NOT NULL, "
                "disabled_reason text NOT NULL, failing_since bigint NOT NULL, exhausted_count integer NOT NULL);";
+    }
+
+    /// Version 1 to 2: each delivery's fencing token, incremented by every claim.
+    std::string schema_v2() const {
+        return "ALTER TABLE \"" + schema + "\".deliveries ADD COLUMN lease bigint NOT NULL DEFAULT 0;";
     }
 };
 

@@ -48,7 +48,7 @@ inline result<std::vector<claimed_delivery>> sqlite_claim(sqlite_statement_cache
     std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, delivery_record>> cands;
     {
         auto q = statements.get("SELECT d.id, d.message_id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, "
-                                "d.lease_until, d.updated_at, d.due FROM hookline_deliveries d "
+                                "d.lease_until, d.updated_at, d.lease, d.due FROM hookline_deliveries d "
                                 "WHERE d.endpoint_id = ?1 AND d.due IS NOT NULL AND d.due <= ?2 "
                                 "ORDER BY d.due, d.id LIMIT ?3");
         for (const auto& ep : endpoints) {
@@ -57,7 +57,7 @@ inline result<std::vector<claimed_delivery>> sqlite_claim(sqlite_statement_cache
             q->bind(3, sqlite_clamp_limit(limit));
             while (q->executeStep()) {
                 delivery_record d = sqlite_read_delivery(*q, 0);
-                cands.emplace_back(std::pair{q->getColumn(8).getInt64(), q->getColumn(0).getInt64()}, std::move(d));
+                cands.emplace_back(std::pair{q->getColumn(9).getInt64(), q->getColumn(0).getInt64()}, std::move(d));
             }
             q->reset();
         }
@@ -66,8 +66,10 @@ inline result<std::vector<claimed_delivery>> sqlite_claim(sqlite_statement_cache
     if (cands.size() > limit) cands.resize(limit);
     std::vector<claimed_delivery> out;
     std::map<std::string, std::shared_ptr<const stored_message>> messages;
-    auto upd = statements.get("UPDATE hookline_deliveries SET status = ?1, lease_until = ?2, due = ?2, updated_at = ?3 "
-                              "WHERE id = ?4");
+    // `lease + 1`: the new owner's fencing token (the caller's write transaction makes it d.lease + 1).
+    auto upd =
+        statements.get("UPDATE hookline_deliveries SET status = ?1, lease_until = ?2, due = ?2, updated_at = ?3, "
+                       "lease = lease + 1 WHERE id = ?4");
     auto msg = statements.get("SELECT id, event_type, payload, created_at FROM hookline_messages WHERE id = ?1");
     for (auto& [key, d] : cands) {
         upd->bind(1, static_cast<std::int64_t>(delivery_status::in_flight));
@@ -78,6 +80,7 @@ inline result<std::vector<claimed_delivery>> sqlite_claim(sqlite_statement_cache
         upd->reset();
         d.status = delivery_status::in_flight;
         d.lease_until = lease_until;
+        ++d.lease;
         d.updated_at = now;
         auto& shared = messages[d.message_id];
         if (!shared) {
@@ -94,6 +97,61 @@ inline result<std::vector<claimed_delivery>> sqlite_claim(sqlite_statement_cache
     return out;
 }
 
+/// After an update that matched no row: `lease_lost` when delivery `id` exists (no longer in flight
+/// under the caller's lease), `message_not_found` when it does not.
+inline errc sqlite_fence_error(sqlite_statement_cache& statements, std::uint64_t id) {
+    auto e = statements.get("SELECT 1 FROM hookline_deliveries WHERE id = ?1");
+    e->bind(1, static_cast<std::int64_t>(id));
+    const bool exists = e->executeStep();
+    return exists ? errc::lease_lost : errc::message_not_found;
+}
+
+/// Records an attempt of delivery `id` if it is in flight under `lease` (inside the caller's write
+/// transaction, which it commits only on success).
+inline result<void> sqlite_record_attempt(sqlite_statement_cache& statements, std::uint64_t id, std::uint64_t lease,
+                                          const attempt_record& a, delivery_status status, std::int64_t next_due) {
+    {
+        auto u =
+            statements.get("UPDATE hookline_deliveries SET attempts = max(attempts, ?1), status = ?2, updated_at = ?3, "
+                           "lease_until = 0, next_attempt_at = CASE WHEN ?2 = 0 THEN ?4 ELSE next_attempt_at END, "
+                           "due = CASE WHEN ?2 = 0 THEN ?4 ELSE NULL END WHERE id = ?5 AND status = 1 AND lease = ?6");
+        u->bind(1, static_cast<std::int64_t>(a.number));
+        u->bind(2, static_cast<std::int64_t>(status));
+        u->bind(3, a.started_at);
+        u->bind(4, next_due);
+        u->bind(5, static_cast<std::int64_t>(id));
+        u->bind(6, static_cast<std::int64_t>(lease));
+        if (u->exec() == 0) return sqlite_fence_error(statements, id);
+    }
+    auto ins = statements.get("INSERT INTO hookline_attempts (delivery_id, number, started_at, status, error_code, "
+                              "error_category, latency_us, response_excerpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    ins->bind(1, static_cast<std::int64_t>(id));
+    ins->bind(2, static_cast<std::int64_t>(a.number));
+    ins->bind(3, a.started_at);
+    ins->bind(4, static_cast<std::int64_t>(a.status));
+    ins->bind(5, static_cast<std::int64_t>(a.error.value()));
+    ins->bind(6, a.error ? a.error.category().name() : "");
+    ins->bind(7, static_cast<std::int64_t>(a.latency.count()));
+    ins->bindNoCopy(8, a.response_excerpt.empty() ? "" : a.response_excerpt.data(),
+                    static_cast<int>(a.response_excerpt.size()));
+    ins->exec();
+    return {};
+}
+
+/// Hands delivery `id` back, pending at `due`, if it is in flight under `lease`.
+inline result<void> sqlite_release(sqlite_statement_cache& statements, std::uint64_t id, std::uint64_t lease,
+                                   std::int64_t due) {
+    {
+        auto u = statements.get("UPDATE hookline_deliveries SET status = 0, lease_until = 0, next_attempt_at = ?1, "
+                                "due = ?1 WHERE id = ?2 AND status = 1 AND lease = ?3");
+        u->bind(1, due);
+        u->bind(2, static_cast<std::int64_t>(id));
+        u->bind(3, static_cast<std::int64_t>(lease));
+        if (u->exec() > 0) return {};
+    }
+    return sqlite_fence_error(statements, id);
+}
+
 /// Makes in-flight deliveries pending and due at `now`; how many there were.
 inline std::size_t sqlite_recover(sqlite_statement_cache& statements, std::int64_t now) {
     auto u =
@@ -104,7 +162,8 @@ inline std::size_t sqlite_recover(sqlite_statement_cache& statements, std::int64
 }
 
 /// Deletes finished messages created before `before`, with their deliveries and attempts, in one
-/// transaction; the number of messages deleted.
+/// write transaction (SQLite has one writer: a concurrent `reschedule` runs wholly before or after it,
+/// so a message being rescheduled is kept); the number of messages deleted.
 inline std::size_t sqlite_prune(SQLite::Database& db, sqlite_statement_cache& statements, std::int64_t before) {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     std::vector<std::string> ids;

@@ -29,7 +29,8 @@ inline std::error_code sqlite_error_from_parts(std::int64_t code, const std::str
     return {v, error_category()};
 }
 
-/// Columns id, message_id, endpoint_id, status, attempts, next_attempt_at, lease_until, updated_at from `c` on.
+/// Columns id, message_id, endpoint_id, status, attempts, next_attempt_at, lease_until, updated_at, lease from
+/// `c` on.
 inline delivery_record sqlite_read_delivery(const SQLite::Statement& st, int c) {
     delivery_record d;
     d.id = static_cast<std::uint64_t>(st.getColumn(c).getInt64());
@@ -40,6 +41,7 @@ inline delivery_record sqlite_read_delivery(const SQLite::Statement& st, int c) 
     d.next_attempt_at = st.getColumn(c + 5).getInt64();
     d.lease_until = st.getColumn(c + 6).getInt64();
     d.updated_at = st.getColumn(c + 7).getInt64();
+    d.lease = static_cast<std::uint64_t>(st.getColumn(c + 8).getInt64());
     return d;
 }
 

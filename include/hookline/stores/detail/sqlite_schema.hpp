@@ -20,7 +20,8 @@ namespace detail {
 
 /// The schema, one migration per version: migrations[i] moves a database from version i to i + 1.
 /// `status` holds `delivery_status` values (0 pending, 1 in flight, ...); `due` is the claim key: the
-/// next attempt time when pending, the lease end when in flight, NULL when finished.
+/// next attempt time when pending, the lease end when in flight, NULL when finished; `lease` is the
+/// fencing token, incremented by every claim.
 /// The version lives in `hookline_schema`, not in PRAGMA user_version, which belongs to the application
 /// that shares its database file with the store (the transactional outbox).
 inline const std::vector<const char*>& sqlite_migrations() {
@@ -68,6 +69,8 @@ CREATE TABLE hookline_endpoints (
   exhausted_count INTEGER NOT NULL
 );
 )sql",
+        // 1 -> 2: the fencing token of a delivery's latest claim (see `delivery_record::lease`)
+        "ALTER TABLE hookline_deliveries ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;",
     };
     return m;
 }
