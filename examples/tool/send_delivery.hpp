@@ -1,6 +1,6 @@
 // hookline send: signs and delivers one event with the library's delivery engine, printing each
-// attempt as it happens. Included only by the generated send_SCHEME_memory.cpp (and, through
-// send_delivery_sqlite.hpp, send_SCHEME_sqlite.cpp), each instantiating one sender.
+// attempt as it happens. Included only by send_memory.cpp and send_sqlite.cpp, each instantiating
+// one sender (with any_signer, whichever scheme the run uses).
 #pragma once
 
 #include "args.hpp"
@@ -65,8 +65,8 @@ private:
     std::thread thread_;
 };
 
-template <class Signer, class Store>
-int run_send(const send_input& in, Store store) {
+template <class Store>
+int deliver(const send_input& in, Store store) {
     using namespace hookline;
     interrupt_watch watch;
     httplib_transport_options topts;
@@ -139,8 +139,8 @@ int run_send(const send_input& in, Store store) {
         }
         if (r.status != delivery_status::pending) maybe_finish();
     };
-    basic_sender<httplib_transport, Signer, fixed_schedule, Store> sender(httplib_transport(topts), schedule, store,
-                                                                          std::move(o));
+    basic_sender<httplib_transport, any_signer, fixed_schedule, Store> sender(httplib_transport(topts), schedule, store,
+                                                                              std::move(o));
     watch.start([&] { finish(130, "interrupted"); });
     endpoint_config cfg;
     cfg.url = in.url;
@@ -193,11 +193,6 @@ int run_send(const send_input& in, Store store) {
     else
         std::cerr << "hookline: " << reason << std::endl;
     return *exit_code;
-}
-
-template <class Signer>
-int run_send_memory(const send_input& in) {
-    return run_send<Signer>(in, hookline::memory_store{});
 }
 
 } // namespace detail

@@ -1,7 +1,4 @@
-// hookline send --store FILE.db: the delivery with an SQLite store (see send_delivery.hpp).
-#pragma once
-
-#include "send.hpp"
+// hookline send --store FILE.db: the delivery with an SQLite store, the one sender of this translation unit.
 #include "send_delivery.hpp"
 
 #include <hookline/stores/sqlite_store.hpp>
@@ -10,7 +7,6 @@
 
 namespace hookline_cli::detail {
 
-template <class Signer>
 int run_send_sqlite(const send_input& in) {
     auto store = hookline::sqlite_store::open(in.store_path);
     if (!store) {
@@ -18,7 +14,7 @@ int run_send_sqlite(const send_input& in) {
                   << std::endl;
         return 1;
     }
-    return run_send<Signer>(in, *store);
+    return deliver(in, *store);
 }
 
 } // namespace hookline_cli::detail
