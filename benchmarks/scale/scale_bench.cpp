@@ -14,7 +14,8 @@
 //   scale_bench --scenario endpoints --endpoints N [--events E] [--store memory|sqlite]
 //       N endpoints, each on its own channel c<n>; E events round-robin over the channels (one
 //       delivery each), sent as fast as send() returns. Reports sends/s and deliveries/s (counted by
-//       on_delivered), for N and for --baseline-endpoints (10) in the same invocation, and the ratio.
+//       on_delivered), for N and for --baseline-endpoints (10) in the same invocation, and the ratio;
+//       and the registry's memory per endpoint (RSS growth over the N add_endpoint calls, bytes).
 //   scale_bench --scenario inflight --requests R [--delay 5s] [--inflight-endpoints K]
 //       R requests in flight at once against the slow receiver: K endpoints (default R) with
 //       max_concurrency ceil(R/K), ceil(R/K) events fanned out to all of them. Reports the peak number
@@ -63,6 +64,12 @@ extern char** environ;
 // scale_bench: the default sender, asynchronous on curl_transport. scale_bench_httplib (built with
 // SCALE_ENGINE_HTTPLIB): the same sender on the blocking httplib_transport, one worker per request
 // in flight (the engine before the asynchronous path), as the baseline of benchmarks/scale/run.sh.
+// scale_bench_beast (built with SCALE_ENGINE_BEAST when Boost 1.81 is found): the same sender on the
+// benchmark-only Boost.Beast transport of beast_transport.hpp (asynchronous, one I/O thread), for the
+// libcurl-versus-Beast comparison (`benchmarks/scale/run.sh --compare-beast`).
+#ifdef SCALE_ENGINE_BEAST
+#include "beast_transport.hpp"
+#endif
 namespace engine {
 /// Every endpoint has a host name of its own (e<n>.scale.test), resolved to 127.0.0.1 by the
 /// transport's resolver: endpoints are distinct origins, as customers' endpoints are, and all of
@@ -79,6 +86,15 @@ inline transport make_transport(std::size_t connections) {
                       .max_idle_per_origin = std::max<std::size_t>(4, connections),
                       .max_idle_total = std::max<std::size_t>(256, connections),
                       .resolver = to_loopback});
+}
+#elif defined(SCALE_ENGINE_BEAST)
+using transport = scale::beast_transport;
+inline constexpr bool one_thread_per_request = false;
+inline constexpr const char* name = "beast (asynchronous, one I/O thread; benchmark-only)";
+inline transport make_transport(std::size_t connections) {
+    (void)connections; // like libcurl: idle connections kept up to four times the requests in flight
+    return transport(
+        {.addresses = hookline::address_policy::with_allowed({"127.0.0.1/32"}).value(), .resolver = to_loopback});
 }
 #else
 using transport = hookline::curl_transport;
@@ -521,6 +537,7 @@ void scenario_isolation(scale::receiver_process& rx, const options& o) {
 struct endpoints_run {
     long long endpoints = 0;
     double add_per_s = 0, sends_per_s = 0, deliveries_per_s = 0;
+    double rss_per_endpoint_b = NAN; // registry memory: RSS growth over the add_endpoint calls, per endpoint
     long long sent = 0, send_errors = 0, delivered = 0, exhausted = 0, arrived = 0;
     double p50_us = NAN, p99_us = NAN;
     double seconds = 0;
@@ -538,10 +555,12 @@ endpoints_run run_endpoints_with(Store store, scale::receiver_process& rx, const
     engine::sender<Store> s(engine::make_transport(workers), hookline::standard_schedule{}, std::move(store),
                             sender_options_for(o, workers, o.timeout, c));
     const int port = rx.port(scale::behaviour::fast);
+    const auto rss_before_add = read_status().rss_kb;
     const auto t_add = clock_type::now();
     for (long long i = 0; i < n; ++i)
         s.add_endpoint("e" + std::to_string(i), endpoint_at(port, i, key, 0, {"c" + std::to_string(i)})).value();
     r.add_per_s = static_cast<double>(n) / seconds_since(t_add);
+    r.rss_per_endpoint_b = static_cast<double>(read_status().rss_kb - rss_before_add) * 1024.0 / static_cast<double>(n);
 
     const auto t0 = clock_type::now();
     for (long long i = 0; i < o.events; ++i) {
@@ -597,6 +616,7 @@ void scenario_endpoints(scale::receiver_process& rx, const options& o) {
         .add("base_sends_per_s", base.sends_per_s, 0)
         .add("base_deliveries_per_s", base.deliveries_per_s, 0)
         .add("add_endpoint_per_s", big.add_per_s, 0)
+        .add("rss_per_endpoint_b", big.rss_per_endpoint_b, 0)
         .add("sends_per_s", big.sends_per_s, 0)
         .add("deliveries_per_s", big.deliveries_per_s, 0)
         .add("delivered", big.delivered)

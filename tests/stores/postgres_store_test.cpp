@@ -223,11 +223,13 @@ TEST_CASE("postgres_store: a version 1 schema is migrated in place", "[postgres_
     CHECK(postgres_store::open(db.conninfo(), {.schema = db.name(), .migrate = false}).error() ==
           errc::schema_mismatch);
     auto s = open_store(db);
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:2");
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:3");
     auto old = s.list_deliveries({.message_id = "m1"}).value().at(0);
     CHECK(old.lease == 0);
     CHECK(old.attempts == 2);
     CHECK(old.lease_until == 500);
+    // Version 3's index answers due_endpoints (the old claim's lease ended at 500).
+    CHECK(s.due_endpoints(500, 10).value().endpoints == std::vector<std::string>{"e1"});
     const std::vector<std::string> e1 = {"e1"};
     auto taken = s.claim_due(500, 10, e1, 900).value(); // the old process's lease ran out
     REQUIRE(taken.size() == 1);
@@ -238,8 +240,8 @@ TEST_CASE("postgres_store: a version 1 schema is migrated in place", "[postgres_
     REQUIRE(
         s.record_attempt(old.id, 1, {.number = 3, .started_at = 500, .status = 200}, delivery_status::delivered, 0));
     CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::delivered);
-    auto again = open_store(db); // reopening a version 2 schema changes nothing
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:2");
+    auto again = open_store(db); // reopening a version 3 schema changes nothing
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:3");
 }
 
 TEST_CASE("postgres_store: concurrent opens migrate once and reopening is idempotent", "[postgres_store]") {
@@ -257,7 +259,7 @@ TEST_CASE("postgres_store: concurrent opens migrate once and reopening is idempo
     CHECK(opened == 6);
     app_connection app(db.conninfo());
     REQUIRE(app.ok());
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM \"" + db.name() + "\".schema_version") == "1:2");
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM \"" + db.name() + "\".schema_version") == "1:3");
     auto s = open_store(db);
     REQUIRE(s.insert_message(make_message("kept"), std::vector<std::string>{"e"}, 1).value());
     auto again = open_store(db); // a restart: the data stays

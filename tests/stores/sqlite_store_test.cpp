@@ -211,9 +211,11 @@ TEST_CASE("sqlite_store: a version 1 database is migrated in place and fenced", 
     auto s = sqlite_store::open(dir.file(), o).value();
     {
         raw_db raw(dir.file());
-        CHECK(sqlite_store::stored_schema_version(raw.db).value() == 2);
+        CHECK(sqlite_store::stored_schema_version(raw.db).value() == sqlite_store::schema_version);
         CHECK(raw.count("SELECT lease FROM hookline_deliveries") == 0);
     }
+    // Version 3's index answers due_endpoints (the old claim's lease ended at 500).
+    CHECK(s.due_endpoints(500, 10).value().endpoints == std::vector<std::string>{"e1"});
     auto old = s.list_deliveries({.message_id = "m1"}).value().at(0);
     CHECK(old.lease == 0);
     CHECK(old.attempts == 2);
@@ -431,4 +433,32 @@ TEST_CASE("sqlite_store: a sender resumes what a killed sender left", "[sqlite_s
     REQUIRE(net.events->wait([&] { return net.count("http://ep/hook") >= 2; }));
     sender.stop(std::chrono::seconds(5));
     CHECK(store.list_deliveries({.statuses = {delivery_status::delivered}}).value().size() == 2);
+}
+
+TEST_CASE("sqlite_store: outbox work for an idle endpoint is found behind a backlog of another's due work",
+          "[sqlite_store]") {
+    // The sender's idle poll asks the store which endpoints have work due (`due_endpoints`, bounded to
+    // the earliest 1024 due deliveries). Here those are all a hanging endpoint's backlog, due earlier:
+    // the poll must still find the idle endpoint's outbox event (its fallback sweeps idle endpoints).
+    temp_dir dir;
+    test_support::fake_transport net;
+    net.block("http://busy/hook");
+    test_support::manual_clock clock;
+    auto store = sqlite_store::open(dir.file(), test_options()).value();
+    const std::vector<std::string> busy = {"busy"};
+    for (int i = 0; i < 1100; ++i)
+        REQUIRE(store.insert_message(make_message("backlog-" + std::to_string(i)), busy, clock() - 60'000).value());
+    sqlite_sender sender(net, fixed_schedule{}, store, sender_opts(clock));
+    REQUIRE(sender.add_endpoint(
+        "busy", {.url = "http://busy/hook", .secrets = {{key(), 0}}, .event_types = {"a.b"}, .max_concurrency = 1}));
+    REQUIRE(sender.add_endpoint("quiet", {.url = "http://quiet/hook", .secrets = {{key(), 0}}, .event_types = {"q"}}));
+    REQUIRE(net.events->wait([&] { return net.count("http://busy/hook") == 1; })); // the backlog is under way
+    CHECK(store.due_endpoints(clock(), 1024).value().more);
+
+    raw_db app(dir.file());
+    REQUIRE(sender.send_in(app.db, event{.type = "q", .payload = "{}", .id = "msg_quiet"})); // no wake()
+    REQUIRE(net.events->wait([&] { return net.count("http://quiet/hook") == 1; }));
+    CHECK(net.count("http://busy/hook") == 1); // still hanging
+    net.unblock();
+    sender.stop(std::chrono::seconds(5));
 }

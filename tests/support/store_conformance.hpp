@@ -45,6 +45,43 @@ void check_store_conformance(Store& s) {
         CHECK(s.next_due(e1).value() == 5000);
         CHECK(s.claim_due(61000, 10, e1, 120000).value().size() == 2);
     }
+    if constexpr (due_index_store<Store>) {
+        SECTION("due_endpoints names the endpoints with work due, earliest first, without the endpoint list") {
+            const std::vector<std::string> e2 = {"e2"};
+            const std::vector<std::string> e3 = {"e3"};
+            CHECK(s.due_endpoints(10'000, 10).value().endpoints.empty());
+            REQUIRE(s.insert_message(make_message("m1"), e1, 1000).value());
+            REQUIRE(s.insert_message(make_message("m2"), e2, 3000).value());
+            REQUIRE(s.insert_message(make_message("m3"), e3, 2000).value());
+            REQUIRE(s.insert_message(make_message("m4"), e3, 2500).value()); // e3 twice: named once
+            auto page = s.due_endpoints(999, 10).value();
+            CHECK(page.endpoints.empty());
+            CHECK_FALSE(page.more);
+            page = s.due_endpoints(2000, 10).value();
+            CHECK(page.endpoints == std::vector<std::string>{"e1", "e3"});
+            CHECK_FALSE(page.more);
+            page = s.due_endpoints(5000, 10).value();
+            CHECK(page.endpoints == std::vector<std::string>{"e1", "e3", "e2"});
+            // A bounded look: the earliest delivery only, and word that more was due.
+            page = s.due_endpoints(5000, 1).value();
+            CHECK(page.endpoints == std::vector<std::string>{"e1"});
+            CHECK(page.more);
+            // In flight under a live lease: not due; once the lease runs out, due again (at its end).
+            auto d = s.claim_due(1000, 1, e1, 4000).value().at(0).delivery;
+            CHECK(s.due_endpoints(3500, 10).value().endpoints == std::vector<std::string>{"e3", "e2"});
+            CHECK(s.due_endpoints(4000, 10).value().endpoints == std::vector<std::string>{"e3", "e2", "e1"});
+            // Finished: gone from the index.
+            REQUIRE(s.record_attempt(d.id, d.lease, {.number = 1, .started_at = 1000, .status = 200},
+                                     delivery_status::delivered, 0));
+            CHECK(s.due_endpoints(10'000, 10).value().endpoints == std::vector<std::string>{"e3", "e2"});
+            // Retried later: due at its new time.
+            auto d2 = s.claim_due(3000, 1, e2, 9000).value().at(0).delivery;
+            REQUIRE(s.record_attempt(d2.id, d2.lease, {.number = 1, .started_at = 3000, .status = 500},
+                                     delivery_status::pending, 7000));
+            CHECK(s.due_endpoints(6000, 10).value().endpoints == std::vector<std::string>{"e3"});
+            CHECK(s.due_endpoints(7000, 10).value().endpoints == std::vector<std::string>{"e3", "e2"});
+        }
+    }
     SECTION("claims respect the limit and the earliest-due order") {
         for (int i = 0; i < 5; ++i)
             REQUIRE(s.insert_message(make_message("m" + std::to_string(i)), e1, 1000 - i).value());

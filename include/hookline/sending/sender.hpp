@@ -377,9 +377,14 @@ private:
         if (it != endpoints_.end() && it->second.in_flight > 0) --it->second.in_flight;
     }
 
-    /// Every `max_idle`: one store query for the endpoints believed to have nothing due; if any has
-    /// (an outbox insert, another process, an expired lease), they are all looked at again.
+    /// Every `max_idle`: looks for work that reached the store behind the sender's back (an outbox
+    /// insert, another process, an expired lease). With a `due_index_store`, one bounded query names
+    /// the endpoints with work due; when more was due than it shows, a slice of the idle endpoints is
+    /// asked too (`sweep_`), so each is looked at within a bounded number of polls. Other stores: one
+    /// `next_due` over every idle endpoint.
     void poll_idle(std::unique_lock<std::mutex>& lock);
+    /// Asks `next_due` for `ids` (endpoints believed idle); marks them all as having work if any has.
+    void poll_next_due(std::unique_lock<std::mutex>& lock, const std::vector<std::string>& ids);
 
     // --- scheduler -------------------------------------------------------------------------------
 
@@ -464,6 +469,7 @@ private:
     std::multimap<std::int64_t, std::string> timers_{};         // when to look at an endpoint again
     bool scan_all_ = true;                                      // look at every endpoint in the next round
     std::int64_t next_poll_ = 0;                                // poll_idle's next run (Unix ms)
+    std::vector<std::string> sweep_{}; // poll_idle's fallback: endpoints still to look at, a slice a poll
     bool dirty_ = false;            // something changed during a scheduling round: go round again
     bool scheduling_ = false;       // a thread is running scheduling rounds
     bool wake_scheduler_ = false;   // the scheduler thread should run a round now

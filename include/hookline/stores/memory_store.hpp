@@ -34,7 +34,7 @@ public:
         std::map<std::uint64_t, entry> records;
         std::vector<std::uint64_t> ids;
         ids.reserve(endpoints.size());
-        std::vector<due_set> index(endpoints.size());
+        std::vector<due_keys> index(endpoints.size());
         for (std::size_t i = 0; i < endpoints.size(); ++i) {
             const std::uint64_t id = state_->last_id.fetch_add(1, std::memory_order_relaxed) + 1;
             entry e;
@@ -53,8 +53,11 @@ public:
         if (!s.messages.try_emplace(m.id, message_entry{std::move(msg), std::move(ids)}).second) return false;
         auto record = records.begin();
         for (std::size_t i = 0; i < endpoints.size(); ++i, ++record) {
-            due_set& set = s.due[endpoints[i]];
-            set.merge(index[i]);
+            auto [slot, fresh] = s.due.try_emplace(endpoints[i]);
+            due_set& set = slot->second;
+            if (fresh) set.endpoint = &slot->first;
+            set.keys.merge(index[i]);
+            s.reindex_head(set);
             record->second.index = &set;
         }
         s.deliveries.merge(records);
@@ -70,20 +73,21 @@ public:
         std::vector<due_set*> sets;
         sets.reserve(endpoints.size());
         for (const auto& ep : endpoints)
-            if (auto it = s.due.find(ep); it != s.due.end() && !it->second.empty()) sets.push_back(&it->second);
+            if (auto it = s.due.find(ep); it != s.due.end() && !it->second.keys.empty()) sets.push_back(&it->second);
         // Repeatedly take the earliest due delivery among the allowed endpoints.
         while (out.size() < limit) {
             due_set* best_set = nullptr;
             for (auto* set : sets) {
-                if (set->empty() || set->begin()->first > now) continue;
-                if (!best_set || *set->begin() < *best_set->begin()) best_set = set;
+                if (set->keys.empty() || set->keys.begin()->first > now) continue;
+                if (!best_set || *set->keys.begin() < *best_set->keys.begin()) best_set = set;
             }
             if (!best_set) break;
             // Re-keyed in place (no allocation): an expired lease makes it claimable again.
-            auto node = best_set->extract(best_set->begin());
+            auto node = best_set->keys.extract(best_set->keys.begin());
             const std::uint64_t id = node.value().second;
             node.value().first = lease_until;
-            best_set->insert(std::move(node));
+            best_set->keys.insert(std::move(node));
+            s.reindex_head(*best_set);
             auto& e = s.deliveries.at(id);
             auto& d = e.record;
             d.status = delivery_status::in_flight;
@@ -100,11 +104,26 @@ public:
         std::optional<std::int64_t> best;
         for (const auto& ep : endpoints) {
             auto it = state_->due.find(ep);
-            if (it == state_->due.end() || it->second.empty()) continue;
-            std::int64_t t = it->second.begin()->first;
+            if (it == state_->due.end() || it->second.keys.empty()) continue;
+            std::int64_t t = it->second.keys.begin()->first;
             if (!best || t < *best) best = t;
         }
         return best;
+    }
+
+    /// The endpoints whose earliest pending or in-flight delivery is due at or before `now`, earliest
+    /// first, at most `limit` of them: a walk over an index of each endpoint's earliest due time.
+    result<due_endpoints_page> due_endpoints(std::int64_t now, std::size_t limit) {
+        std::lock_guard lock(state_->mutex);
+        due_endpoints_page page;
+        for (auto it = state_->heads.begin(); it != state_->heads.end() && it->first <= now; ++it) {
+            if (page.endpoints.size() == limit) {
+                page.more = true;
+                break;
+            }
+            page.endpoints.push_back(*it->second->endpoint);
+        }
+        return page;
     }
 
     result<void> record_attempt(std::uint64_t id, std::uint64_t lease, const attempt_record& a, delivery_status status,
@@ -218,7 +237,12 @@ public:
     }
 
 private:
-    using due_set = std::set<std::pair<std::int64_t, std::uint64_t>>; // (due or lease time, delivery id)
+    using due_keys = std::set<std::pair<std::int64_t, std::uint64_t>>; // (due or lease time, delivery id)
+    struct due_set {
+        due_keys keys;
+        const std::string* endpoint = nullptr; // its key in `state::due` (stable)
+        std::optional<std::int64_t> head{};    // its entry in `state::heads`, if any
+    };
     struct entry {
         delivery_record record;
         std::vector<attempt_record> attempts;
@@ -238,6 +262,18 @@ private:
         // Per endpoint: (due or lease time, delivery id) of pending and in-flight deliveries. Sets are
         // never erased: entries point at theirs.
         std::unordered_map<std::string, due_set> due;
+        // Each endpoint's earliest due time: which endpoints have work due, without a walk over them all.
+        std::set<std::pair<std::int64_t, const due_set*>> heads;
+
+        /// Brings `heads` up to date after `set` changed.
+        void reindex_head(due_set& set) {
+            const std::optional<std::int64_t> head =
+                set.keys.empty() ? std::nullopt : std::optional<std::int64_t>(set.keys.begin()->first);
+            if (head == set.head) return;
+            if (set.head) heads.erase({*set.head, &set});
+            if (head) heads.emplace(*head, &set);
+            set.head = head;
+        }
 
         /// The time `d` is indexed under: its due time while pending, its lease while in flight.
         static std::optional<std::int64_t> index_key(const delivery_record& d) {
@@ -246,19 +282,22 @@ private:
             return std::nullopt;
         }
         /// Indexes `e` at `t`, reusing its index node when it has one.
-        static void rekey(entry& e, std::int64_t t) {
+        void rekey(entry& e, std::int64_t t) {
             const auto& d = e.record;
             if (auto old = index_key(d)) {
-                if (auto node = e.index->extract({*old, d.id}); !node.empty()) {
+                if (auto node = e.index->keys.extract({*old, d.id}); !node.empty()) {
                     node.value().first = t;
-                    e.index->insert(std::move(node));
+                    e.index->keys.insert(std::move(node));
+                    reindex_head(*e.index);
                     return;
                 }
             }
-            e.index->emplace(t, d.id);
+            e.index->keys.emplace(t, d.id);
+            reindex_head(*e.index);
         }
-        static void unindex(entry& e) {
-            if (auto old = index_key(e.record)) e.index->erase({*old, e.record.id});
+        void unindex(entry& e) {
+            if (auto old = index_key(e.record)) e.index->keys.erase({*old, e.record.id});
+            reindex_head(*e.index);
         }
         static bool matches(const entry& e, const delivery_query& q) {
             const auto& d = e.record;
@@ -286,6 +325,6 @@ private:
     std::shared_ptr<state> state_;
 };
 
-static_assert(store<memory_store>);
+static_assert(due_index_store<memory_store>);
 
 HOOKLINE_END_NAMESPACE

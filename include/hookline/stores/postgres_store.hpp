@@ -34,6 +34,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -171,6 +172,28 @@ public:
         if (!r) return r.error();
         if (r->rows() == 0 || r->null(0, 0)) return std::optional<std::int64_t>{};
         return std::optional<std::int64_t>{r->i64(0, 0)};
+    }
+
+    /// The endpoints of the earliest `limit` due deliveries: one range scan of the `(due_at, endpoint_id)`
+    /// index, whose cost is bounded by `limit` (query plan in docs/stores-postgres.md).
+    result<due_endpoints_page> due_endpoints(std::int64_t now, std::size_t limit) {
+        detail::pg::params ps;
+        const std::int64_t rows_wanted =
+            limit >= static_cast<std::size_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(limit) + 1;
+        ps.integer(now).integer(rows_wanted);
+        auto r = run("due_endpoints", "due_endpoints", ps);
+        if (!r) return r.error();
+        due_endpoints_page page;
+        std::unordered_set<std::string> seen;
+        for (int i = 0; i < r->rows(); ++i) {
+            if (static_cast<std::size_t>(i) >= limit) {
+                page.more = true;
+                break;
+            }
+            std::string ep = r->str(i, 0);
+            if (seen.insert(ep).second) page.endpoints.push_back(std::move(ep));
+        }
+        return page;
     }
 
     result<void> record_attempt(std::uint64_t id, std::uint64_t lease, const attempt_record& a, delivery_status status,
@@ -442,7 +465,7 @@ private:
     std::shared_ptr<detail::pg::pool> pool_;
 };
 
-static_assert(store<postgres_store>);
+static_assert(due_index_store<postgres_store>);
 static_assert(outbox_store<postgres_store, PGconn>);
 static_assert(outbox_store<postgres_store, PGconn*>);
 

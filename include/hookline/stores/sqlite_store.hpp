@@ -41,6 +41,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -91,7 +92,7 @@ struct sqlite_tx {
 class sqlite_store {
 public:
     /// The schema version this build writes; a database with a newer one is refused (`schema_mismatch`).
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = 3;
 
     /// Opens (creating if needed) the database at `path`: WAL mode, the schema created or migrated,
     /// in-flight deliveries recovered, expired messages pruned.
@@ -203,6 +204,33 @@ public:
                 q->reset();
             }
             return best;
+        });
+    }
+
+    /// The endpoints of the earliest `limit` due deliveries: one range scan of the `(due, endpoint_id)`
+    /// index, whose cost is bounded by `limit` (query plan in docs/stores.md).
+    result<due_endpoints_page> due_endpoints(std::int64_t now, std::size_t limit) {
+        auto& s = *state_;
+        std::lock_guard lock(s.mutex);
+        s.maybe_prune();
+        return detail::sqlite_guard([&]() -> result<due_endpoints_page> {
+            auto q = s.stmt("SELECT endpoint_id FROM hookline_deliveries WHERE due IS NOT NULL AND due <= ?1 "
+                            "ORDER BY due LIMIT ?2");
+            q->bind(1, now);
+            q->bind(2, detail::sqlite_clamp_limit(limit == static_cast<std::size_t>(-1) ? limit : limit + 1));
+            due_endpoints_page page;
+            std::unordered_set<std::string> seen;
+            std::size_t rows = 0;
+            while (q->executeStep()) {
+                if (++rows > limit) {
+                    page.more = true;
+                    break;
+                }
+                std::string ep = q->getColumn(0).getString();
+                if (seen.insert(ep).second) page.endpoints.push_back(std::move(ep));
+            }
+            q->reset();
+            return page;
         });
     }
 
@@ -425,7 +453,7 @@ private:
     std::shared_ptr<state> state_;
 };
 
-static_assert(store<sqlite_store>);
+static_assert(due_index_store<sqlite_store>);
 static_assert(outbox_store<sqlite_store, sqlite_tx>);
 static_assert(outbox_store<sqlite_store, sqlite3*>);
 static_assert(outbox_store<sqlite_store, SQLite::Database>);

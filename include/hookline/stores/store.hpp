@@ -135,6 +135,23 @@ concept store = requires(S& s, const stored_message& m, std::span<const std::str
     { s.prune(t) } -> std::same_as<result<std::size_t>>;
 };
 
+/// What `due_endpoints` found: the endpoints of the earliest due deliveries, each once, earliest first.
+struct due_endpoints_page {
+    std::vector<std::string> endpoints{};
+    bool more = false; ///< deliveries beyond the ones looked at were due too
+};
+
+/// A store that can say which endpoints have work due without being given the endpoint list:
+/// `due_endpoints(t, n)` looks at the earliest `n` deliveries due at or before `t` (pending and due, or
+/// in flight with an expired lease) and names their endpoints; its cost is bounded by `n`, not by the
+/// number of endpoints or deliveries. A sender polls it for work it did not queue itself (an outbox
+/// insert, another process's message, a lease that expired) instead of asking `next_due` with every
+/// idle endpoint. The stock stores model it; a store without it still works (the sender falls back).
+template <class S>
+concept due_index_store = store<S> && requires(S& s, std::int64_t t, std::size_t n) {
+    { s.due_endpoints(t, n) } -> std::same_as<result<due_endpoints_page>>;
+};
+
 /// A store that can enqueue inside the application's own transaction (the transactional outbox):
 /// `insert_message_in(tx, ...)` writes through the application's connection `tx`, so the event commits
 /// or rolls back with the application's own writes. The sender picks it up after the commit (call

@@ -255,15 +255,46 @@ std::int64_t basic_sender<Transport, Signer, RetryPolicy, Store>::round(std::uni
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 void basic_sender<Transport, Signer, RetryPolicy, Store>::poll_idle(std::unique_lock<std::mutex>& lock) {
-    std::vector<std::string> idle{};
-    for (const auto& [id, e] : endpoints_)
-        if (!e.has_work && !e.state.disabled) idle.push_back(id);
-    if (idle.empty()) return;
+    auto idle = [this](const endpoint_entry& e) { return !e.has_work && !e.state.disabled; };
+    if constexpr (due_index_store<Store>) {
+        constexpr std::size_t page_rows = 1024; // due deliveries one poll looks at
+        constexpr std::size_t slice = 1024;     // idle endpoints the fallback asks about per poll
+        lock.unlock();
+        auto page = store_.due_endpoints(now_ms(), page_rows);
+        lock.lock();
+        if (!page) return; // store trouble: the next poll tries again
+        for (const auto& id : page->endpoints)
+            if (auto it = endpoints_.find(id); it != endpoints_.end() && idle(it->second)) mark_work(id);
+        if (!page->more) return;
+        // More was due than the page shows: a backlog on busy endpoints may hide an idle one's work.
+        if (sweep_.empty()) {
+            sweep_.reserve(endpoints_.size());
+            for (const auto& [id, e] : endpoints_) sweep_.push_back(id);
+        }
+        std::vector<std::string> ids{};
+        while (!sweep_.empty() && ids.size() < slice) {
+            std::string id = std::move(sweep_.back());
+            sweep_.pop_back();
+            if (auto it = endpoints_.find(id); it != endpoints_.end() && idle(it->second)) ids.push_back(std::move(id));
+        }
+        poll_next_due(lock, ids);
+    } else {
+        std::vector<std::string> ids{};
+        for (const auto& [id, e] : endpoints_)
+            if (idle(e)) ids.push_back(id);
+        poll_next_due(lock, ids);
+    }
+}
+
+template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
+void basic_sender<Transport, Signer, RetryPolicy, Store>::poll_next_due(std::unique_lock<std::mutex>& lock,
+                                                                        const std::vector<std::string>& ids) {
+    if (ids.empty()) return;
     lock.unlock();
-    auto next = store_.next_due(idle);
+    auto next = store_.next_due(ids);
     lock.lock();
     if (!next || !*next || **next > now_ms()) return;
-    for (const auto& id : idle) mark_work(id);
+    for (const auto& id : ids) mark_work(id);
 }
 
 HOOKLINE_END_NAMESPACE

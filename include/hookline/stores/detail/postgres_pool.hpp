@@ -103,6 +103,7 @@ struct pool {
             // Each version's step, in this transaction; future versions append theirs.
             if (have < 1 && !exec(c, "migrate", sql.schema_v1())) return fail(errc::store_failure);
             if (have < 2 && !exec(c, "migrate", sql.schema_v2())) return fail(errc::store_failure);
+            if (have < 3 && !exec(c, "migrate", sql.schema_v3())) return fail(errc::store_failure);
             if (!exec(c, "migrate",
                       "DELETE FROM " + q + ".schema_version; INSERT INTO " + q + ".schema_version VALUES (" +
                           std::to_string(schema_version) + ")"))
@@ -118,6 +119,7 @@ struct pool {
                                                                   {"claim_one", &sql.claim_one},
                                                                   {"next_due_one", &sql.next_due_one},
                                                                   {"next_due", &sql.next_due},
+                                                                  {"due_endpoints", &sql.due_endpoints},
                                                                   {"record_attempt", &sql.record_attempt},
                                                                   {"release", &sql.release},
                                                                   {"list_attempts", &sql.list_attempts},

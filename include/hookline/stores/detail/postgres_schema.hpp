@@ -12,7 +12,7 @@ HOOKLINE_BEGIN_NAMESPACE
 
 namespace detail::pg {
 
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 inline bool valid_schema_name(std::string_view s) {
     if (s.empty() || s.size() > 63) return false;
@@ -23,7 +23,8 @@ inline bool valid_schema_name(std::string_view s) {
 
 /// Every statement the store runs, with the schema name filled in.
 struct statements {
-    std::string insert_message, claim, claim_one, next_due, next_due_one, record_attempt, release, list_attempts,
+    std::string insert_message, claim, claim_one, next_due, next_due_one, due_endpoints, record_attempt, release,
+        list_attempts,
         load_endpoint, save_endpoint, prune_lock, prune_delete;
     std::string schema;
 
@@ -59,6 +60,9 @@ struct statements {
             "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = ANY($1::text[]) AND due_at IS NOT NULL";
         next_due_one =
             "SELECT min(due_at) FROM " + q + "deliveries WHERE endpoint_id = $1::text AND due_at IS NOT NULL";
+        // The endpoints of the earliest $2 due deliveries: a range scan of the (due_at, endpoint_id) index.
+        due_endpoints = "SELECT endpoint_id FROM " + q +
+                        "deliveries WHERE due_at IS NOT NULL AND due_at <= $1::bigint ORDER BY due_at LIMIT $2::bigint";
         // Fenced: only the current lease holder's outcome is recorded. Returns (rows changed, row exists).
         record_attempt =
             "WITH u AS (UPDATE " + q +
@@ -159,6 +163,11 @@ struct statements {
     /// Version 1 to 2: each delivery's fencing token, incremented by every claim.
     std::string schema_v2() const {
         return "ALTER TABLE \"" + schema + "\".deliveries ADD COLUMN lease bigint NOT NULL DEFAULT 0;";
+    }
+
+    /// Version 2 to 3: which endpoints have work due, without the endpoint list (`due_endpoints`).
+    std::string schema_v3() const {
+        return "CREATE INDEX ON \"" + schema + "\".deliveries (due_at, endpoint_id) WHERE due_at IS NOT NULL;";
     }
 };
 

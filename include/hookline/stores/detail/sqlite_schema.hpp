@@ -71,6 +71,8 @@ CREATE TABLE hookline_endpoints (
 )sql",
         // 1 -> 2: the fencing token of a delivery's latest claim (see `delivery_record::lease`)
         "ALTER TABLE hookline_deliveries ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;",
+        // 2 -> 3: which endpoints have work due, without the endpoint list (`due_endpoints`)
+        "CREATE INDEX hookline_deliveries_due_any ON hookline_deliveries (due, endpoint_id) WHERE due IS NOT NULL;",
     };
     return m;
 }
