@@ -179,7 +179,13 @@ private:
             curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
             curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
             curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str()); // "" also turns off http_proxy & co.
-            if (t.resolve) curl_easy_setopt(e, CURLOPT_RESOLVE, t.resolve);
+            if (t.resolve) {
+                curl_easy_setopt(e, CURLOPT_RESOLVE, t.resolve);
+                // Pinned addresses are permanent entries in libcurl's DNS cache, which no pruning removes,
+                // and pruning walks the whole cache on every request: with tens of thousands of hosts
+                // that walk was most of the transport's time. Nothing in the cache can expire: no pruning.
+                curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, -1L);
+            }
             const auto total = r.timeout.count() > 0 ? r.timeout : options.total_timeout;
             curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
             curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
