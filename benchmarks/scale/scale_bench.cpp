@@ -15,7 +15,7 @@
 //       N endpoints, each on its own channel c<n>; E events round-robin over the channels (one
 //       delivery each), sent as fast as send() returns. Reports sends/s and deliveries/s (counted by
 //       on_delivered), for N and for --baseline-endpoints (10) in the same invocation, and the ratio;
-//       and the registry's memory per endpoint (RSS growth over the N add_endpoint calls, bytes).
+//       and the registry's memory per endpoint (heap bytes the N add_endpoint calls added, each).
 //   scale_bench --scenario inflight --requests R [--delay 5s] [--inflight-endpoints K]
 //       R requests in flight at once against the slow receiver: K endpoints (default R) with
 //       max_concurrency ceil(R/K), ceil(R/K) events fanned out to all of them. Reports the peak number
@@ -39,6 +39,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -344,6 +345,13 @@ process_status read_status() {
     return s;
 }
 
+/// Heap bytes allocated and not freed (glibc's mallinfo2): unlike RSS, not hidden by memory an earlier
+/// run freed and the allocator kept.
+std::size_t heap_in_use() {
+    const struct mallinfo2 m = ::mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
 long long open_fds() {
     long long n = 0;
     if (DIR* d = ::opendir("/proc/self/fd")) {
@@ -537,7 +545,7 @@ void scenario_isolation(scale::receiver_process& rx, const options& o) {
 struct endpoints_run {
     long long endpoints = 0;
     double add_per_s = 0, sends_per_s = 0, deliveries_per_s = 0;
-    double rss_per_endpoint_b = NAN; // registry memory: RSS growth over the add_endpoint calls, per endpoint
+    double heap_per_endpoint_b = NAN; // registry memory: heap in use added by the add_endpoint calls, per endpoint
     long long sent = 0, send_errors = 0, delivered = 0, exhausted = 0, arrived = 0;
     double p50_us = NAN, p99_us = NAN;
     double seconds = 0;
@@ -555,12 +563,12 @@ endpoints_run run_endpoints_with(Store store, scale::receiver_process& rx, const
     engine::sender<Store> s(engine::make_transport(workers), hookline::standard_schedule{}, std::move(store),
                             sender_options_for(o, workers, o.timeout, c));
     const int port = rx.port(scale::behaviour::fast);
-    const auto rss_before_add = read_status().rss_kb;
+    const auto heap_before_add = heap_in_use();
     const auto t_add = clock_type::now();
     for (long long i = 0; i < n; ++i)
         s.add_endpoint("e" + std::to_string(i), endpoint_at(port, i, key, 0, {"c" + std::to_string(i)})).value();
     r.add_per_s = static_cast<double>(n) / seconds_since(t_add);
-    r.rss_per_endpoint_b = static_cast<double>(read_status().rss_kb - rss_before_add) * 1024.0 / static_cast<double>(n);
+    r.heap_per_endpoint_b = (static_cast<double>(heap_in_use()) - static_cast<double>(heap_before_add)) / static_cast<double>(n);
 
     const auto t0 = clock_type::now();
     for (long long i = 0; i < o.events; ++i) {
@@ -616,7 +624,7 @@ void scenario_endpoints(scale::receiver_process& rx, const options& o) {
         .add("base_sends_per_s", base.sends_per_s, 0)
         .add("base_deliveries_per_s", base.deliveries_per_s, 0)
         .add("add_endpoint_per_s", big.add_per_s, 0)
-        .add("rss_per_endpoint_b", big.rss_per_endpoint_b, 0)
+        .add("heap_per_endpoint_b", big.heap_per_endpoint_b, 0)
         .add("sends_per_s", big.sends_per_s, 0)
         .add("deliveries_per_s", big.deliveries_per_s, 0)
         .add("delivered", big.delivered)
