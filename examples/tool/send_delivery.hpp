@@ -8,6 +8,7 @@
 
 #include <hookline/sending/sender.hpp>
 #include <hookline/stores/memory_store.hpp>
+#include <hookline/transports/curl_transport.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -69,7 +70,7 @@ template <class Store>
 int deliver(const send_input& in, Store store) {
     using namespace hookline;
     interrupt_watch watch;
-    httplib_transport_options topts;
+    curl_transport_options topts;
     if (in.allow_private) {
         topts.addresses =
             address_policy::with_allowed({"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
@@ -139,8 +140,8 @@ int deliver(const send_input& in, Store store) {
         }
         if (r.status != delivery_status::pending) maybe_finish();
     };
-    basic_sender<httplib_transport, any_signer, fixed_schedule, Store> sender(httplib_transport(topts), schedule, store,
-                                                                              std::move(o));
+    basic_sender<curl_transport, any_signer, fixed_schedule, Store> sender(curl_transport(topts), schedule, store,
+                                                                           std::move(o));
     watch.start([&] { finish(130, "interrupted"); });
     endpoint_config cfg;
     cfg.url = in.url;
