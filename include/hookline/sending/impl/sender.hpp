@@ -305,12 +305,16 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::start_attempt(claimed_
     rec->started = now_ms();
     auto req = build_request(rec->job, *rec->snap, rec->started);
     auto deliver = [sync = sync_](std::shared_ptr<inflight> r) {
+        bool first = false;
         {
             std::lock_guard lock(sync->mutex);
             if (sync->closed) return;
+            first = sync->completions.empty();
             sync->completions.push_back(std::move(r));
         }
-        sync->work_cv.notify_one();
+        // One worker is woken per batch of outcomes: it records them one after another (a worker checks
+        // for outcomes before anything else, so none waits while a worker is free).
+        if (first) sync->work_cv.notify_one();
     };
     if (!req) { // cannot be signed: recorded as such, nothing is sent
         rec->response = req.error();

@@ -195,12 +195,15 @@ public:
 
     /// Hands a prepared transfer to the loop; false (the transfer untouched) when it is stopping.
     bool submit(std::unique_ptr<curl_transfer>& t) {
+        bool first = false;
         {
             std::lock_guard lock(mutex_);
             if (stopping_) return false;
+            first = incoming_.empty();
             incoming_.push_back(std::move(t));
         }
-        signal();
+        // Only the first of a batch wakes the loop: it takes everything waiting in one go (`adopt`).
+        if (first) signal();
         return true;
     }
 
