@@ -3,6 +3,8 @@
 #
 #   bash cmake/install-deps.sh          # everything: build, tests, benchmarks, fuzzing, lint (tests/run.sh)
 #   bash cmake/install-deps.sh --demo   # only what the demo (examples/run.sh) builds with
+#   bash cmake/install-deps.sh --beast  # Boost 1.81 (Beast, Asio) for benchmarks/scale/run.sh --compare-beast;
+#                                       # not a dependency of the library, so in no other list
 set -euo pipefail
 # The library and the hookline tool.
 demo=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
@@ -11,9 +13,10 @@ demo=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev lib
 rest=(catch2 libbenchmark-dev libpq-dev postgresql wrk clang libclang-rt-14-dev clang-format clang-tidy python3 git)
 case "${1:-}" in
   --demo) packages=("${demo[@]}") ;;
+  --beast) packages=(libboost1.81-dev) ;;
   "") packages=("${demo[@]}" "${rest[@]}")
       command -v node >/dev/null 2>&1 || packages+=(nodejs npm) ;;
-  -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
   *) echo "cmake/install-deps.sh: unknown option $1" >&2; exit 2 ;;
 esac
 missing=()

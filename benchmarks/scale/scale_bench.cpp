@@ -568,7 +568,8 @@ endpoints_run run_endpoints_with(Store store, scale::receiver_process& rx, const
     for (long long i = 0; i < n; ++i)
         s.add_endpoint("e" + std::to_string(i), endpoint_at(port, i, key, 0, {"c" + std::to_string(i)})).value();
     r.add_per_s = static_cast<double>(n) / seconds_since(t_add);
-    r.heap_per_endpoint_b = (static_cast<double>(heap_in_use()) - static_cast<double>(heap_before_add)) / static_cast<double>(n);
+    r.heap_per_endpoint_b =
+        (static_cast<double>(heap_in_use()) - static_cast<double>(heap_before_add)) / static_cast<double>(n);
 
     const auto t0 = clock_type::now();
     for (long long i = 0; i < o.events; ++i) {

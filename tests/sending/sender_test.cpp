@@ -335,7 +335,7 @@ TEST_CASE(SENDER_SUITE ": work put in the store behind the sender's back reaches
     manual_clock clock;
     tally t;
     auto o = options(clock, t);
-    o.max_idle = 20ms; // the idle poll's period
+    o.max_idle = 20ms;  // the idle poll's period
     memory_store store; // copies share their state: the test writes to the sender's store
     test_sender sender(net, fixed_schedule{}, store, o);
     REQUIRE(sender.add_endpoint("quiet", config("http://a/quiet", {"a.b"})));
@@ -344,9 +344,9 @@ TEST_CASE(SENDER_SUITE ": work put in the store behind the sender's back reaches
     REQUIRE(sender.send(event{.type = "other", .payload = "{}"}));
     REQUIRE(t.wait_delivered_to("other", 1));
     const std::vector<std::string> quiet = {"quiet"};
-    REQUIRE(store.insert_message({"msg_behind", "a.b", std::make_shared<const std::string>("{}"), clock()}, quiet,
-                                 clock())
-                .value());
+    REQUIRE(
+        store.insert_message({"msg_behind", "a.b", std::make_shared<const std::string>("{}"), clock()}, quiet, clock())
+            .value());
     REQUIRE(t.wait_delivered_to("quiet", 1)); // no send, no wake: the poll found it
     CHECK(t.delivered->back().message_id == "msg_behind");
     CHECK(net.count("http://a/quiet") == 1);

@@ -470,11 +470,11 @@ private:
     bool scan_all_ = true;                                      // look at every endpoint in the next round
     std::int64_t next_poll_ = 0;                                // poll_idle's next run (Unix ms)
     std::vector<std::string> sweep_{}; // poll_idle's fallback: endpoints still to look at, a slice a poll
-    bool dirty_ = false;            // something changed during a scheduling round: go round again
-    bool scheduling_ = false;       // a thread is running scheduling rounds
-    bool wake_scheduler_ = false;   // the scheduler thread should run a round now
-    bool round_wanted_ = false;     // an idle worker should run a round (new deliveries)
-    std::int64_t planned_wake_ = 0; // when the scheduler thread looks next (Unix ms)
+    bool dirty_ = false;               // something changed during a scheduling round: go round again
+    bool scheduling_ = false;          // a thread is running scheduling rounds
+    bool wake_scheduler_ = false;      // the scheduler thread should run a round now
+    bool round_wanted_ = false;        // an idle worker should run a round (new deliveries)
+    std::int64_t planned_wake_ = 0;    // when the scheduler thread looks next (Unix ms)
     bool accepting_ = true;
     bool stopping_ = false;
     bool stopped_ = false;

@@ -24,8 +24,7 @@ inline bool valid_schema_name(std::string_view s) {
 /// Every statement the store runs, with the schema name filled in.
 struct statements {
     std::string insert_message, claim, claim_one, next_due, next_due_one, due_endpoints, record_attempt, release,
-        list_attempts,
-        load_endpoint, save_endpoint, prune_lock, prune_delete;
+        list_attempts, load_endpoint, save_endpoint, prune_lock, prune_delete;
     std::string schema;
 
     explicit statements(const std::string& s) : schema(s) {
