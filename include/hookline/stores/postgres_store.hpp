@@ -26,6 +26,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -34,7 +35,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -177,23 +177,15 @@ public:
     /// The endpoints of the earliest `limit` due deliveries: one range scan of the `(due_at, endpoint_id)`
     /// index, whose cost is bounded by `limit` (query plan in docs/stores-postgres.md).
     result<due_endpoints_page> due_endpoints(std::int64_t now, std::size_t limit) {
+        detail::due_page_builder page(limit);
         detail::pg::params ps;
-        const std::int64_t rows_wanted =
-            limit >= static_cast<std::size_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(limit) + 1;
-        ps.integer(now).integer(rows_wanted);
+        ps.integer(now).integer(
+            static_cast<std::int64_t>(std::min<std::size_t>(page.rows_wanted(), static_cast<std::size_t>(INT64_MAX))));
         auto r = run("due_endpoints", "due_endpoints", ps);
         if (!r) return r.error();
-        due_endpoints_page page;
-        std::unordered_set<std::string> seen;
-        for (int i = 0; i < r->rows(); ++i) {
-            if (static_cast<std::size_t>(i) >= limit) {
-                page.more = true;
-                break;
-            }
-            std::string ep = r->str(i, 0);
-            if (seen.insert(ep).second) page.endpoints.push_back(std::move(ep));
+        for (int i = 0; i < r->rows() && page.add(r->str(i, 0)); ++i) {
         }
-        return page;
+        return page.take();
     }
 
     result<void> record_attempt(std::uint64_t id, std::uint64_t lease, const attempt_record& a, delivery_status status,

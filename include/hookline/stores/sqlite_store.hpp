@@ -41,7 +41,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -217,20 +216,12 @@ public:
             auto q = s.stmt("SELECT endpoint_id FROM hookline_deliveries WHERE due IS NOT NULL AND due <= ?1 "
                             "ORDER BY due LIMIT ?2");
             q->bind(1, now);
-            q->bind(2, detail::sqlite_clamp_limit(limit == static_cast<std::size_t>(-1) ? limit : limit + 1));
-            due_endpoints_page page;
-            std::unordered_set<std::string> seen;
-            std::size_t rows = 0;
-            while (q->executeStep()) {
-                if (++rows > limit) {
-                    page.more = true;
-                    break;
-                }
-                std::string ep = q->getColumn(0).getString();
-                if (seen.insert(ep).second) page.endpoints.push_back(std::move(ep));
+            detail::due_page_builder page(limit);
+            q->bind(2, detail::sqlite_clamp_limit(page.rows_wanted()));
+            while (q->executeStep() && page.add(q->getColumn(0).getString())) {
             }
             q->reset();
-            return page;
+            return page.take();
         });
     }
 

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
 HOOKLINE_BEGIN_NAMESPACE
@@ -140,6 +141,31 @@ struct due_endpoints_page {
     std::vector<std::string> endpoints{};
     bool more = false; ///< deliveries beyond the ones looked at were due too
 };
+
+namespace detail {
+/// Builds a `due_endpoints_page` from due deliveries' endpoint ids, earliest first: a store asks for
+/// `limit + 1` rows (`rows_wanted`) and `add`s each until it answers false (the extra row: `more`).
+class due_page_builder {
+public:
+    explicit due_page_builder(std::size_t limit) : limit_(limit) {}
+    std::size_t rows_wanted() const { return limit_ == static_cast<std::size_t>(-1) ? limit_ : limit_ + 1; }
+    bool add(std::string endpoint) {
+        if (rows_++ == limit_) {
+            page_.more = true;
+            return false;
+        }
+        if (seen_.insert(endpoint).second) page_.endpoints.push_back(std::move(endpoint));
+        return true;
+    }
+    due_endpoints_page take() { return std::move(page_); }
+
+private:
+    std::size_t limit_;
+    std::size_t rows_ = 0;
+    std::unordered_set<std::string> seen_{};
+    due_endpoints_page page_{};
+};
+} // namespace detail
 
 /// A store that can say which endpoints have work due without being given the endpoint list:
 /// `due_endpoints(t, n)` looks at the earliest `n` deliveries due at or before `t` (pending and due, or

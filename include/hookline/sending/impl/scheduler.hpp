@@ -255,7 +255,7 @@ std::int64_t basic_sender<Transport, Signer, RetryPolicy, Store>::round(std::uni
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 void basic_sender<Transport, Signer, RetryPolicy, Store>::poll_idle(std::unique_lock<std::mutex>& lock) {
-    auto idle = [this](const endpoint_entry& e) { return !e.has_work && !e.state.disabled; };
+    auto idle = [](const endpoint_entry& e) { return !e.has_work && !e.state.disabled; };
     if constexpr (due_index_store<Store>) {
         constexpr std::size_t page_rows = 1024; // due deliveries one poll looks at
         constexpr std::size_t slice = 1024;     // idle endpoints the fallback asks about per poll
