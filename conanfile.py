@@ -4,7 +4,7 @@
 
 The package holds the headers only; consumers get CMake targets from Conan's CMakeDeps:
 find_package(hookline CONFIG REQUIRED), then hookline::hookline (core), hookline::sqlite and
-hookline::postgres (the stores, with the matching options). The version must equal CMakeLists.txt's
+hookline::postgres (the stores) and hookline::beast (the Boost.Beast server), with the matching options. The version must equal CMakeLists.txt's
 project(VERSION) (checked by the ctest `package.versions_agree`).
 """
 import os
@@ -30,10 +30,14 @@ class HooklineConan(ConanFile):
     options = {
         "with_sqlite": [True, False],
         "with_postgres": [True, False],
+        "with_beast": [True, False],
     }
     default_options = {
         "with_sqlite": False,
         "with_postgres": False,
+        "with_beast": False,
+        # hookline::beast uses Boost's header-only Asio and Beast: no compiled Boost library is needed.
+        "boost/*:header_only": True,
         # hookline's transport speaks HTTPS: cpp-httplib must be built with OpenSSL.
         "cpp-httplib/*:with_openssl": True,
     }
@@ -58,6 +62,9 @@ class HooklineConan(ConanFile):
             self.requires("sqlitecpp/3.2.1", transitive_headers=True)
         if self.options.with_postgres:
             self.requires("libpq/[>=15 <18]", transitive_headers=True)
+        if self.options.with_beast:
+            # The Boost.Beast server (serving/beast_server.hpp): Asio and Beast, headers only.
+            self.requires("boost/[>=1.81 <2]", transitive_headers=True)
 
     def validate(self):
         if self.settings.get_safe("compiler.cppstd"):
@@ -123,3 +130,11 @@ class HooklineConan(ConanFile):
             postgres.bindirs = []
             postgres.libdirs = []
             postgres.requires = ["core", "libpq::libpq"]
+
+        if self.options.with_beast:
+            beast = self.cpp_info.components["beast"]
+            beast.set_property("cmake_target_name", "hookline::beast")
+            beast.set_property("pkg_config_name", "hookline-beast")
+            beast.bindirs = []
+            beast.libdirs = []
+            beast.requires = ["core", "boost::headers"]

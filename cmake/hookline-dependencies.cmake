@@ -75,3 +75,14 @@ if(NOT TARGET hookline::libpq)
       INTERFACE_LINK_LIBRARIES "${hookline_libpq_libraries}")
   endif()
 endif()
+
+# Optional: Boost 1.81+ headers (Asio, Beast; nothing compiled) for hookline::beast, the Boost.Beast
+# HTTP server and its receiver adapter (include/hookline/serving/). Absent leaves the rest unaffected.
+# Boost's own CMake package first (Debian 1.81, vcpkg, Conan), CMake's FindBoost otherwise; both
+# define Boost::headers.
+if(NOT TARGET Boost::headers)
+  find_package(Boost 1.81 QUIET CONFIG)
+  if(NOT TARGET Boost::headers)
+    find_package(Boost 1.81 QUIET MODULE)
+  endif()
+endif()

@@ -34,25 +34,36 @@ endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/hookline.pc.in ${CMAKE_CURRENT_BINARY_DIR}/hookline.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookline.pc DESTINATION ${HOOKLINE_PKGCONFIG_DIR})
 
-# The stores' files, next to hookline.pc, for the store targets this build defines:
-# hookline-sqlite.pc (Requires: hookline sqlite3, plus SQLiteCpp) and hookline-postgres.pc
-# (Requires: hookline libpq). SQLiteCpp installs no .pc file on Debian or upstream, so by default it is
-# linked by name (Libs: -lSQLiteCpp); where a SQLiteCpp.pc exists, set HOOKLINE_PKGCONFIG_SQLITE_REQUIRES
-# to "sqlite3 SQLiteCpp" and HOOKLINE_PKGCONFIG_SQLITE_LIBS to "".
+# The optional components' files, next to hookline.pc, for the component targets this build defines:
+# hookline-sqlite.pc (Requires: hookline sqlite3, plus SQLiteCpp), hookline-postgres.pc (Requires:
+# hookline libpq) and hookline-beast.pc (Requires: hookline; Boost's headers are found on the default
+# include path, as Debian installs them, or through HOOKLINE_PKGCONFIG_BEAST_CFLAGS). SQLiteCpp installs
+# no .pc file on Debian or upstream, so by default it is linked by name (Libs: -lSQLiteCpp); where a
+# SQLiteCpp.pc exists, set HOOKLINE_PKGCONFIG_SQLITE_REQUIRES to "sqlite3 SQLiteCpp" and
+# HOOKLINE_PKGCONFIG_SQLITE_LIBS to "".
 set(HOOKLINE_PKGCONFIG_SQLITE_REQUIRES "sqlite3" CACHE STRING "pkg-config modules in Requires: of hookline-sqlite.pc")
 set(HOOKLINE_PKGCONFIG_SQLITE_LIBS "-lSQLiteCpp" CACHE STRING "Libs: of hookline-sqlite.pc (SQLiteCpp)")
-foreach(store IN ITEMS sqlite postgres)
-  if(TARGET hookline_${store})
-    set(HOOKLINE_PC_STORE ${store})
-    if(store STREQUAL "sqlite")
+set(HOOKLINE_PKGCONFIG_BEAST_CFLAGS "" CACHE STRING "Cflags: of hookline-beast.pc (where Boost's headers are)")
+foreach(component IN ITEMS sqlite postgres beast)
+  if(TARGET hookline_${component})
+    set(HOOKLINE_PC_STORE ${component})
+    set(HOOKLINE_PC_COMPONENT_CFLAGS "")
+    if(component STREQUAL "sqlite")
+      set(HOOKLINE_PC_DESCRIPTION "hookline's SQLite outbox store")
       set(HOOKLINE_PC_STORE_REQUIRES ${HOOKLINE_PKGCONFIG_SQLITE_REQUIRES})
       set(HOOKLINE_PC_STORE_LIBS ${HOOKLINE_PKGCONFIG_SQLITE_LIBS})
-    else()
+    elseif(component STREQUAL "postgres")
+      set(HOOKLINE_PC_DESCRIPTION "hookline's PostgreSQL outbox store")
       set(HOOKLINE_PC_STORE_REQUIRES libpq)
       set(HOOKLINE_PC_STORE_LIBS "")
+    else()
+      set(HOOKLINE_PC_DESCRIPTION "hookline's Boost.Beast HTTP server and receiver adapter")
+      set(HOOKLINE_PC_STORE_REQUIRES "")
+      set(HOOKLINE_PC_STORE_LIBS "")
+      set(HOOKLINE_PC_COMPONENT_CFLAGS ${HOOKLINE_PKGCONFIG_BEAST_CFLAGS})
     endif()
-    configure_file(${CMAKE_CURRENT_LIST_DIR}/hookline-store.pc.in
-                   ${CMAKE_CURRENT_BINARY_DIR}/hookline-${store}.pc @ONLY)
-    install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookline-${store}.pc DESTINATION ${HOOKLINE_PKGCONFIG_DIR})
+    configure_file(${CMAKE_CURRENT_LIST_DIR}/hookline-component.pc.in
+                   ${CMAKE_CURRENT_BINARY_DIR}/hookline-${component}.pc @ONLY)
+    install(FILES ${CMAKE_CURRENT_BINARY_DIR}/hookline-${component}.pc DESTINATION ${HOOKLINE_PKGCONFIG_DIR})
   endif()
 endforeach()

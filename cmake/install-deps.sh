@@ -3,12 +3,12 @@
 #
 #   bash cmake/install-deps.sh          # everything: build, tests, benchmarks, fuzzing, lint (tests/run.sh)
 #   bash cmake/install-deps.sh --demo   # only what the demo (examples/run.sh) builds with
-#   bash cmake/install-deps.sh --beast  # Boost 1.81 (Beast, Asio) for benchmarks/scale/run.sh --compare-beast;
-#                                       # not a dependency of the library, so in no other list
+#   bash cmake/install-deps.sh --beast  # only Boost 1.81 (Asio, Beast: hookline::beast, the server `hookline
+#                                       # listen` runs on; benchmarks/scale/run.sh --compare-beast)
 set -euo pipefail
-# The library and the hookline tool.
+# The library and the hookline tool (its `listen` runs on the Boost.Beast server: libboost1.81-dev).
 demo=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
-      libsqlitecpp-dev)
+      libsqlitecpp-dev libboost1.81-dev)
 # Tests, benchmarks, the PostgreSQL store, fuzzing (clang + libFuzzer), lint, the npm peers.
 rest=(catch2 libbenchmark-dev libpq-dev postgresql wrk clang libclang-rt-14-dev clang-format clang-tidy python3 git)
 case "${1:-}" in

@@ -4,7 +4,8 @@
 // clang-format off
 // [snippet:receiver]
 #include <hookline/hookline.hpp>
-#include <hookline/receiving/httplib_adapter.hpp>
+#include <hookline/receiving/beast_adapter.hpp>   // link hookline::beast (Boost.Beast)
+#include <unistd.h>
 
 struct invoice { std::string id; long amount; };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(invoice, id, amount)
@@ -16,8 +17,9 @@ int main() {
     receiver.on<invoice>("invoice.paid", [](const invoice& inv) { /* fulfil the order */ (void)inv; });
     receiver.on("user.*", [](const hookline::webhook_event& e) { /* e.id, e.type, e.json() */ (void)e; });
 
-    httplib::Server server;
+    hookline::beast_server server({.address = "0.0.0.0", .port = 8080});   // slow clients cannot starve it
     hookline::mount(server, receiver, "/webhooks");   // 401 bad signature, 2xx duplicates, 5xx retry...
-    server.listen("0.0.0.0", 8080);
+    server.start().value();   // serves on its own threads
+    pause();                  // until the process is killed
 }
 // [/snippet:receiver]

@@ -42,23 +42,11 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-# The 1 KiB JSON body (exactly 1024 bytes) of benchmarks/receiver/run.sh.
-pad=$(head -c 2000 /dev/zero | tr '\0' 'x')
-prefix='{"type":"invoice.paid","data":{"pad":"'
-suffix='"}}'
-body="$prefix${pad:0:$((1024 - ${#prefix} - ${#suffix}))}$suffix"
-printf '%s' "$body" > "$work/body.json"
-sign() { # writes $work/post.lua: wrk posting the body with fresh Standard Webhooks headers
+# shellcheck source=benchmarks/receiver/wrk_post.sh
+source "$root/benchmarks/receiver/wrk_post.sh"
+sign() { # writes $work/post.lua: wrk posting the 1 KiB body with fresh Standard Webhooks headers
   # (re-signed every round: the npm package rejects timestamps more than 5 minutes old)
-  "$receiver" "$secret" --sign "$work/body.json" > "$work/headers.txt"
-  {
-    echo 'wrk.method = "POST"'
-    printf 'wrk.body = [==[%s]==]\n' "$body"
-    echo 'wrk.headers["Content-Type"] = "application/json"'
-    while IFS= read -r line; do
-      printf 'wrk.headers["%s"] = "%s"\n' "${line%%: *}" "${line#*: }"
-    done < "$work/headers.txt"
-  } > "$work/post.lua"
+  wrk_post_lua "$receiver" "$secret" "$work"
 }
 sign
 

@@ -4,10 +4,26 @@
 
 #include <httplib.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
+#ifdef HOOKLINE_BENCH_BEAST
+#include <hookline/receiving/beast_adapter.hpp>
+#endif
+
 #include <iostream>
 #include <string>
 
 namespace bench {
+/// Raises the soft RLIMIT_NOFILE to the hard limit (the slow-client driver opens 1,000+ connections).
+inline void raise_nofile() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 /// 127.0.0.1, TCP_NODELAY, enough threads for every wrk connection, keep-alive without a small cap.
 inline void configure(httplib::Server& server) {
     server.set_tcp_nodelay(true);
@@ -23,4 +39,29 @@ inline int serve(httplib::Server& server) {
     std::cout << port << std::endl;
     return server.listen_after_bind() ? 0 : 1;
 }
+
+#ifdef HOOKLINE_BENCH_BEAST
+/// `rx` on the Boost.Beast adapter with its default options, on an OS-chosen port printed on the first
+/// line; serves until SIGTERM or SIGINT.
+template <class Receiver>
+int serve_beast(Receiver& rx) {
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr); // before the server's threads start: they inherit it
+    hookline::beast_server server;              // the defaults: one I/O thread, handlers on a pool of four workers
+    hookline::mount(server, rx, "/webhooks");
+    if (!server.start()) return 1;
+    std::cout << server.port() << std::endl;
+    int sig = 0;
+    sigwait(&stop, &sig);
+    const auto s = server.stats();
+    std::cerr << "beast server: accepted " << s.connections_accepted << ", responses " << s.responses
+              << ", cut at the request deadline " << s.closed_request_deadline << ", closed for capacity "
+              << s.closed_for_capacity << "\n";
+    server.stop();
+    return 0;
+}
+#endif
 } // namespace bench

@@ -1,9 +1,12 @@
 // The measured server: a hookline Standard Webhooks receiver (verify, parse, dispatch to an empty
-// handler) mounted with the cpp-httplib adapter.
-//   receiver_server SECRET [dedup]
+// handler) mounted with the cpp-httplib adapter, or on the Boost.Beast server.
+//   receiver_server SECRET [dedup] [--server=httplib|httplib-default|beast]
 //   receiver_server SECRET --sign BODY_FILE   (prints the headers signing BODY_FILE, id msg_bench)
 // Without "dedup" the null store is used, since wrk repeats one signed request (with de-duplication
 // on, every request after the first is a duplicate: verified and acknowledged, not dispatched).
+// --server=httplib (the default): bench::configure's settings (64 threads, long keep-alive);
+// httplib-default: a default httplib::Server as the README's receiver has (plus TCP_NODELAY);
+// beast: the Boost.Beast adapter with its default options (built with hookline::beast only).
 #include "common.hpp"
 
 #include <hookline/hookline.hpp>
@@ -16,10 +19,23 @@
 #include <string_view>
 
 template <class Receiver>
-int run(Receiver& rx) {
+int run(Receiver& rx, std::string_view server_kind) {
     rx.on_any([](const hookline::webhook_event&) {});
+    bench::raise_nofile();
+    if (server_kind == "beast") {
+#ifdef HOOKLINE_BENCH_BEAST
+        return bench::serve_beast(rx);
+#else
+        std::cerr << "built without hookline::beast\n";
+        return 2;
+#endif
+    }
     httplib::Server server;
-    bench::configure(server);
+    if (server_kind == "httplib-default") {
+        server.set_tcp_nodelay(true);
+    } else {
+        bench::configure(server);
+    }
     hookline::mount(server, rx, "/webhooks");
     return bench::serve(server);
 }
@@ -38,10 +54,22 @@ int main(int argc, char** argv) {
         return 0;
     }
     hookline::standard_verifier verifier(*key, {.tolerance = std::chrono::hours(1)});
-    if (argc > 2 && std::string_view(argv[2]) == "dedup") {
+    bool dedup = false;
+    std::string_view server_kind = "httplib";
+    for (int i = 2; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "dedup") {
+            dedup = true;
+        } else if (a.starts_with("--server=")) {
+            server_kind = a.substr(9);
+        } else {
+            return 2;
+        }
+    }
+    if (dedup) {
         hookline::standard_receiver rx(verifier);
-        return run(rx);
+        return run(rx, server_kind);
     }
     hookline::basic_receiver<hookline::standard_verifier, hookline::null_dedup_store> rx(verifier);
-    return run(rx);
+    return run(rx, server_kind);
 }

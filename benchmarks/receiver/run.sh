@@ -28,21 +28,10 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-# A 1 KiB JSON body (exactly 1024 bytes) and the headers that sign it.
-pad=$(head -c 2000 /dev/zero | tr '\0' 'x')
-prefix='{"type":"invoice.paid","data":{"pad":"'
-suffix='"}}'
-body="$prefix${pad:0:$((1024 - ${#prefix} - ${#suffix}))}$suffix"
-printf '%s' "$body" > "$work/body.json"
-"$build/benchmarks/receiver/bench_receiver_receiver_server" "$secret" --sign "$work/body.json" > "$work/headers.txt"
-{
-  echo 'wrk.method = "POST"'
-  printf 'wrk.body = [==[%s]==]\n' "$body"
-  echo 'wrk.headers["Content-Type"] = "application/json"'
-  while IFS= read -r line; do
-    printf 'wrk.headers["%s"] = "%s"\n' "${line%%: *}" "${line#*: }"
-  done < "$work/headers.txt"
-} > "$work/post.lua"
+# A 1 KiB JSON body and wrk's script posting it signed.
+# shellcheck source=benchmarks/receiver/wrk_post.sh
+source "$root/benchmarks/receiver/wrk_post.sh"
+wrk_post_lua "$build/benchmarks/receiver/bench_receiver_receiver_server" "$secret" "$work"
 
 calc() { awk "BEGIN { print $1 }"; }
 

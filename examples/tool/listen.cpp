@@ -6,23 +6,22 @@
 //   listening on http://127.0.0.1:PORT/webhooks          ({"listening":..., "port":PORT} with --json)
 #include "args.hpp"
 #include "schemes.hpp"
-#include "serve.hpp"
 #include "verbs.hpp"
 
 #include <hookline/core/clock.hpp>
-#include <hookline/receiving/httplib_adapter.hpp>
+#include <hookline/receiving/beast_adapter.hpp>
 #include <hookline/receiving/receiver.hpp>
 
 #include <pthread.h>
 
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 namespace hookline_cli {
@@ -176,22 +175,18 @@ int cmd_listen(const std::vector<std::string_view>& argv) {
     sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    httplib::Server server;
-    server.set_tcp_nodelay(true);
-    server.set_keep_alive_timeout(2);
+    // The Boost.Beast server: a deadline per request and a connection cap, so that a slow client
+    // cannot shut other senders out (issue #17); handlers run on its worker pool.
+    hookline::beast_server server({.address = "127.0.0.1",
+                                   .port = static_cast<std::uint16_t>(port_arg),
+                                   .idle_timeout = std::chrono::seconds(2)});
     hookline::mount(server, receiver, path);
-    int port = 0;
-    if (port_arg == 0) {
-        port = server.bind_to_any_port("127.0.0.1");
-    } else {
-        port = server.bind_to_port("127.0.0.1", static_cast<int>(port_arg)) ? static_cast<int>(port_arg) : -1;
-    }
-    if (port <= 0) {
+    if (auto started = server.start(); !started) {
         std::cerr << "hookline: cannot listen on 127.0.0.1:" << port_arg << "\n";
         return 1;
     }
+    const int port = server.port();
     const std::string where = "http://127.0.0.1:" + std::to_string(port) + path;
-    std::thread serving = serve_in_background(server); // announce only once requests are accepted
     if (json)
         print(nlohmann::json({{"listening", where}, {"port", port}}).dump());
     else
@@ -200,7 +195,6 @@ int cmd_listen(const std::vector<std::string_view>& argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     server.stop();
-    serving.join();
     receiver.wait_idle();
     return 0;
 }

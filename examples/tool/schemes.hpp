@@ -54,7 +54,9 @@ inline std::vector<hookline::secret> standard_secrets(const scheme_input& in) {
     std::vector<hookline::secret> out;
     for (std::size_t i = 0; i < in.secrets.size(); ++i) {
         auto s = hookline::secret::parse(in.secrets[i]);
-        if (!s) throw usage_error("--secret #" + std::to_string(i + 1) + " is not a valid whsec_/whsk_/whpk_ key");
+        if (!s)
+            throw usage_error("--secret #" + std::to_string(i + 1) +
+                              " is not a valid whsec_/whsk_/whpk_ key: " + s.error().message());
         out.push_back(std::move(*s));
     }
     return out;

@@ -62,7 +62,9 @@ std::string attempt_line(const hookline::attempt_report& r, bool durable) {
 std::optional<std::string> give_up_reason(const hookline::attempt_report& r) {
     using namespace hookline;
     std::optional<std::string> why;
-    if (r.status == delivery_status::failed) why = "gave up: the endpoint answered 410 Gone";
+    if (r.status == delivery_status::failed)
+        why = r.attempt.status == 410 ? std::string("gave up: the endpoint answered 410 Gone")
+                                      : "gave up: refused as invalid (" + r.attempt.error.message() + ")";
     if (r.status == delivery_status::exhausted) {
         if (r.attempt.error == errc::address_refused)
             why = "gave up: destination address refused (private or loopback; see --allow-private)";

@@ -156,8 +156,15 @@ int deliver(const send_input& in, Store store) {
             std::cout << "resuming " << left->size() << " pending deliver" << (left->size() == 1 ? "y" : "ies")
                       << " from " << in.store_path << std::endl;
     }
-    if (auto r = sender.add_endpoint(endpoint_id, cfg); !r)
+    if (auto r = sender.add_endpoint(endpoint_id, cfg); !r) {
+        if (r.error() == errc::address_refused) { // an IP literal the policy refuses: nothing is sent
+            std::cerr << "hookline: gave up: destination address refused (private or loopback; see --allow-private)"
+                      << std::endl;
+            return 1;
+        }
+        if (r.error() == errc::invalid_url) throw usage_error("invalid URL");
         throw usage_error("cannot use --secret: " + r.error().message());
+    }
     if (durable) (void)sender.enable_endpoint(endpoint_id); // sending to it again is an explicit request
     auto receipt = in.data ? sender.send(in.type, *in.data, in.id)
                            : sender.send(event{.type = in.type, .payload = in.body, .id = in.id});

@@ -1,4 +1,5 @@
-// `hookline listen` and `hookline demo`: serving a cpp-httplib server on its own thread.
+// `hookline demo`: serving a cpp-httplib server on its own thread (`hookline listen` serves on
+// hookline::beast_server instead).
 #pragma once
 
 #include <httplib.h>

@@ -13,14 +13,16 @@ vcpkg_download_distfile(ARCHIVE
 )
 vcpkg_extract_source_archive(SOURCE_PATH ARCHIVE "${ARCHIVE}")
 
-# hookline's build defines hookline::sqlite / hookline::postgres whenever it finds SQLite 3 and
-# SQLiteCpp / libpq (FindSQLite3 and SQLiteCppConfig / FindPostgreSQL). A feature that is off keeps
+# hookline's build defines hookline::sqlite / hookline::postgres / hookline::beast whenever it finds
+# SQLite 3 and SQLiteCpp / libpq / Boost 1.81 (FindSQLite3 and SQLiteCppConfig / FindPostgreSQL /
+# BoostConfig). A feature that is off keeps
 # those from being found, so the package never picks up a library vcpkg did not install.
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     INVERTED_FEATURES
         sqlite   CMAKE_DISABLE_FIND_PACKAGE_SQLite3
         sqlite   CMAKE_DISABLE_FIND_PACKAGE_SQLiteCpp
         postgres CMAKE_DISABLE_FIND_PACKAGE_PostgreSQL
+        beast    CMAKE_DISABLE_FIND_PACKAGE_Boost
 )
 
 vcpkg_cmake_configure(
@@ -41,6 +43,7 @@ vcpkg_cmake_configure(
         CMAKE_DISABLE_FIND_PACKAGE_SQLite3
         CMAKE_DISABLE_FIND_PACKAGE_SQLiteCpp
         CMAKE_DISABLE_FIND_PACKAGE_PostgreSQL
+        CMAKE_DISABLE_FIND_PACKAGE_Boost
 )
 vcpkg_cmake_install()
 vcpkg_cmake_config_fixup(PACKAGE_NAME hookline CONFIG_PATH lib/cmake/hookline)

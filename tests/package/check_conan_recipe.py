@@ -92,8 +92,8 @@ def check_main_recipe(source_dir, base, errors):
     expect(recipe.name == "hookline", f"name is {recipe.name!r}")
     expect(recipe.package_type == "header-library", f"package_type is {recipe.package_type!r}")
     expect(recipe.license == "MIT", f"license is {recipe.license!r}")
-    expect(set(recipe.options) == {"with_sqlite", "with_postgres"}, f"options are {sorted(recipe.options)}")
-    for option in ("with_sqlite", "with_postgres"):
+    expect(set(recipe.options) == {"with_sqlite", "with_postgres", "with_beast"}, f"options are {sorted(recipe.options)}")
+    for option in ("with_sqlite", "with_postgres", "with_beast"):
         expect(recipe.default_options.get(option) is False, f"{option} should default to False")
     expect(recipe.default_options.get("cpp-httplib/*:with_openssl") is True,
            "cpp-httplib/*:with_openssl must default to True")
@@ -110,10 +110,11 @@ def check_main_recipe(source_dir, base, errors):
     conanfile.package_id()
     expect(cleared == [True], "package_id() must call self.info.clear()")
 
-    for with_sqlite, with_postgres in itertools.product((False, True), repeat=2):
-        combo = f"with_sqlite={with_sqlite} with_postgres={with_postgres}"
+    for with_sqlite, with_postgres, with_beast in itertools.product((False, True), repeat=3):
+        combo = f"with_sqlite={with_sqlite} with_postgres={with_postgres} with_beast={with_beast}"
         conanfile = recipe()
-        conanfile.options = types.SimpleNamespace(with_sqlite=with_sqlite, with_postgres=with_postgres)
+        conanfile.options = types.SimpleNamespace(with_sqlite=with_sqlite, with_postgres=with_postgres,
+                                                  with_beast=with_beast)
         conanfile.settings = Settings(os="Linux")
         required = []
         conanfile.requires = lambda reference, **traits: required.append(reference)
@@ -125,6 +126,8 @@ def check_main_recipe(source_dir, base, errors):
             expect("sqlitecpp/3.2.1" in required, f"{combo}: sqlitecpp is not required as sqlitecpp/3.2.1")
         if with_postgres:
             wanted.add("libpq")
+        if with_beast:
+            wanted.add("boost")
         expect(packages == wanted, f"{combo}: requires {sorted(packages)}, expected {sorted(wanted)}")
 
         conanfile.cpp_info = CppInfo()
@@ -137,6 +140,8 @@ def check_main_recipe(source_dir, base, errors):
             expected_targets.add("hookline::sqlite")
         if with_postgres:
             expected_targets.add("hookline::postgres")
+        if with_beast:
+            expected_targets.add("hookline::beast")
         expect(set(targets) == expected_targets, f"{combo}: component targets {sorted(map(str, targets))}")
         expect(info.properties.get("cmake_target_name") not in targets,
                f"{combo}: the global target must not reuse a component's target name")

@@ -1,6 +1,6 @@
 # Checks the vcpkg port's manifest (ports/hookline/vcpkg.json) without vcpkg, which cannot be installed
 # here: valid JSON, the port's name and license, cpp-httplib with its openssl feature, and the features
-# sqlite/postgres mapping to sqlite3 and sqlitecpp/libpq; and that portfile.cmake installs the pieces a port needs.
+# sqlite/postgres/beast mapping to sqlite3 and sqlitecpp/libpq/boost-beast and boost-asio; and that portfile.cmake installs the pieces a port needs.
 # Invoked by ctest: cmake -DSOURCE_DIR=<hookline> -P check_vcpkg_manifest.cmake
 cmake_minimum_required(VERSION 3.20)
 
@@ -62,8 +62,8 @@ if(NOT found_httplib_openssl)
   string(APPEND problems "\n  cpp-httplib must be required with features [\"openssl\"]")
 endif()
 
-# Features: sqlite -> sqlite3 and sqlitecpp, postgres -> libpq.
-foreach(pair sqlite:sqlite3 sqlite:sqlitecpp postgres:libpq)
+# Features: sqlite -> sqlite3 and sqlitecpp, postgres -> libpq, beast -> boost-beast and boost-asio.
+foreach(pair sqlite:sqlite3 sqlite:sqlitecpp postgres:libpq beast:boost-beast beast:boost-asio)
   string(REPLACE ":" ";" pair ${pair})
   list(GET pair 0 feature)
   list(GET pair 1 dep)

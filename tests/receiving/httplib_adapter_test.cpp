@@ -1,5 +1,6 @@
 // The cpp-httplib adapter, over real loopback HTTP: routing, statuses, 413 before reading the body
 // (declared and chunked), keep-alive, and concurrent clients against the asynchronous receiver.
+#include "support/adapter_checks.hpp"
 #include "support/listen.hpp"
 
 #include <hookline/receiving/httplib_adapter.hpp>
@@ -14,13 +15,10 @@
 #include <vector>
 
 using namespace hookline;
+using test_support::receiver_key;
+using test_support::signed_headers;
 
 namespace {
-const secret& key() {
-    static const secret k = secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
-    return k;
-}
-
 /// A server on 127.0.0.1 with an OS-chosen port, serving on its own thread.
 struct test_server {
     httplib::Server server;
@@ -45,56 +43,21 @@ struct test_server {
         return c;
     }
 };
-
-httplib::Headers signed_headers(const std::string& id, const std::string& body) {
-    auto h = standard_signer(key()).sign({.id = id, .body = body, .timestamp = unix_now()}).value();
-    httplib::Headers out;
-    for (const auto& f : h) out.emplace(f.name, f.value);
-    return out;
-}
 } // namespace
 
 TEST_CASE("httplib adapter: signed requests are handled and forged ones refused", "[httplib]") {
-    standard_receiver rx{standard_verifier(key())};
-    std::mutex m;
-    std::vector<std::string> types;
-    rx.on_any([&](const webhook_event& e) {
-        std::lock_guard lock(m);
-        types.push_back(e.type);
-    });
+    standard_receiver rx{standard_verifier(receiver_key())};
+    test_support::type_log log(rx);
     test_server srv(rx);
     auto c = srv.client();
-    const std::string body = R"({"type":"invoice.paid","data":{}})";
-    auto ok = c.Post("/webhooks", signed_headers("msg_a", body), body, "application/json");
-    REQUIRE(ok);
-    CHECK(ok->status == 200);
-    auto dup = c.Post("/webhooks", signed_headers("msg_a", body), body, "application/json");
-    REQUIRE(dup);
-    CHECK(dup->status == 200);
-    CHECK(dup->body == "200 duplicate");
-    auto forged_headers = signed_headers("msg_b", body);
-    auto forged = c.Post("/webhooks", forged_headers, body + " ", "application/json");
-    REQUIRE(forged);
-    CHECK(forged->status == 401);
-    CHECK(forged->body == "401 no matching signature");
-    auto wrong_type = c.Post("/webhooks", signed_headers("msg_c", body), body, "text/plain");
-    REQUIRE(wrong_type);
-    CHECK(wrong_type->status == 415);
-    auto get = c.Get("/webhooks");
-    REQUIRE(get);
-    CHECK(get->status == 405);
-    CHECK(get->get_header_value("Allow") == "POST");
-    auto other = c.Post("/elsewhere", body, "application/json");
-    REQUIRE(other);
-    CHECK(other->status == 404);
-    std::lock_guard lock(m);
-    CHECK(types == std::vector<std::string>{"invoice.paid"});
+    test_support::check_statuses(c);
+    CHECK(log.types() == std::vector<std::string>{"invoice.paid"});
 }
 
 TEST_CASE("httplib adapter: an oversized body is refused with 413", "[httplib]") {
     receiver_options opts;
     opts.max_body_size = 1024;
-    standard_receiver rx(standard_verifier(key()), opts);
+    standard_receiver rx(standard_verifier(receiver_key()), opts);
     std::atomic<int> calls{0};
     rx.on_any([&](const webhook_event&) { ++calls; });
     test_server srv(rx);
@@ -142,26 +105,12 @@ TEST_CASE("httplib adapter: many keep-alive clients against the asynchronous rec
         if (i.deferred && i.result == outcome::handled) ++handled;
         if (i.result == outcome::busy) ++busy;
     };
-    standard_receiver rx(standard_verifier(key()), opts);
+    standard_receiver rx(standard_verifier(receiver_key()), opts);
     rx.on_any([](const webhook_event&) {});
     int accepted = 0;
     {
         test_server srv(rx);
-        std::vector<std::thread> clients;
-        std::atomic<int> ok{0};
-        for (int t = 0; t < 4; ++t)
-            clients.emplace_back([&, t] {
-                auto c = srv.client();
-                for (int i = 0; i < 25; ++i) {
-                    const std::string body = R"({"type":"t"})";
-                    auto res =
-                        c.Post("/webhooks", signed_headers("m" + std::to_string(t) + "_" + std::to_string(i), body),
-                               body, "application/json");
-                    if (res && res->status == 202) ++ok;
-                }
-            });
-        for (auto& t : clients) t.join();
-        accepted = ok;
+        accepted = test_support::post_from_clients([&] { return srv.client(); });
     }
     rx.wait_idle();
     CHECK(accepted == 100);
@@ -170,23 +119,12 @@ TEST_CASE("httplib adapter: many keep-alive clients against the asynchronous rec
 }
 
 TEST_CASE("httplib adapter: a handler's reply reaches the client", "[httplib][reply]") {
-    standard_receiver rx{standard_verifier(key())};
-    rx.on("ping", [](const webhook_event& e) { e.reply(R"({"pong":true})", "application/json"); });
-    rx.on("quiet", [](const webhook_event& e) { e.reply("", "", 204); });
+    standard_receiver rx{standard_verifier(receiver_key())};
+    test_support::add_reply_handlers(rx);
     test_server srv(rx);
     auto c = srv.client();
+    test_support::check_replies(c);
     const std::string ping = R"({"type":"ping"})";
-    auto res = c.Post("/webhooks", signed_headers("msg_ping", ping), ping, "application/json");
-    REQUIRE(res);
-    CHECK(res->status == 200);
-    CHECK(res->body == R"({"pong":true})");
-    CHECK(res->get_header_value("Content-Type") == "application/json");
-    const std::string quiet = R"({"type":"quiet"})";
-    auto none = c.Post("/webhooks", signed_headers("msg_quiet", quiet), quiet, "application/json");
-    REQUIRE(none);
-    CHECK(none->status == 204);
-    CHECK(none->body.empty());
-    CHECK_FALSE(none->has_header("Content-Type"));
     // The connection stays usable after a 204.
     auto again = c.Post("/webhooks", signed_headers("msg_ping2", ping), ping, "application/json");
     REQUIRE(again);
@@ -194,7 +132,7 @@ TEST_CASE("httplib adapter: a handler's reply reaches the client", "[httplib][re
 }
 
 TEST_CASE("httplib adapter: requests with more header fields than the stack holds are read whole", "[httplib]") {
-    standard_receiver rx{standard_verifier(key())};
+    standard_receiver rx{standard_verifier(receiver_key())};
     std::string seen;
     rx.on_any([&](const webhook_event& e) { seen = std::string(e.headers().get_or("X-Extra-39", "")); });
     test_server srv(rx);

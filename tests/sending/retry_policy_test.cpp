@@ -45,6 +45,23 @@ TEST_CASE("retry: outcomes are classified", "[retry]") {
     for (auto e : {errc::invalid_url, errc::address_refused}) CHECK(classify(failed(e)) == outcome_class::permanent);
 }
 
+TEST_CASE("retry: a request refused as invalid is permanent for every stock policy", "[retry]") {
+    const errc invalid[] = {errc::invalid_argument,     errc::invalid_url,        errc::invalid_header_name,
+                            errc::invalid_header_value, errc::invalid_message_id, errc::invalid_event_type};
+    for (auto e : invalid) {
+        CAPTURE(make_error_code(e).message());
+        CHECK(is_invalid_request(e));
+        CHECK(classify(failed(e)) == outcome_class::permanent);
+        CHECK(standard_schedule{}.next(1, failed(e)) == give_up);
+        CHECK(exponential_backoff{}.next(1, failed(e)) == give_up);
+        CHECK(fixed_schedule{{1s, 1s}}.next(1, failed(e)) == give_up);
+    }
+    for (auto e : {errc::address_refused, errc::connection_failed, errc::timeout, errc::dns_failure})
+        CHECK_FALSE(is_invalid_request(e));
+    CHECK_FALSE(is_invalid_request(std::error_code{}));
+    CHECK_FALSE(is_invalid_request(std::make_error_code(std::errc::invalid_argument))); // another category
+}
+
 TEST_CASE("retry: the standard schedule follows Standard Webhooks", "[retry]") {
     standard_schedule p;
     const milliseconds expected[] = {5s, 5min, 30min, 2h, 5h, 10h, 14h, 20h, 24h};

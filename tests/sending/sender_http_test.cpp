@@ -19,7 +19,10 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 using namespace hookline;
 using namespace std::chrono_literals;
@@ -193,12 +196,10 @@ TEST_CASE("sender over HTTP: a standard_sender given an httplib_transport, as in
     REQUIRE(out.wait([&] { return out.count(delivery_status::delivered) == 1; }));
     CHECK(hits == 1);
     CHECK(agent.starts_with("hookline/"));
-    // And without the option, loopback is refused, as before.
+    // And without the option, loopback is refused, as before (a literal address: when it is added).
     outcomes strict_out;
     standard_sender strict{httplib_transport(), standard_schedule{}, memory_store{}, strict_out.options(clock)};
-    REQUIRE(strict.add_endpoint("e", endpoint(srv.url("/hook"))));
-    REQUIRE(strict.send(event{.type = "a.b", .payload = "{}"}));
-    REQUIRE(strict_out.wait([&] { return strict_out.count(delivery_status::exhausted) == 1; }));
+    CHECK(strict.add_endpoint("e", endpoint(srv.url("/hook"))).error() == errc::address_refused);
     CHECK(hits == 1);
 }
 
@@ -303,10 +304,77 @@ TEST_CASE("sender over HTTP: loopback is refused unless allow-listed", "[sender_
     });
     outcomes out;
     manual_clock clock;
-    http_sender sender(httplib_transport{}, fixed_schedule{{0ms, 0ms}}, memory_store{}, out.options(clock));
-    REQUIRE(sender.add_endpoint("local", endpoint(srv.url("/x"))));
+    // A name that resolves to loopback: the name is checked when the connection is made.
+    httplib_transport_options resolving{.resolver = [](const std::string&) -> result<std::vector<ip_address>> {
+        return std::vector<ip_address>{*ip_address::parse("127.0.0.1")};
+    }};
+    http_sender sender(httplib_transport(resolving), fixed_schedule{{0ms, 0ms}}, memory_store{}, out.options(clock));
+    // A literal address is checked at once: the endpoint is refused when added.
+    CHECK(sender.add_endpoint("literal", endpoint(srv.url("/x"))).error() == errc::address_refused);
+    CHECK(sender.endpoint_ids().empty());
+    const std::string named = "http://loopback.example:" + std::to_string(srv.port) + "/x";
+    REQUIRE(sender.add_endpoint("local", endpoint(named)));
     REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
     REQUIRE(out.wait([&] { return out.count(delivery_status::exhausted) == 1; }));
     CHECK(out.at(0).attempt.error == errc::address_refused);
+    CHECK(out.at(0).attempt.number == 1);
     CHECK(srv.count("/x") == 0);
+}
+
+TEST_CASE("sender over HTTP: add_endpoint applies the transport's address policy to literal addresses",
+          "[sender_http]") {
+    using curl_sender = basic_sender<curl_transport, standard_signer, fixed_schedule, memory_store>;
+    manual_clock clock;
+    sender_options o;
+    o.clock = clock;
+    o.logger = nullptr;
+    curl_sender curl_default(curl_transport{}, fixed_schedule{}, memory_store{}, o);
+    http_sender httplib_default(httplib_transport{}, fixed_schedule{}, memory_store{}, o);
+    const auto allow = address_policy::with_allowed({"127.0.0.1/32", "169.254.0.0/16"}).value();
+    curl_sender curl_allowing(curl_transport({.addresses = allow}), fixed_schedule{}, memory_store{}, o);
+    auto add = [](auto& sender, const std::string& url) {
+        auto r = sender.add_endpoint("e", endpoint(url));
+        if (r) (void)sender.remove_endpoint("e");
+        return r.error();
+    };
+    const std::error_code ok{};
+    const std::error_code refused = errc::address_refused, invalid = errc::invalid_url;
+    // Literal addresses the default policy refuses, in every form.
+    for (const char* url :
+         {"http://127.0.0.1/h", "http://127.0.0.2:8080/h", "https://[::1]/h", "http://0.0.0.0/h", "http://[::]/h",
+          "http://[::ffff:127.0.0.1]/h", "http://[::ffff:7f00:1]/h", "http://10.0.0.1/h", "http://172.16.0.1/h",
+          "http://192.168.1.1/h", "http://100.64.0.1/h", "http://169.254.169.254/latest/meta-data/",
+          "http://169.254.170.2/v2/credentials", "http://100.100.100.200/", "http://[fd00:ec2::254]/",
+          "http://[fe80::1]/h", "http://[64:ff9b::7f00:1]/h", "http://[2002:7f00:1::]/h", "http://224.0.0.1/h"}) {
+        CAPTURE(url);
+        CHECK(add(curl_default, url) == refused);
+        CHECK(add(httplib_default, url) == refused);
+    }
+    // IPv4 in forms resolvers would quietly read as 127.0.0.1: never a valid URL.
+    for (const char* url : {"http://2130706433/h", "http://0x7f000001/h", "http://0x7f.1/h", "http://0177.0.0.1/h",
+                            "http://127.1/h", "http://127.0.1/h", "http://017700000001/h"}) {
+        CAPTURE(url);
+        CHECK(add(curl_default, url) == invalid);
+        CHECK(add(curl_allowing, url) == invalid);
+    }
+    // URLs that can never be delivered to.
+    for (const char* url :
+         {"", "ftp://acme.example/h", "http:///h", "http://user:pw@acme.example/h", "http://acme.example/a\r\nb",
+          "http://acme.example/\x01", "http://acme.example:0/h", "http://acme.example:65536/h", "acme.example/h"}) {
+        CAPTURE(url);
+        CHECK(add(curl_default, url) == invalid);
+    }
+    // Names are resolved and checked when a connection is made, not here.
+    CHECK(add(curl_default, "http://localhost/h") == ok);
+    CHECK(add(curl_default, "https://hooks.example.com/h") == ok);
+    CHECK(add(curl_default, "http://93.184.216.34/h") == ok);
+    // An allow-list lets its networks in; a metadata address needs its own exact entry.
+    CHECK(add(curl_allowing, "http://127.0.0.1:8080/h") == ok);
+    CHECK(add(curl_allowing, "http://169.254.1.1/h") == ok);
+    CHECK(add(curl_allowing, "http://169.254.169.254/h") == refused);
+    CHECK(add(curl_allowing, "http://10.0.0.1/h") == refused);
+    // Updates are checked the same way.
+    REQUIRE(curl_allowing.add_endpoint("kept", endpoint("http://127.0.0.1:8080/h")));
+    CHECK(curl_allowing.update_endpoint("kept", endpoint("http://169.254.169.254/h")).error() == errc::address_refused);
+    CHECK(curl_allowing.endpoint("kept")->config.url == "http://127.0.0.1:8080/h");
 }

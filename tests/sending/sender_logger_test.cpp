@@ -17,18 +17,13 @@ using namespace std::chrono_literals;
 using test_support::fake_transport;
 using test_support::manual_clock;
 using test_support::recorder;
+using test_support::signed_endpoint;
 
 namespace {
 using test_sender = basic_sender<fake_transport, standard_signer, fixed_schedule, memory_store>;
 
+/// The base64 of `sender_key()`, which no line may hold.
 constexpr const char* key_base64 = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-endpoint_config config(std::string url) {
-    endpoint_config c;
-    c.url = std::move(url);
-    c.secrets = {{secret::parse(std::string("whsec_") + key_base64).value(), 0}};
-    return c;
-}
 
 /// A logger that keeps its lines for the test, and the number of attempts the transport saw.
 struct capture {
@@ -82,8 +77,9 @@ TEST_CASE("sender logger: a refused destination is logged once, a success never"
     capture cap;
     // No callbacks at all: the logger is the only one told.
     test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, {.clock = clock, .logger = cap.logger()});
-    REQUIRE(sender.add_endpoint("local", config("http://127.0.0.1:8080/hooks/secret-path?token=query-secret")));
-    REQUIRE(sender.add_endpoint("fine", config("https://ok.example/hooks")));
+    REQUIRE(
+        sender.add_endpoint("local", signed_endpoint("http://127.0.0.1:8080/hooks/secret-path?token=query-secret")));
+    REQUIRE(sender.add_endpoint("fine", signed_endpoint("https://ok.example/hooks")));
     const std::string body = R"({"card":"4242-body-only"})";
     REQUIRE(sender.send(event{.type = "invoice.paid", .payload = body, .id = "msg_refused"}));
     REQUIRE(cap.wait_lines(1));
@@ -120,7 +116,7 @@ TEST_CASE("sender logger: retries exhausted are logged once, after the last atte
     sender_options o{.clock = clock, .logger = cap.logger()};
     o.callbacks.on_attempt = cap.on_attempt(); // callbacks set: the logger is still told
     test_sender sender(net, fixed_schedule{{1s}}, memory_store{}, o);
-    REQUIRE(sender.add_endpoint("down", config("https://down.example/hooks")));
+    REQUIRE(sender.add_endpoint("down", signed_endpoint("https://down.example/hooks")));
     REQUIRE(sender.send(event{.type = "a.b", .payload = "{}", .id = "msg_x"}));
     REQUIRE(cap.wait_attempts(1));
     CHECK(cap.all().empty()); // a retry is coming: nothing to say yet
@@ -144,7 +140,7 @@ TEST_CASE("sender logger: 410 Gone is logged once, with the endpoint disabled", 
     manual_clock clock;
     capture cap;
     test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, {.clock = clock, .logger = cap.logger()});
-    REQUIRE(sender.add_endpoint("gone", config("https://gone.example/hooks")));
+    REQUIRE(sender.add_endpoint("gone", signed_endpoint("https://gone.example/hooks")));
     REQUIRE(sender.send(event{.type = "a.b", .payload = "{}", .id = "msg_gone"}));
     REQUIRE(cap.wait_lines(1));
     sender.stop();
@@ -166,4 +162,25 @@ TEST_CASE("sender logger: a line cannot be split by what an event carries", "[se
     CHECK(line.find('\r') == std::string::npos);
     CHECK(line.find("msg_1?forged line") != std::string::npos);
     CHECK(line.find("p?q=1") == std::string::npos);
+}
+
+TEST_CASE("sender logger: a request refused as invalid is logged once, as failed and not retried", "[sender][logger]") {
+    fake_transport net;
+    net.on("https://ok.example/hooks",
+           [](const test_support::seen_request&, int) -> result<http_response> { return errc::invalid_argument; });
+    manual_clock clock;
+    capture cap;
+    sender_options o{.clock = clock, .logger = cap.logger()};
+    o.callbacks.on_attempt = cap.on_attempt();
+    test_sender sender(net, fixed_schedule{{1s, 1s}}, memory_store{}, o);
+    REQUIRE(sender.add_endpoint("e", signed_endpoint("https://ok.example/hooks")));
+    REQUIRE(sender.send(event{.type = "invoice.paid", .payload = "{}", .id = "msg_invalid"}));
+    REQUIRE(cap.wait_lines(1));
+    sender.stop();
+    const auto lines = cap.all();
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].starts_with("delivery failed (refused as invalid, not retried): endpoint=e message=msg_invalid"));
+    CHECK(lines[0].find("reason=" + make_error_code(errc::invalid_argument).message()) != std::string::npos);
+    CHECK(cap.rec->read([&] { return cap.attempts->size(); }) == 1);
+    CHECK(net.count("https://ok.example/hooks") == 1);
 }

@@ -14,10 +14,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
+#include <functional>
 #include <random>
 #include <set>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #ifndef SENDER_SUITE
@@ -485,7 +489,7 @@ TEST_CASE(SENDER_SUITE ": bad arguments get typed errors", "[sender]") {
     CHECK(sender.add_endpoint("x", config("http://a")).error() == errc::invalid_argument);
     CHECK(sender.update_endpoint("nope", config("http://a")).error() == errc::endpoint_not_found);
     CHECK(sender.remove_endpoint("nope").error() == errc::endpoint_not_found);
-    CHECK(sender.send(event{.type = "", .payload = "{}"}).error() == errc::invalid_argument);
+    CHECK(sender.send(event{.type = "", .payload = "{}"}).error() == errc::invalid_event_type);
 }
 
 TEST_CASE(SENDER_SUITE ": expired keys stop signing", "[sender]") {
@@ -666,16 +670,16 @@ TEST_CASE(SENDER_SUITE ": endpoints that would fail every attempt are refused wh
     };
     CHECK(sender.add_endpoint("no-url", config("")).error() == errc::invalid_url);
     CHECK(sender.add_endpoint("bad-url", config("ftp://acme.example/x")).error() == errc::invalid_url);
-    CHECK(sender.add_endpoint("crlf", with_header("X-Tenant", "a\r\nX-Evil: 1")).error() == errc::invalid_argument);
-    CHECK(sender.add_endpoint("bad-name", with_header("X Tenant", "a")).error() == errc::invalid_argument);
-    CHECK(sender.add_endpoint("framing", with_header("Content-Length", "5")).error() == errc::invalid_argument);
-    CHECK(sender.add_endpoint("type", with_header("content-type", "text/plain")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("crlf", with_header("X-Tenant", "a\r\nX-Evil: 1")).error() == errc::invalid_header_value);
+    CHECK(sender.add_endpoint("bad-name", with_header("X Tenant", "a")).error() == errc::invalid_header_name);
+    CHECK(sender.add_endpoint("framing", with_header("Content-Length", "5")).error() == errc::invalid_header_name);
+    CHECK(sender.add_endpoint("type", with_header("content-type", "text/plain")).error() == errc::invalid_header_name);
     // The signer's own fields cannot be overridden (or duplicated) by an endpoint.
-    CHECK(sender.add_endpoint("sig", with_header("Webhook-Signature", "v1,x")).error() == errc::invalid_argument);
+    CHECK(sender.add_endpoint("sig", with_header("Webhook-Signature", "v1,x")).error() == errc::invalid_header_name);
     CHECK(sender.endpoint_ids().empty());
 
     REQUIRE(sender.add_endpoint("ok", with_header("X-Tenant", "acme")));
-    CHECK(sender.update_endpoint("ok", with_header("webhook-id", "x")).error() == errc::invalid_argument);
+    CHECK(sender.update_endpoint("ok", with_header("webhook-id", "x")).error() == errc::invalid_header_name);
     CHECK(sender.update_endpoint("ok", config("not a url")).error() == errc::invalid_url);
     REQUIRE(sender.update_endpoint("ok", with_header("X-Tenant", "globex")));
 }
@@ -698,4 +702,183 @@ TEST_CASE(SENDER_SUITE ": drain waits until what was accepted has an outcome", "
     sender.wake();
     CHECK(sender.drain(10s)); // the second attempt exhausted it
     CHECK(net.count("http://a/down") == 2);
+}
+
+namespace {
+/// Every control character a header cannot carry (HTAB aside), as one-character strings.
+std::vector<std::string> control_characters() {
+    std::vector<std::string> out;
+    for (int c = 0; c < 0x20; ++c)
+        if (c != '\t') out.emplace_back(1, static_cast<char>(c));
+    out.emplace_back(1, '\x7f');
+    return out;
+}
+} // namespace
+
+TEST_CASE(SENDER_SUITE ": an id or type that cannot travel in a header is refused before anything is stored",
+          "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("e", config("http://a/e")));
+    for (const auto& bad : control_characters()) {
+        CAPTURE(static_cast<int>(bad[0]));
+        CHECK(sender.send(event{.type = "a.b", .payload = "{}", .id = "msg_1" + bad + "x"}).error() ==
+              errc::invalid_message_id);
+        CHECK(sender.send(event{.type = "a" + bad + "b", .payload = "{}"}).error() == errc::invalid_event_type);
+        CHECK(sender.send("a" + bad + "b", nlohmann::json::object()).error() == errc::invalid_event_type);
+        CHECK(sender.send("a.b", nlohmann::json::object(), bad + "msg").error() == errc::invalid_message_id);
+    }
+    auto stored = sender.deliveries({.limit = 100});
+    REQUIRE(stored);
+    CHECK(stored->empty());
+    CHECK(net.count("http://a/e") == 0);
+    // HTAB is allowed in a header value, and so are bytes from 0x80.
+    auto tab = sender.send(event{.type = "a\tb", .payload = "{}", .id = "msg\t\xc3\xa9"});
+    REQUIRE(tab);
+    REQUIRE(t.wait_delivered(1));
+    CHECK(net.requests().at(0).headers.get("webhook-id") == "msg\t\xc3\xa9");
+}
+
+TEST_CASE(SENDER_SUITE ": extra header values with any control character are refused when registered", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, {.clock = clock});
+    for (const auto& bad : control_characters()) {
+        CAPTURE(static_cast<int>(bad[0]));
+        auto c = config("http://a/e");
+        c.headers.add("X-Tenant", "a" + bad + "b");
+        CHECK(sender.add_endpoint("e", c).error() == errc::invalid_header_value);
+    }
+    auto tab = config("http://a/e");
+    tab.headers.add("X-Tenant", "a\tb");
+    REQUIRE(sender.add_endpoint("e", tab));
+    auto bad = config("http://a/e");
+    bad.headers.add("X-Tenant", "a\x0b");
+    CHECK(sender.update_endpoint("e", bad).error() == errc::invalid_header_value);
+    CHECK(sender.endpoint("e")->config.headers.get("X-Tenant") == "a\tb");
+}
+
+TEST_CASE(SENDER_SUITE ": endpoint limits with no meaning are refused when registered", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    test_sender sender(net, fixed_schedule{}, memory_store{}, {.clock = clock});
+    auto with = [](auto change) {
+        auto c = config("http://a/e");
+        change(c);
+        return c;
+    };
+    CHECK(sender.add_endpoint("e", with([](auto& c) { c.timeout = -1ms; })).error() == errc::invalid_option);
+    CHECK(sender.add_endpoint("e", with([](auto& c) { c.timeout = 25h; })).error() == errc::invalid_option);
+    CHECK(sender.add_endpoint("e", with([](auto& c) { c.rate_limit = -1; })).error() == errc::invalid_option);
+    CHECK(sender.add_endpoint("e", with([](auto& c) { c.rate_limit = std::nan(""); })).error() == errc::invalid_option);
+    CHECK(sender.add_endpoint("e", with([](auto& c) { c.max_concurrency = static_cast<std::size_t>(-1); })).error() ==
+          errc::invalid_option);
+    CHECK(sender.endpoint_ids().empty());
+    REQUIRE(sender.add_endpoint("e", with([](auto& c) { c.rate_limit = 0.5; })));
+}
+
+TEST_CASE(SENDER_SUITE ": options that make no sense are refused at construction, naming the field", "[sender]") {
+    fake_transport net;
+    CHECK(sender_options_problem(sender_options{}).empty());
+    const std::vector<std::pair<std::function<void(sender_options&)>, std::string>> cases = {
+        {[](sender_options& o) { o.workers = 0; }, "sender_options.workers"},
+        {[](sender_options& o) { o.workers = static_cast<std::size_t>(-4); }, "sender_options.workers"},
+        {[](sender_options& o) { o.max_in_flight = 0; }, "sender_options.max_in_flight"},
+        {[](sender_options& o) { o.max_concurrency_per_endpoint = static_cast<std::size_t>(-1); },
+         "sender_options.max_concurrency_per_endpoint"},
+        {[](sender_options& o) { o.timeout = 0ms; }, "sender_options.timeout"},
+        {[](sender_options& o) { o.timeout = -5s; }, "sender_options.timeout"},
+        {[](sender_options& o) { o.lease_margin = -1ms; }, "sender_options.lease_margin"},
+        {[](sender_options& o) { o.max_idle = 0ms; }, "sender_options.max_idle"},
+        {[](sender_options& o) { o.disable_after = std::chrono::hours(0); }, "sender_options.disable_after"},
+        {[](sender_options& o) { o.disable_after_exhausted = -1; }, "sender_options.disable_after_exhausted"},
+        {[](sender_options& o) { o.user_agent = "hookline\r\nX-Injected: 1"; }, "sender_options.user_agent"},
+        {[](sender_options& o) { o.user_agent = std::string("a\0b", 3); }, "sender_options.user_agent"},
+        {[](sender_options& o) { o.user_agent = "a\x7f"; }, "sender_options.user_agent"},
+    };
+    for (const auto& [change, field] : cases) {
+        CAPTURE(field);
+        sender_options o;
+        change(o);
+        CHECK(sender_options_problem(o).starts_with(field));
+        try {
+            test_sender sender(net, fixed_schedule{}, memory_store{}, o);
+            FAIL("constructed");
+        } catch (const std::system_error& e) {
+            CHECK(e.code() == errc::invalid_option);
+            CHECK(std::string(e.what()).find(field) != std::string::npos);
+        }
+    }
+    sender_options tab;
+    tab.user_agent = "hookline\t(test)";
+    CHECK(sender_options_problem(tab).empty());
+}
+
+TEST_CASE(SENDER_SUITE ": a request the transport refuses as invalid fails at once, unretried and not held against "
+                       "the endpoint",
+          "[sender]") {
+    fake_transport net;
+    net.on("http://a/e", [](const test_support::seen_request&, int nth) -> result<http_response> {
+        if (nth == 1) return errc::invalid_argument; // what curl_transport answers for a header it cannot send
+        return http_response{200, {}, "", {}};
+    });
+    manual_clock clock;
+    tally t;
+    auto o = options(clock, t);
+    o.disable_after = std::chrono::hours(1);
+    o.disable_after_exhausted = 1; // one exhausted message would disable the endpoint
+    test_sender sender(net, fixed_schedule{{1s, 1s, 1s}}, memory_store{}, o);
+    REQUIRE(sender.add_endpoint("e", config("http://a/e")));
+    auto r = sender.send(event{.type = "a.b", .payload = "{}"});
+    REQUIRE(r);
+    REQUIRE(t.wait_exhausted(1));
+    auto report = t.rec->read([&] { return t.exhausted->at(0); });
+    CHECK(report.status == delivery_status::failed);
+    CHECK(report.attempt.error == errc::invalid_argument);
+    CHECK(report.attempt.number == 1);
+    CHECK_FALSE(report.next_attempt_at);
+    auto d = sender.deliveries({.message_id = r->message_id});
+    REQUIRE(d);
+    REQUIRE(d->size() == 1);
+    CHECK(d->at(0).status == delivery_status::failed);
+    auto attempts = sender.attempts(d->at(0).id);
+    REQUIRE(attempts);
+    REQUIRE(attempts->size() == 1);
+    CHECK(attempts->at(0).error == errc::invalid_argument); // the reason, recorded
+    // The endpoint's health is untouched: no failure streak, nothing exhausted, still enabled.
+    auto info = sender.endpoint("e");
+    REQUIRE(info);
+    CHECK(info->state.failing_since == 0);
+    CHECK(info->state.exhausted_count == 0);
+    CHECK_FALSE(info->state.disabled);
+    // Never retried, however much time passes.
+    clock.advance(2h);
+    sender.wake();
+    REQUIRE(sender.drain(10s));
+    CHECK(net.count("http://a/e") == 1);
+    // The endpoint still takes the next message.
+    REQUIRE(sender.send(event{.type = "a.b", .payload = "{}"}));
+    REQUIRE(t.wait_delivered(1));
+    CHECK(net.count("http://a/e") == 2);
+}
+
+TEST_CASE(SENDER_SUITE ": a stored message whose id cannot be sent never reaches the transport", "[sender]") {
+    fake_transport net;
+    manual_clock clock;
+    tally t;
+    test_sender sender(net, fixed_schedule{{1s}}, memory_store{}, options(clock, t));
+    REQUIRE(sender.add_endpoint("e", config("http://a/e")));
+    // As a store written before these checks may hold it: put there behind the sender's back.
+    stored_message m{"msg_1\r\nX-Injected: 1", "a.b", std::make_shared<const std::string>("{}"), clock()};
+    const std::vector<std::string> targets{"e"};
+    REQUIRE(sender.store().insert_message(m, targets, clock()));
+    sender.wake();
+    REQUIRE(t.wait_exhausted(1));
+    auto report = t.rec->read([&] { return t.exhausted->at(0); });
+    CHECK(report.status == delivery_status::failed);
+    CHECK(report.attempt.error == errc::invalid_header_value);
+    CHECK(net.count("http://a/e") == 0);
+    CHECK(sender.endpoint("e")->state.failing_since == 0);
 }

@@ -145,11 +145,13 @@ TEST_CASE("twilio: the bodySHA256 variant signs the URL and checks the body hash
         auto bad_sig = s.signature(u, std::vector<form_field>{}).value();
         CHECK(check(v, json_headers(bad_sig), json_body, u).error() == errc::body_hash_mismatch);
     }
-    // Upper-case hex is the same hash.
+    // Upper-case hex does not match: twilio-node compares the lower-case text.
     std::string upper(json_url);
     for (std::size_t i = upper.find("bodySHA256=") + 11; i < upper.size(); ++i)
         if (upper[i] >= 'a' && upper[i] <= 'f') upper[i] = static_cast<char>(upper[i] - 'a' + 'A');
-    CHECK(check(v, json_headers(s.signature(upper, json_body).value()), json_body, upper));
+    CHECK(s.signature(upper, json_body).error() == errc::body_hash_mismatch);
+    auto upper_sig = s.signature(upper, std::vector<form_field>{}).value();
+    CHECK(check(v, json_headers(upper_sig), json_body, upper).error() == errc::body_hash_mismatch);
 }
 
 TEST_CASE("twilio: wrong token and tampered body or URL are rejected", "[twilio]") {
@@ -254,7 +256,7 @@ TEST_CASE("twilio: URL variants stay inside the input for odd URLs", "[twilio]")
         CAPTURE(u);
         auto variants = detail::twilio_url_variants(u);
         CHECK(!variants.empty());
-        CHECK(variants.size() <= 4);
+        CHECK(variants.size() <= 7);
         CHECK(variants.front() == u);
     }
     auto v6 = detail::twilio_url_variants("https://[::1]/p");

@@ -1,8 +1,10 @@
-// Test doubles for the sender: a scripted transport (blocking, and asynchronous), a manual clock, and a
-// bounded waiter.
+// Test doubles for the sender: a scripted transport (blocking, and asynchronous), a manual clock, a
+// bounded waiter, and an endpoint signing with a fixed key.
 #pragma once
 
 #include <hookline/core/error.hpp>
+#include <hookline/core/secret.hpp>
+#include <hookline/sending/endpoint.hpp>
 #include <hookline/transports/async_transport.hpp>
 #include <hookline/transports/transport.hpp>
 
@@ -242,5 +244,19 @@ public:
 private:
     std::shared_ptr<worker> w;
 };
+
+/// The Standard Webhooks key the sender tests sign with.
+inline const hookline::secret& sender_key() {
+    static const hookline::secret k = hookline::secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
+    return k;
+}
+
+/// An endpoint at `url` that signs with `sender_key()`.
+inline hookline::endpoint_config signed_endpoint(std::string url) {
+    hookline::endpoint_config c;
+    c.url = std::move(url);
+    c.secrets = {{sender_key(), 0}};
+    return c;
+}
 
 } // namespace test_support

@@ -59,6 +59,18 @@ enum class errc {
     schema_mismatch,
     message_not_found,
     lease_lost, ///< the delivery was claimed again by another sender (its lease expired): nothing changed
+    // sending, input refused when offered (appended: stores keep these values, so none is renumbered)
+    invalid_message_id,   ///< a message id with a control character
+    invalid_event_type,   ///< an empty event type, or one with a control character
+    invalid_header_name,  ///< not a token, or a field the transport, sender or signer sets
+    invalid_header_value, ///< a control character (CR, LF, NUL, other C0, DEL; HTAB allowed)
+    invalid_option,       ///< an option with no sensible meaning (`what()` names it)
+    // keys and secrets (appended likewise)
+    secret_missing_prefix, ///< `secret::parse` text without `whsec_`, `whsk_` or `whpk_`
+    secret_not_base64,     ///< `secret::parse` text whose key part is not base64
+    secret_too_short,      ///< a `whsec_` key shorter than `secret::min_symmetric_size` bytes
+    // storage, appended
+    store_in_use, ///< another process (or store) holds the SQLite store file's lock: one sender per file
 };
 
 namespace detail {
@@ -105,6 +117,15 @@ public:
         case errc::schema_mismatch: return "store schema mismatch";
         case errc::message_not_found: return "message not found";
         case errc::lease_lost: return "lease lost to another sender";
+        case errc::secret_missing_prefix: return "secret lacks the whsec_, whsk_ or whpk_ prefix";
+        case errc::secret_not_base64: return "secret is not base64 after its prefix";
+        case errc::secret_too_short: return "secret shorter than 16 bytes";
+        case errc::invalid_message_id: return "message id contains a control character";
+        case errc::invalid_event_type: return "event type is empty or contains a control character";
+        case errc::invalid_header_name: return "header name is malformed or set by the sender";
+        case errc::invalid_header_value: return "header value contains a control character";
+        case errc::invalid_option: return "invalid option";
+        case errc::store_in_use: return "store in use: another sender process holds its lock file";
         }
         return "unknown hookline error";
     }

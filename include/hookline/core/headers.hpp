@@ -23,16 +23,30 @@
 
 HOOKLINE_BEGIN_NAMESPACE
 
-namespace detail {
-/// Header names and values must not smuggle line breaks into the request.
-inline bool header_text_ok(std::string_view s, bool is_name) {
-    if (is_name && s.empty()) return false;
+/// True when `s` may be sent as (part of) a header value: no control character (CR, LF, NUL, any other
+/// C0 control, DEL); HTAB is allowed, and so are bytes from 0x80 (RFC 9110 `obs-text`).
+inline bool header_value_ok(std::string_view s) noexcept {
     for (char c : s) {
         auto u = static_cast<unsigned char>(c);
-        if (u == '\r' || u == '\n' || u == 0) return false;
-        if (is_name && (u <= 0x20 || u >= 0x7f || c == ':')) return false;
+        if ((u < 0x20 && u != '\t') || u == 0x7f) return false;
     }
     return true;
+}
+
+/// True when `s` may be sent as a header name: not empty, visible ASCII, no colon.
+inline bool header_name_ok(std::string_view s) noexcept {
+    if (s.empty()) return false;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == ':') return false;
+    }
+    return true;
+}
+
+namespace detail {
+/// Header names and values must not smuggle line breaks or other control characters into the request.
+inline bool header_text_ok(std::string_view s, bool is_name) {
+    return is_name ? header_name_ok(s) : header_value_ok(s);
 }
 
 } // namespace detail

@@ -34,10 +34,19 @@ public:
     static constexpr std::size_t min_generated_size = 24;
     static constexpr std::size_t max_generated_size = 64;
 
-    /// Parses a Standard Webhooks key: `whsec_<base64>` (prefix optional), `whsk_<base64>` (Ed25519
-    /// seed, 32 bytes, or seed followed by public key, 64 bytes) or `whpk_<base64>` (32 bytes).
-    /// Base64 may be padded or not. Empty or malformed input gives `errc::invalid_secret`.
+    /// The shortest `whsec_` key `parse` accepts (128 bits); `generate` makes 32 bytes.
+    static constexpr std::size_t min_symmetric_size = 16;
+
+    /// Parses a Standard Webhooks key: `whsec_<base64>` (at least 16 bytes), `whsk_<base64>` (Ed25519
+    /// seed, 32 bytes, or seed followed by its public key, 64 bytes) or `whpk_<base64>` (32 bytes).
+    /// Base64 may be standard or URL-safe, padded or not. The prefix is required: text without one
+    /// is refused rather than read as base64 (the reference libraries would decode
+    /// "mysecretpassword" into 12 unrelated bytes). Errors, none quoting the text:
+    /// `secret_missing_prefix`, `secret_not_base64`, `secret_too_short`, and `invalid_secret` for
+    /// empty text or an Ed25519 key of the wrong size (or whose halves disagree). A provider's
+    /// plain-text secret is not a Standard Webhooks key: use `from_bytes`.
     static result<secret> parse(std::string_view text) {
+        if (text.empty()) return errc::invalid_secret;
         secret_kind kind = secret_kind::symmetric;
         if (text.starts_with(symmetric_prefix)) {
             text.remove_prefix(symmetric_prefix.size());
@@ -47,13 +56,17 @@ public:
         } else if (text.starts_with(public_prefix)) {
             text.remove_prefix(public_prefix.size());
             kind = secret_kind::ed25519_public;
+        } else {
+            return errc::secret_missing_prefix;
         }
         auto bytes = base64_decode(text);
-        if (!bytes || bytes->empty()) return errc::invalid_secret;
+        if (!bytes) return errc::secret_not_base64;
         secret s;
         s.kind_ = kind;
         s.bytes_ = std::move(*bytes);
-        if (kind == secret_kind::ed25519_private) {
+        if (kind == secret_kind::symmetric) {
+            if (s.bytes_.size() < min_symmetric_size) return errc::secret_too_short;
+        } else if (kind == secret_kind::ed25519_private) {
             if (s.bytes_.size() == 64) {
                 // seed || public: keep the seed, and insist the public half belongs to it.
                 auto key = ed25519_key::from_seed(std::string_view(s.bytes_).substr(0, 32));
@@ -62,14 +75,16 @@ public:
                 s.wipe_tail(32);
             }
             if (s.bytes_.size() != ed25519_key::seed_size) return errc::invalid_secret;
-        } else if (kind == secret_kind::ed25519_public && s.bytes_.size() != ed25519_key::public_size) {
+        } else if (s.bytes_.size() != ed25519_key::public_size) {
             return errc::invalid_secret;
         }
         return s;
     }
 
-    /// A symmetric secret made of exactly these bytes (a provider's plain-text signing secret, such
-    /// as GitHub's or Stripe's). Empty input gives `errc::invalid_secret`.
+    /// A symmetric secret made of exactly these bytes, for providers whose secret is a plain string
+    /// used as the HMAC key as typed: GitHub's webhook secret, Stripe's whole `whsec_...` string,
+    /// Slack's signing secret, Twilio's auth token, Shopify's client secret, Square's signature key.
+    /// No minimum length (the provider chose it); empty input gives `errc::invalid_secret`.
     static result<secret> from_bytes(std::string_view bytes) {
         if (bytes.empty()) return errc::invalid_secret;
         secret s;

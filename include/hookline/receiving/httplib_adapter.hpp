@@ -9,24 +9,31 @@
 /// methods on the path answer 405. Call `server.set_tcp_nodelay(true)`: without it loopback requests
 /// stall ~40 ms (Nagle).
 ///
+/// Exposure: cpp-httplib 0.11 serves each connection on a thread of its pool (thread-per-connection)
+/// and has no deadline for reading a request head or body, only per-read timeouts. A few clients that
+/// trickle a request head a byte at a time (slowloris) hold every pool thread and every valid webhook
+/// waits: 8 such connections blocked a default server for 16 s. On a server reachable by others, set a
+/// larger pool (`new_task_queue`), short `set_read_timeout` and `set_keep_alive_timeout`, and put a
+/// proxy that buffers whole requests (nginx, Envoy) in front; or serve with `hookline::beast_server`
+/// (hookline/receiving/beast_adapter.hpp), which cuts each request at one deadline and caps
+/// connections. docs/receiver.md, "Which server to pick".
+///
 /// Thread-safety: the mounted handler runs on the server's threads and calls `receiver.handle`, which
 /// is safe to call concurrently. The receiver must outlive the server's use of it.
 #pragma once
 
 #include <hookline/core/config.hpp>
 #include <hookline/core/headers.hpp>
+#include <hookline/receiving/detail/adapter.hpp>
 #include <hookline/receiving/receiver.hpp>
 
 #include <httplib.h>
 
-#include <array>
 #include <charconv>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 HOOKLINE_BEGIN_NAMESPACE
 
@@ -43,28 +50,13 @@ inline std::string regex_escape(std::string_view path) {
 }
 
 /// A request's headers seen in place (no copy): `header_ref`s into cpp-httplib's own strings, on the
-/// stack for up to 32 fields. Neither copyable nor movable (`view()` points into it).
-class httplib_header_refs {
+/// stack for up to 32 fields.
+class httplib_header_refs : public header_refs {
 public:
-    explicit httplib_header_refs(const httplib::Headers& headers) : size_(headers.size()) {
-        header_ref* out = local_.data();
-        if (size_ > local_.size()) {
-            more_.resize(size_);
-            out = more_.data();
-        }
-        for (const auto& [name, value] : headers) *out++ = header_ref{name, value};
-    }
-    httplib_header_refs(const httplib_header_refs&) = delete;
-    httplib_header_refs& operator=(const httplib_header_refs&) = delete;
-
-    header_view view() const noexcept {
-        return std::span<const header_ref>(size_ > local_.size() ? more_.data() : local_.data(), size_);
-    }
-
-private:
-    std::array<header_ref, 32> local_;
-    std::vector<header_ref> more_;
-    std::size_t size_;
+    explicit httplib_header_refs(const httplib::Headers& headers)
+        : header_refs(headers, headers.size(), [](const auto& f) {
+              return header_ref{f.first, f.second};
+          }) {}
 };
 
 /// The declared Content-Length: nullopt when absent, UINT64_MAX when unparsable (cpp-httplib would
@@ -80,16 +72,10 @@ inline std::optional<std::uint64_t> declared_length(header_view headers) noexcep
 
 inline void write_response(const response& r, httplib::Response& res) {
     res.status = r.status;
-    const std::string* content_type = nullptr;
-    for (const auto& h : r.headers) {
-        if (!iequals(h.name, "Content-Type"))
-            res.set_header(h.name, h.value);
-        else if (!content_type)
-            content_type = &h.value;
-    }
-    if (r.status == 204 && r.body.empty()) return; // no content, no Content-Type
-    static const std::string text_plain = "text/plain";
-    res.set_content(r.body, content_type ? *content_type : text_plain);
+    for (const auto& h : r.headers)
+        if (!iequals(h.name, "Content-Type")) res.set_header(h.name, h.value);
+    if (!response_has_content(r)) return; // no content, no Content-Type
+    res.set_content(r.body, std::string(response_content_type(r)));
 }
 } // namespace detail
 

@@ -4,7 +4,8 @@
 ///
 /// Thread-safety: any number of threads may use one store (or its copies, which share one
 /// connection) at once; calls are serialised on a mutex. Several processes may share one file: claims
-/// run in `BEGIN IMMEDIATE` transactions.
+/// run in `BEGIN IMMEDIATE` transactions. Unlike `sqlite_store` it takes no lock of its own: receivers
+/// on one host sharing a de-duplication file is the point (tests/stores/sqlite_lock_test.cpp checks that).
 #pragma once
 
 #include <hookline/core/config.hpp>

@@ -40,8 +40,16 @@ enum class outcome_class {
                ///< errors
     throttled, ///< worth retrying, but slower: 429, 502, 503, 504, timeouts
     gone,      ///< 410 Gone: stop, and mark the endpoint gone
-    permanent, ///< retrying cannot help: invalid URL, refused address (SSRF policy)
+    permanent, ///< retrying cannot help: a request refused as invalid, refused address (SSRF policy)
 };
+
+/// True for a request that can never be sent: refused as invalid by the sender or the transport (a
+/// malformed URL, header name or value, message id, event type, or argument). A sender fails such a
+/// delivery at once, whatever its retry policy, and does not count it against the endpoint's health.
+inline bool is_invalid_request(std::error_code e) noexcept {
+    return e == errc::invalid_argument || e == errc::invalid_url || e == errc::invalid_header_name ||
+           e == errc::invalid_header_value || e == errc::invalid_message_id || e == errc::invalid_event_type;
+}
 
 /// Classifies an outcome (the policy for every stock retry policy).
 inline outcome_class classify(const attempt_outcome& o) noexcept {
@@ -53,7 +61,7 @@ inline outcome_class classify(const attempt_outcome& o) noexcept {
         return outcome_class::failure;
     }
     if (o.error == errc::timeout) return outcome_class::throttled;
-    if (o.error == errc::invalid_url || o.error == errc::address_refused) return outcome_class::permanent;
+    if (is_invalid_request(o.error) || o.error == errc::address_refused) return outcome_class::permanent;
     return outcome_class::failure;
 }
 

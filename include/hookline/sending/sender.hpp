@@ -16,6 +16,7 @@
 #include <hookline/core/error.hpp>
 #include <hookline/core/headers.hpp>
 #include <hookline/core/secret.hpp>
+#include <hookline/sending/detail/input_checks.hpp>
 #include <hookline/sending/detail/legacy_transport.hpp>
 #include <hookline/sending/detail/message_id.hpp>
 #include <hookline/sending/detail/undelivered_line.hpp>
@@ -77,11 +78,13 @@ public:
     using retry_policy_type = RetryPolicy;
     using store_type = Store;
 
+    /// Throws `hookline::error` (`errc::invalid_option`, naming the field): see `sender_options_problem`.
     explicit basic_sender(Transport transport = Transport(), RetryPolicy retry = RetryPolicy(), Store store = Store(),
                           sender_options options = {})
         : transport_(std::move(transport)), retry_(std::move(retry)), store_(std::move(store)),
           options_(std::move(options)) {
-        if (options_.workers == 0) options_.workers = 1;
+        if (auto problem = sender_options_problem(options_); !problem.empty())
+            throw error(errc::invalid_option, std::string(problem));
         if (options_.max_concurrency_per_endpoint == 0)
             options_.max_concurrency_per_endpoint = is_async ? 16 : std::max<std::size_t>(1, options_.workers / 4);
         capacity_ = options_.workers;
@@ -122,11 +125,12 @@ public:
 
     // --- endpoints -------------------------------------------------------------------------------
 
-    /// Registers an endpoint. Its health (disabled or not) is read back from the store, so re-adding
-    /// an endpoint after a restart resumes its pending deliveries. `retry` overrides the sender's policy.
+    /// Registers an endpoint; its health is read back from the store, so re-adding it after a restart
+    /// resumes its deliveries. `retry` overrides the sender's policy. Refuses what could never be
+    /// delivered (see `validate`); host names are checked at connect time.
     result<void> add_endpoint(const std::string& id, endpoint_config config, std::optional<RetryPolicy> retry = {});
 
-    /// Replaces an endpoint's configuration (its health and in-flight work are kept).
+    /// Replaces an endpoint's configuration (its health and in-flight work are kept), checked as above.
     result<void> update_endpoint(const std::string& id, endpoint_config config, std::optional<RetryPolicy> retry = {});
 
     /// Forgets an endpoint. Its undelivered deliveries stay in the store; adding the same id resumes them.
@@ -164,8 +168,10 @@ public:
 
     // --- sending ---------------------------------------------------------------------------------
 
-    /// Accepts an event: queues one delivery per enabled endpoint that subscribes to it, and returns
-    /// once the store has it. Sending an id the store already holds changes nothing (`duplicate`).
+    /// Accepts an event: queues one delivery per enabled endpoint that subscribes to it, and returns once
+    /// the store has it. An id the store already holds changes nothing (`duplicate`). Refused, nothing
+    /// stored: a control character (HTAB aside) in the id or type, an empty type (`errc::invalid_message_id`,
+    /// `errc::invalid_event_type`).
     result<send_receipt> send(event e) {
         auto prepared = prepare(std::move(e));
         if (!prepared) return prepared.error();
@@ -255,11 +261,12 @@ public:
 private:
     /// What an attempt needs of its endpoint: immutable, shared by every attempt until the endpoint's
     /// configuration or signer changes (no per-attempt copy of URLs, headers or keys).
-    /// Refuses at registration what would fail every attempt: a URL the transport cannot use
-    /// (`errc::invalid_url`), and extra headers that are malformed, that the transport or sender
-    /// controls (framing, Content-Type, User-Agent) or that the signer sets (`errc::invalid_argument`).
+    /// Refuses at registration what would fail every attempt (docs/sending.md, "Endpoints"): a bad URL, an
+    /// IP literal `policy` refuses, limits with no meaning, and extra headers with a control character in
+    /// the value or a name that is malformed or set by the transport, the sender or the signer.
     template <class EndpointSigner>
-    static result<void> validate(const endpoint_config& config, const EndpointSigner& signer);
+    static result<void> validate(const endpoint_config& config, const EndpointSigner& signer,
+                                 const address_policy* policy);
 
     struct snapshot {
         endpoint_config config{};

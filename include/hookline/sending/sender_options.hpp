@@ -6,6 +6,7 @@
 
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
+#include <hookline/core/headers.hpp>
 #include <hookline/core/logger.hpp>
 #include <hookline/core/secret.hpp>
 #include <hookline/sending/endpoint.hpp>
@@ -19,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 HOOKLINE_BEGIN_NAMESPACE
@@ -97,6 +99,33 @@ struct sender_options {
     /// `nullptr` silences it.
     hookline::logger logger = stderr_logger();
 };
+
+/// Why `o` cannot configure a sender, naming the field (for example
+/// `"sender_options.user_agent contains a control character"`); empty when it can. The sender's
+/// constructor throws `hookline::error` (a `std::system_error`) with `errc::invalid_option` and this text.
+/// Refused: no workers; `max_in_flight` 0; a limit above 2^30 (a negative number converted); `timeout`
+/// or `max_idle` not positive; `lease_margin` negative; any of these three over 24 hours; `disable_after`
+/// not positive or over ten years; `disable_after_exhausted` negative; a control character in `user_agent`.
+inline std::string_view sender_options_problem(const sender_options& o) noexcept {
+    constexpr std::size_t max_count = std::size_t{1} << 30;
+    constexpr auto max_duration = std::chrono::hours(24);
+    if (o.workers == 0) return "sender_options.workers is 0";
+    if (o.workers > max_count) return "sender_options.workers is too large";
+    if (o.max_in_flight == 0) return "sender_options.max_in_flight is 0";
+    if (o.max_in_flight > max_count) return "sender_options.max_in_flight is too large";
+    if (o.max_concurrency_per_endpoint > max_count) return "sender_options.max_concurrency_per_endpoint is too large";
+    if (o.timeout.count() <= 0 || o.timeout > max_duration)
+        return "sender_options.timeout is not between 1 ms and 24 hours";
+    if (o.lease_margin.count() < 0 || o.lease_margin > max_duration)
+        return "sender_options.lease_margin is not between 0 and 24 hours";
+    if (o.max_idle.count() <= 0 || o.max_idle > max_duration)
+        return "sender_options.max_idle is not between 1 ms and 24 hours";
+    if (o.disable_after.count() <= 0 || o.disable_after > std::chrono::hours(24 * 366 * 10))
+        return "sender_options.disable_after is not between 1 hour and ten years";
+    if (o.disable_after_exhausted < 0) return "sender_options.disable_after_exhausted is negative";
+    if (!header_value_ok(o.user_agent)) return "sender_options.user_agent contains a control character";
+    return {};
+}
 
 /// What `stop` did with the work it found.
 struct stop_report {

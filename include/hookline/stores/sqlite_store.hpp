@@ -9,18 +9,26 @@
 /// Needs SQLite 3.35 or newer and SQLiteCpp 3.2 (link `hookline::sqlite`); the umbrella header does not
 /// include it. Internals: `stores/detail/sqlite_schema.hpp` (DDL, migrations), `sqlite_connection.hpp`
 /// (statement cache, SQLiteCpp's exceptions to `errc`), `sqlite_rows.hpp` (row mapping),
-/// `sqlite_queue.hpp` (claim, recovery, pruning), `sqlite_committer.hpp` (group commit).
+/// `sqlite_queue.hpp` (claim, recovery, pruning), `sqlite_committer.hpp` (group commit), `sqlite_lock.hpp`
+/// (the one-sender-per-file lock).
 ///
 /// Thread-safety: every member may be called from any thread. Copies of a `sqlite_store` are handles to
 /// one shared state: one SQLite connection guarded by a mutex (and, with `group_commit`, one committer
-/// thread). The last copy to go closes the connection. Other processes may read the file at any time;
-/// only one process should run a sender on it (opening it recovers in-flight deliveries).
+/// thread). The last copy to go closes the connection and releases the file's lock.
+///
+/// One sender per file, enforced: `open` takes an exclusive lock on `<file>-hookline.lock` (beside the
+/// database) and keeps it for the store's lifetime, because opening recovers in-flight deliveries and a
+/// second sender would redo the first one's work. A second `open` of the same file, from another process
+/// or from this one, fails with `errc::store_in_use`; share one store through its copies instead. The
+/// kernel drops the lock when the process dies, however it dies. Other processes may read the file, and
+/// the application's connections write through the outbox, at any time: they take no such lock.
 #pragma once
 
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
 #include <hookline/stores/detail/sqlite_committer.hpp>
 #include <hookline/stores/detail/sqlite_connection.hpp>
+#include <hookline/stores/detail/sqlite_lock.hpp>
 #include <hookline/stores/detail/sqlite_queue.hpp>
 #include <hookline/stores/detail/sqlite_rows.hpp>
 #include <hookline/stores/detail/sqlite_schema.hpp>
@@ -93,12 +101,16 @@ public:
     /// The schema version this build writes; a database with a newer one is refused (`schema_mismatch`).
     static constexpr int schema_version = 3;
 
-    /// Opens (creating if needed) the database at `path`: WAL mode, the schema created or migrated,
-    /// in-flight deliveries recovered, expired messages pruned.
+    /// Opens (creating if needed) the database at `path`: the file's lock taken, WAL mode, the schema
+    /// created or migrated, in-flight deliveries recovered, expired messages pruned. `errc::store_in_use`
+    /// when another sender (another process, or another store in this one) has the file open.
     static result<sqlite_store> open(const std::string& path, sqlite_store_options options = {}) {
         return detail::sqlite_guard([&]() -> result<sqlite_store> {
             auto st = std::make_shared<state>(path, std::move(options));
             auto& db = *st->db;
+            // SQLite's own name for the file: absolute, symbolic links resolved, "" when in memory.
+            const char* file = sqlite3_db_filename(db.getHandle(), "main");
+            if (auto locked = st->lock.acquire(file ? file : ""); !locked) return locked.error();
             if (!detail::sqlite_wal_mode(db)) return errc::store_failure;
             db.exec(st->options.synchronous == sqlite_synchronous::full ? "PRAGMA synchronous=FULL"
                                                                         : "PRAGMA synchronous=NORMAL");
@@ -359,7 +371,8 @@ private:
     /// touch `db` throw `SQLite::Exception`; the public members catch it.
     struct state {
         sqlite_store_options options;
-        std::mutex mutex; // guards db and the statement cache
+        detail::sqlite_file_lock lock; // released last, once the connection is closed
+        std::mutex mutex;              // guards db and the statement cache
         std::unique_ptr<SQLite::Database> db;
         detail::sqlite_statement_cache statements;
         std::int64_t last_prune = 0;

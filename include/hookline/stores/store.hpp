@@ -35,7 +35,7 @@ enum class delivery_status {
     in_flight, ///< claimed by a sender until `lease_until`
     delivered, ///< a 2xx was received
     exhausted, ///< the retry policy gave up; reported through `on_exhausted`
-    failed,    ///< not retried: the endpoint answered 410 Gone or was removed
+    failed,    ///< not retried: the endpoint answered 410 Gone or was removed, or the request was refused as invalid
 };
 
 inline const char* to_string(delivery_status s) noexcept {

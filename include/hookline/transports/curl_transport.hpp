@@ -51,6 +51,7 @@ public:
         for (const auto& h : request.headers)
             if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
                 return done(errc::invalid_argument);
+        if (!header_value_ok(s.options.user_agent)) return done(errc::invalid_argument);
         const bool via_proxy = !s.options.proxy.empty();
         if (url->host_is_ip && via_proxy) {
             // The proxy connects: check the literal here, the only place hookline sees it.

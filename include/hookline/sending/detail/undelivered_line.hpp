@@ -24,6 +24,7 @@ struct undelivered {
     int status = 0;                     ///< HTTP status of the last attempt, 0 without a response
     std::error_code error{};            ///< its error
     bool gone = false;                  ///< 410 Gone
+    bool invalid = false;               ///< refused as invalid: never sent, not retried
     std::string_view disabled_reason{}; ///< why the attempt disabled the endpoint; empty: it did not
 };
 
@@ -39,7 +40,9 @@ inline std::string url_origin(std::string_view url) {
 inline std::string undelivered_line(const undelivered& u) {
     std::string line;
     line.reserve(160);
-    line.append(u.gone ? "delivery failed (410 Gone)" : "delivery given up");
+    line.append(u.gone      ? "delivery failed (410 Gone)"
+                : u.invalid ? "delivery failed (refused as invalid, not retried)"
+                            : "delivery given up");
     line.append(": endpoint=");
     append_log_text(line, u.endpoint_id);
     line.append(" message=");

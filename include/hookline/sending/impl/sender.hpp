@@ -38,7 +38,7 @@ stop_report basic_sender<Transport, Signer, RetryPolicy, Store>::stop(std::chron
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> result<prepared_event> {
-    if (e.type.empty()) return errc::invalid_argument;
+    if (auto ok = detail::check_event_text(e.id, e.type); !ok) return ok.error();
     if (e.id.empty()) {
         auto id = detail::random_message_id();
         if (!id) return id.error();
@@ -72,19 +72,20 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> re
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 template <class EndpointSigner>
 result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::validate(const endpoint_config& config,
-                                                                           const EndpointSigner& signer) {
-    if (auto url = parse_url(config.url); !url) return url.error();
+                                                                           const EndpointSigner& signer,
+                                                                           const address_policy* policy) {
+    if (auto ok = detail::check_endpoint(config, policy); !ok) return ok.error();
     if (config.headers.empty()) return {};
     static constexpr std::string_view reserved[] = {"host",       "content-length", "transfer-encoding",
                                                     "connection", "content-type",   "user-agent"};
     auto probe =
         signer.sign({.id = "msg_probe", .body = "{}", .timestamp = 0, .url = config.url, .event_type = "probe"});
     for (const auto& h : config.headers) {
-        if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
-            return errc::invalid_argument;
+        if (!header_name_ok(h.name)) return errc::invalid_header_name;
+        if (!header_value_ok(h.value)) return errc::invalid_header_value;
         for (auto name : reserved)
-            if (detail::iequals(h.name, name)) return errc::invalid_argument;
-        if (probe && probe->contains(h.name)) return errc::invalid_argument;
+            if (detail::iequals(h.name, name)) return errc::invalid_header_name;
+        if (probe && probe->contains(h.name)) return errc::invalid_header_name;
     }
     return {};
 }
@@ -112,7 +113,8 @@ result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::add_endpoint(c
     if (id.empty()) return errc::invalid_argument;
     auto signer = build_signer(config, now_ms());
     if (!signer) return signer.error();
-    if (auto valid = validate(config, signer->signer); !valid) return valid.error();
+    if (auto valid = validate(config, signer->signer, detail::address_policy_of(transport_)); !valid)
+        return valid.error();
     auto saved = store_.load_endpoint_state(id);
     if (!saved) return saved.error();
     {
@@ -144,7 +146,8 @@ result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::update_endpoin
                                                                                   std::optional<RetryPolicy> retry) {
     auto signer = build_signer(config, now_ms());
     if (!signer) return signer.error();
-    if (auto valid = validate(config, signer->signer); !valid) return valid.error();
+    if (auto valid = validate(config, signer->signer, detail::address_policy_of(transport_)); !valid)
+        return valid.error();
     {
         std::lock_guard lock(mutex_);
         auto it = endpoints_.find(id);
@@ -287,6 +290,9 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::build_request(const cl
     req.headers.add("Content-Type", "application/json");
     req.headers.add("User-Agent", options_.user_agent);
     for (const auto& h : snap.config.headers) req.headers.add(h.name, h.value);
+    // Whatever reaches the transport can be sent as it is (a message stored before these checks, a
+    // custom signer): a control character is refused here, never passed on.
+    if (auto ok = detail::check_request_headers(req.headers); !ok) return ok.error();
     return req;
 }
 
@@ -353,7 +359,10 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
     }
 
     const std::int64_t finished = now_ms();
-    const retry_decision decision = snap.retry.next(a.number, outcome);
+    // A request refused as invalid can never be sent: failed at once, whatever the policy says, and
+    // not held against the endpoint (nothing reached it).
+    const bool invalid = !response && is_invalid_request(response.error());
+    const retry_decision decision = invalid ? retry_decision{} : snap.retry.next(a.number, outcome);
     delivery_status status = delivery_status::exhausted;
     std::optional<std::int64_t> next_at;
     const bool gone = decision.action == retry_action::endpoint_gone;
@@ -364,7 +373,7 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
         next_at = finished + decision.delay.count();
         break;
     case retry_action::endpoint_gone: status = delivery_status::failed; break;
-    case retry_action::give_up: status = delivery_status::exhausted; break;
+    case retry_action::give_up: status = invalid ? delivery_status::failed : delivery_status::exhausted; break;
     }
 
     {
@@ -386,7 +395,7 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
         return std::nullopt;
     }
     health_change health;
-    {
+    if (!invalid) {
         std::lock_guard lock(mutex_);
         health = update_health(d.endpoint_id, status, gone, response.has_value(), finished);
     }
@@ -405,6 +414,7 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
                                                   .status = a.status,
                                                   .error = a.error,
                                                   .gone = gone,
+                                                  .invalid = invalid,
                                                   .disabled_reason = disabled_reason.value_or("")}));
     const bool report_needed =
         cb.on_attempt || (status == delivery_status::delivered && cb.on_delivered) || (undelivered && cb.on_exhausted);

@@ -110,8 +110,9 @@ struct github_verifier_options {
 };
 
 /// Accepts a request whose `X-Hub-Signature-256` matches the body under any trusted secret. Checks in
-/// order: signature header present and single, well-formed (`sha256=` and 64 hex digits, either
-/// case), event and delivery headers not repeated, a secret matches. The result carries the event type
+/// order: signature header present and single, body not empty (`malformed_body`, as
+/// @octokit/webhooks-methods), well-formed (`sha256=` and 64 lower-case hex digits: octokit compares
+/// the exact text), event and delivery headers not repeated, a secret matches. The result carries the event type
 /// (`X-GitHub-Event`) and delivery id (`X-GitHub-Delivery`), empty when absent; no timestamp.
 class github_verifier {
 public:
@@ -160,6 +161,7 @@ public:
             mac_size = 20;
         }
         if (!sig) return sig.error();
+        if (m.body.empty()) return errc::malformed_body; // @octokit/webhooks-methods refuses an empty payload
         if (!sig->starts_with(prefix)) return errc::malformed_header;
         auto mac = detail::decode_hex_mac(sig->substr(prefix.size()), mac_size);
         if (!mac) return errc::malformed_header;

@@ -13,6 +13,7 @@
 #include <hookline/core/headers.hpp>
 #include <hookline/core/secret.hpp>
 #include <hookline/signing/schemes/detail/hmac_support.hpp>
+#include <hookline/signing/schemes/detail/sdk_parsing.hpp>
 #include <hookline/signing/signer.hpp>
 #include <hookline/signing/verifier.hpp>
 
@@ -87,10 +88,12 @@ struct slack_verifier_options {
     bool reject_future = true;
 };
 
-/// Accepts a request whose `X-Slack-Signature` (`v0=` and 64 hex digits, either case) matches under
-/// any trusted secret, with `X-Slack-Request-Timestamp` (decimal digits) within tolerance. Checks in
-/// order: both headers present and single, timestamp well-formed, within tolerance, signature
-/// well-formed, a secret matches. The id and type of an Events API callback are in its JSON body
+/// Accepts a request whose `X-Slack-Signature` (`v0=` and 64 lower-case hex digits; as in Bolt, text
+/// after a further `=` is ignored) matches under any trusted secret, with `X-Slack-Request-Timestamp`
+/// (decimal digits, signed as sent) within tolerance. Checks in order: both headers present and
+/// single, timestamp well-formed, within tolerance, signature well-formed, a secret matches. Bolt
+/// skips its staleness check for a timestamp that is not a number; hookline refuses one. The id and type of an Events
+/// API callback are in its JSON body
 /// (`event_id`, `type`); slash commands and interactivity payloads are form-encoded and carry none.
 class slack_verifier {
 public:
@@ -131,9 +134,10 @@ public:
         if (now - *ts > tolerance) return errc::timestamp_too_old;
         if (options_.reject_future && *ts - now > tolerance) return errc::timestamp_too_new;
 
-        constexpr std::string_view prefix = "v0=";
-        if (!sig_h->starts_with(prefix)) return errc::malformed_header;
-        auto mac = detail::decode_hex_mac(sig_h->substr(prefix.size()), 32);
+        // As Bolt reads it: `signature.split('=')`, version "v0", the hash up to any further `=`.
+        auto hash = detail::js_split_field(*sig_h, '=', 1);
+        if (*detail::js_split_field(*sig_h, '=', 0) != "v0" || !hash) return errc::malformed_header;
+        auto mac = detail::decode_hex_mac(*hash, 32);
         if (!mac) return errc::malformed_header;
 
         bool crypto_failed = false;

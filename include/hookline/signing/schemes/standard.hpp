@@ -11,6 +11,7 @@
 #include <hookline/core/error.hpp>
 #include <hookline/core/headers.hpp>
 #include <hookline/core/secret.hpp>
+#include <hookline/signing/schemes/detail/sdk_parsing.hpp>
 #include <hookline/signing/signer.hpp>
 #include <hookline/signing/verifier.hpp>
 
@@ -160,6 +161,19 @@ struct standard_signature_bytes {
         return n.has_value();
     }
     bool fits() const noexcept { return size <= capacity; }
+    /// True when `text`, which `decode` accepted, is the canonical padded standard base64 of the bytes
+    /// (what `base64_encode` would give): no URL-safe digits, padding present, no stray low bits.
+    bool canonical(std::string_view text) const noexcept {
+        if (text.size() != (size + 2) / 3 * 4) return false;
+        for (char c : text)
+            if (c == '-' || c == '_') return false;
+        const auto digit = [&](std::size_t i) { return base64_table[static_cast<unsigned char>(text[i])]; };
+        switch (size % 3) {
+        case 1: return (digit(text.size() - 3) & 0x0F) == 0;
+        case 2: return (digit(text.size() - 2) & 0x03) == 0;
+        default: return true;
+        }
+    }
     std::string_view view() const noexcept { return {bytes.data(), fits() ? size : 0}; }
 };
 
@@ -249,7 +263,11 @@ struct standard_verifier_options {
 
 /// Accepts a message when any signature in its header matches any trusted key, and its timestamp is
 /// within tolerance. Checks run in order: headers present and single, timestamp well-formed,
-/// timestamp within tolerance, signature header well-formed, a signature matches.
+/// timestamp within tolerance, signature header well-formed, a signature matches. Read as the
+/// reference library (standardwebhooks 1.1.1) reads them: the timestamp with `parseInt` (digits
+/// after optional white space, anything after them ignored; the number is what is signed), the
+/// signature header as space-separated `version,signature` entries (a further `,…` ignored), a `v1`
+/// signature matching only in canonical padded base64.
 class standard_verifier {
 public:
     static constexpr std::string_view scheme_name = "standard";
@@ -279,11 +297,13 @@ public:
         if (!found) return found.error();
         if (!found->id || !found->timestamp || !found->signature) return errc::missing_header;
         const std::string_view msg_id = *found->id;
-        const std::string_view ts_text = detail::trim(*found->timestamp);
         if (msg_id.empty()) return errc::malformed_header;
 
-        auto ts = detail::parse_unix_seconds(ts_text);
+        // Read as the reference library reads it (`parseInt`), and signed as the number it denotes.
+        auto ts = detail::js_parse_int_seconds(*found->timestamp);
         if (!ts) return errc::malformed_header;
+        const std::string ts_string = std::to_string(*ts);
+        const std::string_view ts_text = ts_string;
         const std::int64_t tolerance = options_.tolerance.count();
         if (now - *ts > tolerance) return errc::timestamp_too_old;
         if (*ts - now > tolerance) return errc::timestamp_too_new;
@@ -315,13 +335,15 @@ public:
             rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
             if (token.empty()) continue;
             ++seen;
-            std::size_t comma = token.find(',');
-            if (comma == std::string_view::npos || comma == 0) continue;
-            std::string_view version = token.substr(0, comma);
-            if (!raw.decode(token.substr(comma + 1)) || raw.size == 0) continue;
+            // `version,signature[,ignored...]`, as the reference library splits it.
+            const std::string_view version = *detail::js_split_field(token, ',', 0);
+            const auto sig_text = detail::js_split_field(token, ',', 1);
+            if (version.empty() || !sig_text || !raw.decode(*sig_text) || raw.size == 0) continue;
             any_well_formed = true;
             if (!raw.fits()) continue; // longer than any signature: matches nothing
             if (version == "v1") {
+                // The reference library compares base64 text: only the canonical, padded form matches.
+                if (!raw.canonical(*sig_text)) continue;
                 for (std::size_t i = 0; i < keys_.hmac.size(); ++i)
                     if (mac_of(i).matches(raw.view())) return verified_message{std::string(msg_id), {}, *ts};
             } else if (version == "v1a" && !keys_.ed25519.empty()) {

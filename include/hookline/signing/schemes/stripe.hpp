@@ -15,6 +15,7 @@
 #include <hookline/core/headers.hpp>
 #include <hookline/core/secret.hpp>
 #include <hookline/signing/schemes/detail/hmac_support.hpp>
+#include <hookline/signing/schemes/detail/sdk_parsing.hpp>
 #include <hookline/signing/signer.hpp>
 #include <hookline/signing/verifier.hpp>
 
@@ -35,28 +36,17 @@ inline constexpr std::string_view signature = "Stripe-Signature";
 } // namespace stripe_headers
 
 namespace detail::stripe {
-/// True for a Stripe-Signature element name: one or more of [A-Za-z0-9_].
-inline bool valid_key(std::string_view k) noexcept {
-    if (k.empty()) return false;
-    for (char c : k)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
-    return true;
-}
-
-/// Calls `f(key, value)` for each `key=value` element of `header`; false when an element is empty,
-/// has no `=`, an invalid name or an empty value.
+/// Calls `f(name, value)` for each comma-separated element of `header` as stripe-node reads it:
+/// `name` is the text before the first `=` (taken as is: no trimming, case-sensitive) and `value`
+/// the text between the first and the second `=` (nullopt when there is no `=`). Empty elements and
+/// unknown names are the caller's to skip.
 template <class F>
-bool for_each_element(std::string_view header, F&& f) {
-    if (header.empty()) return false;
+void for_each_element(std::string_view header, F&& f) {
     while (true) {
         std::size_t comma = header.find(',');
         std::string_view item = header.substr(0, comma);
-        std::size_t eq = item.find('=');
-        if (eq == std::string_view::npos) return false;
-        std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
-        if (!valid_key(key) || value.empty()) return false;
-        f(key, value);
-        if (comma == std::string_view::npos) return true;
+        f(*js_split_field(item, '=', 0), js_split_field(item, '=', 1));
+        if (comma == std::string_view::npos) return;
         header.remove_prefix(comma + 1);
     }
 }
@@ -118,11 +108,16 @@ struct stripe_verifier_options {
 };
 
 /// Accepts a message when any `v1` signature in `Stripe-Signature` matches any trusted secret and `t`
-/// is within tolerance. The header is parsed strictly: comma-separated `name=value` elements, no
-/// spaces inside, exactly one `t` (decimal digits), at least one `v1`, each `v1` 64 hex digits; other
-/// names (`v0`, future schemes) are skipped. Checks in order: header present and single, well-formed,
-/// timestamp within tolerance, a signature matches. Stripe puts the event id and type in the JSON
-/// body (`id`, `type`): the result leaves them empty and carries the signed timestamp.
+/// is within tolerance. The header is read as stripe-node 23 reads it: comma-separated `name=value`
+/// elements; the last `t` is the timestamp (`parseInt`: digits after optional white space, anything
+/// after them ignored; the signed content uses the number, not the text); every `v1` is a candidate,
+/// and one that is not 64 lower-case hex digits simply matches nothing (but an empty one voids the
+/// header, as stripe-node throws on it); other names (`v0`, ` v1` with a space, `V1`) and elements
+/// without `=` are skipped. Errors in order: header absent (`missing_header`) or repeated
+/// (`duplicate_header`); an empty body (`malformed_body`, as stripe-node); no usable `t`, no `v1`
+/// element or an empty one (`malformed_header`); timestamp out of tolerance; no `v1` matches
+/// (`no_matching_signature`). Stripe puts the event id and type in the JSON body (`id`, `type`): the
+/// result leaves them empty and carries the signed timestamp.
 class stripe_verifier {
 public:
     static constexpr std::string_view scheme_name = "stripe";
@@ -154,38 +149,37 @@ public:
     result<verified_message> verify(const inbound_message& m, std::int64_t now) const {
         auto header = detail::required_header(m.headers, {stripe_headers::signature});
         if (!header) return header.error();
+        if (m.body.empty()) return errc::malformed_body; // stripe-node refuses an empty payload
 
-        std::optional<std::string_view> ts_text;
-        bool duplicate_t = false, bad_v1 = false;
+        std::optional<std::string_view> ts_text; // the last `t`, as stripe-node keeps it
         std::size_t v1_count = 0;
-        bool ok = detail::stripe::for_each_element(*header, [&](std::string_view k, std::string_view v) {
-            if (k == "t") {
-                duplicate_t = duplicate_t || ts_text.has_value();
-                ts_text = v;
-            } else if (k == "v1") {
-                ++v1_count;
-                bad_v1 = bad_v1 || !detail::decode_hex_mac(v, 32);
-            }
+        bool empty_v1 = false; // stripe-node throws on an empty `v1`, whatever else the header holds
+        detail::stripe::for_each_element(*header, [&](std::string_view k, std::optional<std::string_view> v) {
+            if (k == "t") ts_text = v.value_or(std::string_view{});
+            if (k != "v1") return;
+            ++v1_count;
+            empty_v1 = empty_v1 || !v || v->empty();
         });
-        if (!ok || !ts_text || duplicate_t || bad_v1 || v1_count == 0) return errc::malformed_header;
-        auto ts = detail::parse_unix_seconds(*ts_text);
+        if (!ts_text || v1_count == 0 || empty_v1) return errc::malformed_header;
+        auto ts = detail::js_parse_int_seconds(*ts_text);
         if (!ts) return errc::malformed_header;
 
         const std::int64_t tolerance = options_.tolerance.count();
         if (now - *ts > tolerance) return errc::timestamp_too_old;
         if (options_.reject_future && *ts - now > tolerance) return errc::timestamp_too_new;
 
-        // One MAC per key, compared against every v1 (constant time each).
+        // One MAC per key over `<t as a number>.<body>`, compared against every v1 (constant time each).
+        const std::string ts_signed = std::to_string(*ts);
         std::vector<digest_value> macs;
         macs.reserve(keys_.size());
         for (const auto& k : keys_) {
-            macs.push_back(k.compute({*ts_text, ".", m.body}));
+            macs.push_back(k.compute({ts_signed, ".", m.body}));
             if (macs.back().size == 0) return errc::crypto_failure;
         }
         bool matched = false;
-        (void)detail::stripe::for_each_element(*header, [&](std::string_view k, std::string_view v) {
-            if (k != "v1") return;
-            auto candidate = detail::decode_hex_mac(v, 32);
+        detail::stripe::for_each_element(*header, [&](std::string_view k, std::optional<std::string_view> v) {
+            if (k != "v1" || !v) return;
+            auto candidate = detail::decode_hex_mac(*v, 32);
             for (const auto& mac : macs) matched = (candidate && mac.matches(candidate->view())) || matched;
         });
         if (!matched) return errc::no_matching_signature;

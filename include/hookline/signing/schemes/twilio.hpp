@@ -26,6 +26,7 @@
 #include <hookline/core/headers.hpp>
 #include <hookline/core/secret.hpp>
 #include <hookline/signing/schemes/detail/hmac_support.hpp>
+#include <hookline/signing/schemes/detail/twilio_url.hpp>
 #include <hookline/signing/signer.hpp>
 #include <hookline/signing/verifier.hpp>
 
@@ -80,10 +81,10 @@ inline std::optional<std::string_view> twilio_body_hash_param(std::string_view u
     return std::nullopt;
 }
 
-/// True when the hex SHA-256 in `param` (either case) is that of `body`.
+/// True when `param` is the lower-case hex SHA-256 of `body` (twilio-node compares the text).
 inline bool twilio_body_hash_matches(std::string_view param, std::string_view body) {
-    auto expected = hex_decode(param);
-    return expected && sha256(body).matches(*expected);
+    auto expected = decode_hex_mac(param, 32);
+    return expected && sha256(body).matches(expected->view());
 }
 
 /// True when the request's Content-Type is `application/json` (parameters such as charset ignored).
@@ -94,49 +95,9 @@ inline bool twilio_is_json(header_view h) {
     return iequals(trim(v.substr(0, v.find(';'))), "application/json");
 }
 
-/// The URLs a signature may have been computed over, as twilio-node's validator accepts them: the
-/// URL as received; with the scheme's default port (443 for https, 80 for http) added when absent or
-/// removed when present; and, when the path is empty, each of those with `/` as the path. At most 4.
-inline std::vector<std::string> twilio_url_variants(std::string_view url) {
-    std::vector<std::string> out{std::string(url)};
-    std::size_t sep = url.find("://");
-    if (sep == std::string_view::npos || sep == 0) return out;
-    std::string_view scheme = url.substr(0, sep);
-    std::string_view default_port = iequals(scheme, "https") ? "443" : iequals(scheme, "http") ? "80" : "";
-    const std::size_t auth_begin = sep + 3;
-    std::size_t auth_end = url.find_first_of("/?#", auth_begin);
-    if (auth_end == std::string_view::npos) auth_end = url.size();
-    std::string_view authority = url.substr(auth_begin, auth_end - auth_begin);
-    std::size_t host_begin = authority.rfind('@');
-    host_begin = host_begin == std::string_view::npos ? 0 : host_begin + 1;
-    std::string_view hostport = authority.substr(host_begin);
-    std::size_t colon = hostport.rfind(':');
-    std::size_t bracket = hostport.rfind(']');
-    bool has_port = colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket);
-    if (!default_port.empty()) {
-        if (!has_port) {
-            std::string v(url);
-            v.insert(auth_end, ":" + std::string(default_port));
-            out.push_back(std::move(v));
-        } else if (hostport.substr(colon + 1) == default_port) {
-            std::string v(url);
-            std::size_t at = auth_begin + host_begin + colon;
-            v.erase(at, auth_end - at);
-            out.push_back(std::move(v));
-        }
-    }
-    if (auth_end == url.size() || url[auth_end] != '/') {
-        const std::size_t n = out.size();
-        for (std::size_t i = 0; i < n; ++i) {
-            // Each variant's authority ends where the original's did, shifted by the port edit.
-            std::string v = out[i];
-            std::size_t end = auth_end + v.size() - url.size();
-            v.insert(end, "/");
-            out.push_back(std::move(v));
-        }
-    }
-    return out;
-}
+/// The URLs a signature may have been computed over: those twilio-node's `validateRequest` tries
+/// (see detail/twilio_url.hpp), the URL as received first.
+inline std::vector<std::string> twilio_url_variants(std::string_view url) { return twilio_url::variants(url); }
 } // namespace detail
 
 /// `url` with `bodySHA256=<hex SHA-256 of body>` appended to its query, as Twilio does for JSON
@@ -214,9 +175,11 @@ private:
 
 /// Options of a `twilio_verifier`.
 struct twilio_verifier_options {
-    /// Also accept signatures over the URL with the default port added or removed and, for an empty
-    /// path, with `/` as the path, as twilio-node's `validateRequest` does. Ports other than the
-    /// scheme's default must match exactly (twilio-node strips any port; hookline does not).
+    /// Also accept signatures over the URL forms twilio-node 6.2's `validateRequest` tries: any port
+    /// removed, the scheme's default port added, and the WHATWG-normalised URL (lower-case scheme
+    /// and host, no default port, `/` for an empty path, dot segments resolved, some characters
+    /// percent-encoded) without and with a port, each also with its query re-encoded by Node's
+    /// legacy `querystring` (repeated names grouped, numeric names first). false: the URL as given.
     bool url_variants = true;
 };
 

@@ -1,8 +1,8 @@
 /// \file Building blocks shared by the provider schemes that sign with an HMAC (GitHub, Stripe, Slack,
 /// Twilio, Shopify, Square) and the shared-token scheme: key scheduling for several secrets, strict
-/// single-header look-up with aliases, strict MAC decoding (hex or canonical base64), trying every
-/// trusted key, and encoding a MAC. Internal: everything here is in `hookline::detail` and may change
-/// without notice.
+/// single-header look-up with aliases, strict MAC decoding (lower-case hex or canonical base64, as the SDKs compare
+/// them), trying every trusted key, and encoding a MAC. Internal: everything here is in `hookline::detail` and may
+/// change without notice.
 ///
 /// Thread-safety: pure functions over values.
 #pragma once
@@ -78,14 +78,18 @@ struct mac_bytes {
     std::string_view view() const noexcept { return {data.data(), size}; }
 };
 
-/// Decodes exactly `2 * size` hex digits (either case). nullopt for any other length or character.
+/// Decodes exactly `2 * size` lower-case hex digits. nullopt for any other length or character,
+/// upper case included: the providers' SDKs compare the hex text with their own lower-case digest.
 inline std::optional<mac_bytes> decode_hex_mac(std::string_view text, std::size_t size) noexcept {
     mac_bytes out;
     if (size > out.data.size() || text.size() != 2 * size) return std::nullopt;
     out.size = size;
+    const auto lower_hex = [](char c) {
+        return (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+    };
     for (std::size_t i = 0; i < size; ++i) {
-        int hi = hex_value(text[2 * i]);
-        int lo = hex_value(text[2 * i + 1]);
+        int hi = lower_hex(text[2 * i]);
+        int lo = lower_hex(text[2 * i + 1]);
         if (hi < 0 || lo < 0) return std::nullopt;
         out.data[i] = static_cast<char>((hi << 4) | lo);
     }
