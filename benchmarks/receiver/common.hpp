@@ -41,16 +41,16 @@ inline int serve(httplib::Server& server) {
 }
 
 #ifdef HOOKLINE_BENCH_BEAST
-/// `rx` on the Boost.Beast adapter with its default options, on an OS-chosen port printed on the first
-/// line; serves until SIGTERM or SIGINT.
+/// `rx` on the Boost.Beast adapter with `options` (the defaults unless the command line changes them), on
+/// an OS-chosen port printed on the first line; serves until SIGTERM or SIGINT.
 template <class Receiver>
-int serve_beast(Receiver& rx) {
+int serve_beast(Receiver& rx, hookline::beast_server_options options = {}) {
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, nullptr); // before the server's threads start: they inherit it
-    hookline::beast_server server;              // the defaults: one I/O thread, handlers on a pool of four workers
+    hookline::beast_server server(std::move(options));
     hookline::mount(server, rx, "/webhooks");
     if (!server.start()) return 1;
     std::cout << server.port() << std::endl;

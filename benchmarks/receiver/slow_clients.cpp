@@ -1,9 +1,11 @@
 // slow_clients: a receiver under a slow-client ("slowloris") attack. Starts a receiver server process
 // (bench_receiver_receiver_server, the httplib or the Beast adapter), then
-//   1. sends valid signed webhooks at a fixed rate for --seconds, no attack (the baseline);
+//   1. sends valid signed webhooks at a fixed rate for --seconds, no attack (the baseline), after a
+//      one-second unmeasured warm-up;
 //   2. opens --attackers connections that each send a request head one byte per second, never
 //      finishing it, reconnecting whenever the server closes one; once they are all connected, sends
-//      valid webhooks at the same rate for --seconds again.
+//      valid webhooks at the same rate for --seconds again;
+//   3. stops the attack and measures a second baseline, pooled with the first.
 // Reports the valid webhooks' send -> answer p50/p99/max and failures in each phase, p99(attack) /
 // p99(baseline), and how many attacking connections the server cut off.
 //
@@ -219,7 +221,8 @@ struct phase_result {
 };
 
 /// Valid webhooks at `rate` per second for `seconds`, on one keep-alive client (reconnecting when
-/// needed), each with a fresh id.
+/// needed), each with a fresh id. The phase ends after `seconds` even when requests stalled: what
+/// could not be sent by then counts as failed, like what got no answer within `timeout`.
 phase_result send_valid(int port, const options& o, const std::string& tag) {
     auto key = hookline::secret::parse(secret_text);
     hookline::standard_signer signer(*key);
@@ -234,7 +237,12 @@ phase_result send_valid(int port, const options& o, const std::string& tag) {
     const int total = o.rate * o.seconds;
     const auto period = std::chrono::microseconds(1000000 / o.rate);
     auto next = clock_type::now();
+    const auto end = next + std::chrono::seconds(o.seconds);
     for (int i = 0; i < total; ++i) {
+        if (clock_type::now() >= end) { // requests stalled: the ones never sent in time count as failed
+            r.failed += total - i;
+            break;
+        }
         std::this_thread::sleep_until(next);
         next += period;
         const std::string id = "msg_" + tag + std::to_string(i);
@@ -299,7 +307,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "slow_clients: the server did not start\n");
         return 1;
     }
-    const auto base = send_valid(server.port, o, "base");
+    // Warm-up (unmeasured): the server's first requests pay for page faults and lazy set-up.
+    {
+        options warm = o;
+        warm.seconds = 1;
+        (void)send_valid(server.port, warm, "warm");
+    }
+    auto base = send_valid(server.port, o, "base");
     attack a(server.port, o.attackers);
     a.start();
     // Every attacker connected and trickling (bounded: 30 s), then the measured phase.
@@ -310,6 +324,11 @@ int main(int argc, char** argv) {
     const auto hit = send_valid(server.port, o, "attack");
     const int connected_at_end = a.connected();
     a.stop();
+    // A second baseline after the attack, pooled with the first: the ratio then does not depend on
+    // which phase ran first (the machine's own drift shows in both).
+    const auto after = send_valid(server.port, o, "after");
+    base.ms.insert(base.ms.end(), after.ms.begin(), after.ms.end());
+    base.failed += after.failed;
     const double ratio = base.p(0.99) > 0 ? hit.p(0.99) / base.p(0.99) : 0;
     if (o.json) {
         std::printf("{\"server\":\"%s\",\"attackers\":%d,\"rate\":%d,\"seconds\":%d,"

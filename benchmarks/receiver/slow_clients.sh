@@ -6,7 +6,8 @@
 #      without (target on Beast: <= 2).
 #   2. Throughput without attack: wrk against the receiver on the Beast adapter and on today's
 #      cpp-httplib adapter (benchmarks/receiver/run.sh's settings: 64 threads, long keep-alive),
-#      alternating rounds; Beast's requests/s over httplib's (target: >= 0.9).
+#      alternating rounds; Beast's requests/s over httplib's (target: >= 0.9). Also measured in the
+#      same rounds: a default httplib::Server, and Beast with one handler thread and with inline handlers.
 #   bash benchmarks/receiver/slow_clients.sh [--rounds 3] [--attackers 1000] [--seconds 20] [--rate 50]
 #                                            [--duration 5] [--connections 16] [--no-attack] [--no-wrk]
 set -euo pipefail
@@ -67,32 +68,47 @@ if [ "$throughput" = 1 ]; then
   # shellcheck source=benchmarks/receiver/wrk_post.sh
   source "$root/benchmarks/receiver/wrk_post.sh"
   wrk_post_lua "$bin/bench_receiver_receiver_server" "$secret" "$work"
-  start() { # server kind → $port
-    "$bin/bench_receiver_receiver_server" "$secret" "--server=$1" > "$work/$1.port" 2>/dev/null &
+  start() { # label, receiver_server flags... → $port
+    local label=$1; shift
+    "$bin/bench_receiver_receiver_server" "$secret" "$@" > "$work/$label.port" 2>/dev/null &
     pids+=($!)
     port=""
     for _ in $(seq 100); do
-      port=$(head -1 "$work/$1.port" 2>/dev/null || true)
+      port=$(head -1 "$work/$label.port" 2>/dev/null || true)
       [ -n "$port" ] && break
       sleep 0.05
     done
-    [ -n "$port" ] || { echo "$1 did not start" >&2; exit 1; }
+    [ -n "$port" ] || { echo "$label did not start" >&2; exit 1; }
   }
   rps() { # url → requests/s (fails on any non-2xx answer)
     wrk -t1 -c"$connections" -d"${duration}s" -s "$work/post.lua" "$1" > "$work/wrk.out"
     if grep -q "Non-2xx" "$work/wrk.out"; then echo "non-2xx answers:" >&2; cat "$work/wrk.out" >&2; exit 1; fi
     awk '/Requests\/sec/ {print $2}' "$work/wrk.out"
   }
-  start beast; beast_port=$port
-  start httplib; httplib_port=$port
-  echo "== throughput without attack: wrk -t1 -c$connections -d${duration}s, 1 KiB signed body, $rounds alternating rounds"
-  : > "$work/ratios"
+  # The baseline (today's adapter on a tuned httplib::Server), the README's old default server, the Beast
+  # adapter with its defaults, and two Beast settings for handlers known not to block.
+  labels=(httplib httplib-default beast beast-workers-1 beast-inline)
+  declare -A ports
+  start httplib --server=httplib; ports[httplib]=$port
+  start httplib-default --server=httplib-default; ports[httplib-default]=$port
+  start beast --server=beast; ports[beast]=$port
+  start beast-workers-1 --server=beast --workers=1; ports[beast-workers-1]=$port
+  start beast-inline --server=beast --inline; ports[beast-inline]=$port
+  echo "== throughput without attack: wrk -t1 -c$connections -d${duration}s, 1 KiB signed body, $rounds alternating rounds;" \
+       "ratios to the httplib adapter (64 threads) in the same round"
+  for l in "${labels[@]}"; do : > "$work/ratio.$l"; done
   for i in $(seq "$rounds"); do
-    h=$(rps "http://127.0.0.1:$httplib_port/webhooks")
-    b=$(rps "http://127.0.0.1:$beast_port/webhooks")
-    r=$(awk "BEGIN { print $b / $h }")
-    echo "$r" >> "$work/ratios"
-    printf 'round %s  httplib adapter %8.0f rps  beast adapter %8.0f rps  beast/httplib %.3f\n' "$i" "$h" "$b" "$r"
+    declare -A r=()
+    for l in "${labels[@]}"; do r[$l]=$(rps "http://127.0.0.1:${ports[$l]}/webhooks"); done
+    line="round $i"
+    for l in "${labels[@]}"; do
+      ratio=$(awk "BEGIN { print ${r[$l]} / ${r[httplib]} }")
+      echo "$ratio" >> "$work/ratio.$l"
+      line="$line  $l $(printf '%.0f' "${r[$l]}") rps ($(printf '%.3f' "$ratio"))"
+    done
+    echo "$line"
   done
-  echo "median beast/httplib requests/s: $(median < "$work/ratios")"
+  for l in "${labels[@]}"; do
+    [ "$l" = httplib ] || echo "median $l/httplib requests/s: $(median < "$work/ratio.$l")"
+  done
 fi
