@@ -15,6 +15,7 @@ root=$(pwd)
 
 mode=all
 sanitize=""
+compiler=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --plain) mode=plain; shift ;;
@@ -62,13 +63,22 @@ case "$mode" in
   sanitize)
     build="$root/build/sanitize-${sanitize//,/-}"
     flags="-fsanitize=$sanitize -fno-omit-frame-pointer -fno-sanitize-recover=all"
+    # The suites build with clang (installed for the fuzzers): about 40% less compile time than GCC 12
+    # under the sanitizers, and a second compiler's warnings; the checks build keeps GCC, the compiler
+    # the headers' users most often have. CXX_SANITIZE=g++ builds them with GCC instead.
+    compiler=${CXX_SANITIZE:-clang++}
     suites=ON; benchmarks=OFF ;;
   checks) build="$root/build/checks"; checks=ON ;;
 esac
 
 echo "== configuring $build"
+if [ -f "$build/CMakeCache.txt" ] && [ "$(cat "$build/.hookline-compiler" 2>/dev/null)" != "$compiler" ]; then
+  rm -rf "$build" # configured with another compiler: CMake cannot switch in place
+fi
+mkdir -p "$build" && echo "$compiler" > "$build/.hookline-compiler"
 # -g1: line tables for stack traces, without the full debug info that doubles the build time.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
+  ${compiler:+-DCMAKE_CXX_COMPILER="$compiler"} \
   -DCMAKE_CXX_FLAGS="$flags" -DHOOKLINE_SANITIZER_BUILD=$suites -DHOOKLINE_CHECKS_BUILD=$checks \
   -DHOOKLINE_BUILD_TESTS=ON -DHOOKLINE_BUILD_EXAMPLES=ON -DHOOKLINE_BUILD_BENCHMARKS=$benchmarks >/dev/null
 echo "== building"

@@ -2,13 +2,13 @@
 // table, kept as regression tests. Before the fix each was accepted, and the undeliverable ones were
 // then retried for days against the endpoint's health.
 //
-// | row | now |
-// | --- | --- |
-// | `send` with a message id, or a GitHub / Shopify event type, holding CR, LF or NUL | `errc::invalid_message_id` /
-// `errc::invalid_event_type`, nothing stored | | CR/LF in `sender_options.user_agent` | the constructor throws
-// `errc::invalid_option` naming the field | | header values with `\x01`, `\x0b`, `\x7f` | refused by `add_endpoint`,
-// `send` and both transports | | `add_endpoint` with a loopback or metadata URL under the default policy |
-// `errc::address_refused` | | an attempt the transport refuses as invalid | failed at once, not retried, not counted |
+// What each row of the table gets now:
+// - `send` with a message id, or a GitHub / Shopify event type, holding CR, LF or NUL:
+//   `errc::invalid_message_id` / `errc::invalid_event_type`, nothing stored;
+// - CR/LF in `sender_options.user_agent`: the constructor throws `errc::invalid_option` naming the field;
+// - header values with `\x01`, `\x0b`, `\x7f`: refused by `add_endpoint`, `send` and both transports;
+// - `add_endpoint` with a loopback or metadata URL under the default policy: `errc::address_refused`;
+// - an attempt the transport refuses as invalid: failed at once, not retried, not counted.
 #include "support/sender_doubles.hpp"
 
 #include <hookline/sending/sender.hpp>

@@ -33,6 +33,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 HOOKLINE_BEGIN_NAMESPACE
 
@@ -46,7 +48,13 @@ public:
     using handler_type = std::function<response(const request_view&)>;
 
     explicit beast_server(beast_server_options options = {});
-    beast_server(handler_type handler, beast_server_options options = {});
+    /// A template, not a `handler_type` parameter, so that `beast_server({.port = 8080})` names the
+    /// options alone on every compiler (clang 14 with libstdc++ 12 fails hard trying `std::function`).
+    template <class Handler>
+    requires std::is_invocable_r_v<response, Handler&, const request_view&>
+    explicit beast_server(Handler&& handler, beast_server_options options = {}) : beast_server(std::move(options)) {
+        set_handler(handler_type(std::forward<Handler>(handler)));
+    }
     beast_server(beast_server&&) noexcept;
     beast_server& operator=(beast_server&&) noexcept;
     beast_server(const beast_server&) = delete;

@@ -33,9 +33,9 @@ struct beast_server_options {
     /// Time for writing a response.
     std::chrono::milliseconds write_timeout = std::chrono::seconds(10);
     /// Largest request line plus header fields (431 beyond).
-    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_header_bytes = std::size_t{8} * 1024;
     /// Largest body read (see the file comment for what happens beyond).
-    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_body_bytes = std::size_t{1024} * 1024;
     /// Disable Nagle's algorithm on every connection (without it responses can stall ~40 ms).
     bool tcp_nodelay = true;
     /// Call the handler on the I/O threads instead of the worker pool: only for handlers that never

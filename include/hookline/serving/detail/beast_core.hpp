@@ -206,8 +206,6 @@ inline bool beast_core::evict_oldest_idle() {
 
 inline beast_server::beast_server(beast_server_options options)
     : core_(std::make_unique<detail::beast_core>(nullptr, std::move(options))) {}
-inline beast_server::beast_server(handler_type handler, beast_server_options options)
-    : core_(std::make_unique<detail::beast_core>(std::move(handler), std::move(options))) {}
 inline beast_server::beast_server(beast_server&&) noexcept = default;
 inline beast_server& beast_server::operator=(beast_server&&) noexcept = default;
 inline beast_server::~beast_server() = default;

@@ -36,8 +36,8 @@ using beast_response = beast_http::response<beast_http::string_body>;
 
 /// The limits a request is read under.
 struct beast_request_limits {
-    std::size_t max_header_bytes = 8 * 1024;
-    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_header_bytes = std::size_t{8} * 1024;
+    std::size_t max_body_bytes = std::size_t{1024} * 1024;
 };
 
 /// Prepares `p` for a request head: at most `max_header_bytes` (request line and fields), and no body

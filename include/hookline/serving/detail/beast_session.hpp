@@ -122,7 +122,7 @@ class beast_session : public std::enable_shared_from_this<beast_session> {
 public:
     beast_session(beast_core& core, asio_tcp::socket socket)
         : core_(core), socket_(std::move(socket)), timer_(socket_.get_executor()),
-          buffer_(core.limits.max_header_bytes + 64 * 1024) {}
+          buffer_(core.limits.max_header_bytes + std::size_t{64} * 1024) {}
     beast_session(const beast_session&) = delete;
     beast_session& operator=(const beast_session&) = delete;
     ~beast_session() {
@@ -299,7 +299,7 @@ private:
                                 [self = shared_from_this()](const boost_error& ec, std::size_t n) {
                                     if (self->closed_) return;
                                     self->drained_ += n;
-                                    if (ec || self->drained_ > 1024 * 1024) return self->close();
+                                    if (ec || self->drained_ > std::size_t{1024} * 1024) return self->close();
                                     self->drain();
                                 });
     }

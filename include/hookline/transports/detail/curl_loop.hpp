@@ -131,8 +131,7 @@ inline errc curl_error(CURLcode code) noexcept {
     case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_USE_SSL_FAILED: return errc::tls_failure;
     case CURLE_BAD_FUNCTION_ARGUMENT: return errc::invalid_argument; // a request that can never be made
-    case CURLE_OUT_OF_MEMORY: return errc::connection_failed;        // transient: worth another attempt
-    default: return errc::connection_failed;
+    default: return errc::connection_failed; // CURLE_OUT_OF_MEMORY too: transient, worth another attempt
     }
 }
 

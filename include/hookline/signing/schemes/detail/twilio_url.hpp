@@ -322,7 +322,8 @@ inline std::optional<std::string> legacy_querystring(std::string_view url) {
             if (!valid_utf8(name) || !valid_utf8(value)) return std::nullopt;
             auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == name; });
             if (it == fields.end()) {
-                fields.push_back({std::move(name), {std::move(value)}});
+                auto& added = fields.emplace_back(std::move(name), std::vector<std::string>{});
+                added.second.push_back(std::move(value));
             } else {
                 it->second.push_back(std::move(value));
             }
