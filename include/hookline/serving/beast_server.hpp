@@ -52,8 +52,8 @@ public:
     /// options alone on every compiler (clang 14 with libstdc++ 12 fails hard trying `std::function`).
     template <class Handler>
     requires std::is_invocable_r_v<response, Handler&, const request_view&>
-    explicit beast_server(Handler&& handler, beast_server_options options = {}) : beast_server(std::move(options)) {
-        set_handler(handler_type(std::forward<Handler>(handler)));
+    explicit beast_server(Handler handler, beast_server_options options = {}) : beast_server(std::move(options)) {
+        set_handler(handler_type(std::move(handler)));
     }
     beast_server(beast_server&&) noexcept;
     beast_server& operator=(beast_server&&) noexcept;
