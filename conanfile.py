@@ -115,26 +115,18 @@ class HooklineConan(ConanFile):
         if self.settings.os in ("Linux", "FreeBSD"):
             core.system_libs = ["pthread"]
 
-        if self.options.with_sqlite:
-            sqlite = self.cpp_info.components["sqlite"]
-            sqlite.set_property("cmake_target_name", "hookline::sqlite")
-            sqlite.set_property("pkg_config_name", "hookline-sqlite")
-            sqlite.bindirs = []
-            sqlite.libdirs = []
-            sqlite.requires = ["core", "sqlite3::sqlite3", "sqlitecpp::sqlitecpp"]
-
-        if self.options.with_postgres:
-            postgres = self.cpp_info.components["postgres"]
-            postgres.set_property("cmake_target_name", "hookline::postgres")
-            postgres.set_property("pkg_config_name", "hookline-postgres")
-            postgres.bindirs = []
-            postgres.libdirs = []
-            postgres.requires = ["core", "libpq::libpq"]
-
-        if self.options.with_beast:
-            beast = self.cpp_info.components["beast"]
-            beast.set_property("cmake_target_name", "hookline::beast")
-            beast.set_property("pkg_config_name", "hookline-beast")
-            beast.bindirs = []
-            beast.libdirs = []
-            beast.requires = ["core", "boost::headers"]
+        # The optional components: header-only, each the core plus its own dependencies.
+        optional = [
+            ("sqlite", self.options.with_sqlite, ["sqlite3::sqlite3", "sqlitecpp::sqlitecpp"]),
+            ("postgres", self.options.with_postgres, ["libpq::libpq"]),
+            ("beast", self.options.with_beast, ["boost::headers"]),
+        ]
+        for name, enabled, requires in optional:
+            if not enabled:
+                continue
+            component = self.cpp_info.components[name]
+            component.set_property("cmake_target_name", f"hookline::{name}")
+            component.set_property("pkg_config_name", f"hookline-{name}")
+            component.bindirs = []
+            component.libdirs = []
+            component.requires = ["core", *requires]

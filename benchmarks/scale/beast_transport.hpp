@@ -259,10 +259,9 @@ public:
         auto url = hookline::parse_url(r.url);
         if (!url) return fail_early(url.error());
         if (url->scheme != "http") return fail_early(hookline::errc::invalid_url); // benchmark scope: no TLS
-        if (r.method.empty() || !hookline::detail::header_text_ok(r.method, true))
-            return fail_early(hookline::errc::invalid_argument);
+        if (!hookline::header_name_ok(r.method)) return fail_early(hookline::errc::invalid_argument);
         for (const auto& h : r.headers)
-            if (!hookline::detail::header_text_ok(h.name, true) || !hookline::detail::header_text_ok(h.value, false))
+            if (!hookline::header_name_ok(h.name) || !hookline::header_value_ok(h.value))
                 return fail_early(hookline::errc::invalid_argument);
         host_ = url->host;
         port_ = url->port;

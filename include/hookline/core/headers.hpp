@@ -43,14 +43,6 @@ inline bool header_name_ok(std::string_view s) noexcept {
     return true;
 }
 
-namespace detail {
-/// Header names and values must not smuggle line breaks or other control characters into the request.
-inline bool header_text_ok(std::string_view s, bool is_name) {
-    return is_name ? header_name_ok(s) : header_value_ok(s);
-}
-
-} // namespace detail
-
 /// One header field as received or to be sent.
 struct header {
     std::string name{};

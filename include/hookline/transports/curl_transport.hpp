@@ -46,11 +46,9 @@ public:
         auto& s = *state_;
         auto url = parse_url(request.url);
         if (!url) return done(url.error());
-        if (request.method.empty() || !detail::header_text_ok(request.method, true))
-            return done(errc::invalid_argument);
+        if (!header_name_ok(request.method)) return done(errc::invalid_argument);
         for (const auto& h : request.headers)
-            if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
-                return done(errc::invalid_argument);
+            if (!header_name_ok(h.name) || !header_value_ok(h.value)) return done(errc::invalid_argument);
         if (!header_value_ok(s.options.user_agent)) return done(errc::invalid_argument);
         const bool via_proxy = !s.options.proxy.empty();
         if (url->host_is_ip && via_proxy) {

@@ -198,11 +198,10 @@ public:
 
         auto url = parse_url(request.url);
         if (!url) return url.error();
-        if (request.method.empty() || !detail::header_text_ok(request.method, true)) return errc::invalid_argument;
-        if (!detail::header_text_ok(o.user_agent, false)) return errc::invalid_argument;
+        if (!header_name_ok(request.method)) return errc::invalid_argument;
+        if (!header_value_ok(o.user_agent)) return errc::invalid_argument;
         for (const auto& h : request.headers)
-            if (!detail::header_text_ok(h.name, true) || !detail::header_text_ok(h.value, false))
-                return errc::invalid_argument;
+            if (!header_name_ok(h.name) || !header_value_ok(h.value)) return errc::invalid_argument;
 
         // An IP literal needs no lookup (and is checked like any resolved address).
         result<std::vector<ip_address>> addresses = errc::dns_failure;

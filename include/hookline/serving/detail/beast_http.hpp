@@ -115,7 +115,7 @@ inline beast_response to_beast_response(response&& r, unsigned version, bool kee
         if (iequals(h.name, "Content-Type") || iequals(h.name, "Content-Length") ||
             iequals(h.name, "Transfer-Encoding") || iequals(h.name, "Connection"))
             continue;
-        if (!header_text_ok(h.name, true) || !header_text_ok(h.value, false)) continue;
+        if (!header_name_ok(h.name) || !header_value_ok(h.value)) continue;
         out.insert(h.name, h.value);
     }
     if (response_has_content(r)) {
