@@ -1,6 +1,8 @@
 // The scale driver's loopback receiver: one epoll thread serving four listening ports, one per
 // behaviour, each port serving any number of endpoints told apart by URL path (/e/<n>):
-//   fast    answers 200 at once, and records send -> handler latency from the body's "sent_ns"
+//   fast    answers 200 at once, and records send -> handler latency from the body's "sent_ns"; a
+//           body with "fail_until_ns":N while steady_ns() < N is answered 503 instead (counted in
+//           fast.failed, no latency recorded): a failing ordering key (benchmarks/ordering/)
 //   slow    answers 200 after a delay (a timer heap, not a thread per request)
 //   never   reads the request and never answers (the sender must time out)
 //   tarpit  accepts connections and never reads from them
@@ -19,8 +21,8 @@
 // Counters, per behaviour B (fast, slow, never, tarpit): B.accepted (connections), B.conns (open now),
 // B.peak_conns, B.requests (complete requests read), B.answered, B.inflight (read, not yet
 // answered), B.peak_inflight; and conns, peak_conns, inflight, peak_inflight over all four, bad
-// (malformed requests), accept_errors, lat.count, lat.p50_ns, lat.p99_ns, lat.max_ns (fast only),
-// cpu.user_us, cpu.sys_us (the receiver process).
+// (malformed requests), accept_errors, fast.failed (503s for "fail_until_ns"), lat.count, lat.p50_ns,
+// lat.p99_ns, lat.max_ns (fast only), cpu.user_us, cpu.sys_us (the receiver process).
 #pragma once
 
 #include <arpa/inet.h>
@@ -124,9 +126,8 @@ inline std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 
-/// The integer after `"sent_ns":` in a JSON body, if any.
-inline std::optional<std::int64_t> sent_ns_of(std::string_view body) noexcept {
-    constexpr std::string_view key = "\"sent_ns\":";
+/// The integer after `key` (`"name":`) in a JSON body, if any.
+inline std::optional<std::int64_t> int_field_of(std::string_view body, std::string_view key) noexcept {
     auto at = body.find(key);
     if (at == std::string_view::npos) return std::nullopt;
     auto digits = body.substr(at + key.size());
@@ -134,6 +135,11 @@ inline std::optional<std::int64_t> sent_ns_of(std::string_view body) noexcept {
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
     if (ec != std::errc{} || end == digits.data()) return std::nullopt;
     return v;
+}
+
+/// The integer after `"sent_ns":` in a JSON body, if any.
+inline std::optional<std::int64_t> sent_ns_of(std::string_view body) noexcept {
+    return int_field_of(body, "\"sent_ns\":");
 }
 
 } // namespace detail
@@ -423,6 +429,12 @@ private:
             ++of(c.kind).requests;
             switch (c.kind) {
             case behaviour::fast:
+                if (auto until = detail::int_field_of(body, "\"fail_until_ns\":"); until && steady_ns() < *until) {
+                    ++fast_failed_;
+                    hold(c);
+                    if (!answer(c, false)) return false;
+                    break;
+                }
                 if (auto sent = detail::sent_ns_of(body)) latencies_.push_back(steady_ns() - *sent);
                 hold(c);
                 if (!answer(c)) return false;
@@ -452,12 +464,12 @@ private:
         return flush(c);
     }
 
-    /// Answers the held request; false when the connection was closed.
-    bool answer(connection& c) {
+    /// Answers the held request (200, or 503 when not `ok`); false when the connection was closed.
+    bool answer(connection& c, bool ok = true) {
         release_held(c);
         ++of(c.kind).answered;
-        c.out += c.close_after ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                               : "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        c.out += ok ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 503 Service Unavailable\r\n";
+        c.out += c.close_after ? "Content-Length: 0\r\nConnection: close\r\n\r\n" : "Content-Length: 0\r\n\r\n";
         return flush(c);
     }
 
@@ -560,7 +572,7 @@ private:
             }
             peak_conns_ = conns_total_;
             peak_inflight_ = inflight_total_;
-            bad_ = accept_errors_ = 0;
+            bad_ = accept_errors_ = fast_failed_ = 0;
             latencies_.clear();
             reply("ok");
         } else if (words[0] == "delay" && words.size() == 2) {
@@ -602,6 +614,7 @@ private:
             f(p + ".inflight", ct.inflight);
             f(p + ".peak_inflight", ct.peak_inflight);
         }
+        f("fast.failed", fast_failed_);
         f("conns", conns_total_);
         f("peak_conns", peak_conns_);
         f("inflight", inflight_total_);
@@ -652,6 +665,7 @@ private:
     std::uint64_t gen_ = 0;
     std::array<counters, 4> by_kind_{};
     long long conns_total_ = 0, peak_conns_ = 0, inflight_total_ = 0, peak_inflight_ = 0, bad_ = 0, accept_errors_ = 0;
+    long long fast_failed_ = 0; // fast requests answered 503 ("fail_until_ns")
     std::vector<std::int64_t> latencies_{};
     std::priority_queue<timer, std::vector<timer>, std::greater<>> timers_{};
     std::vector<pending_wait> waits_{};

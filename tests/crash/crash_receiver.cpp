@@ -1,21 +1,26 @@
 // The crash test's receiver: records the webhook-id of every request it gets (received log) and, the
 // first time it sees an id, dispatches it (dispatched log) - the de-duplication by message id a receiver
-// does. Writes the port it listens on to PORT_FILE. Runs until terminated.
+// does. Writes the port it listens on to PORT_FILE. Runs until terminated. With a failure rate (percent),
+// it answers that share of requests 500 at random, before dispatching (the sender must retry them).
 //
-//   crash_receiver PORT_FILE RECEIVED_LOG DISPATCHED_LOG
+//   crash_receiver PORT_FILE RECEIVED_LOG DISPATCHED_LOG [FAIL_PERCENT]
 #include <httplib.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <set>
 #include <string>
 
 int main(int argc, char** argv) {
-    if (argc != 4) {
-        std::fprintf(stderr, "usage: crash_receiver PORT_FILE RECEIVED_LOG DISPATCHED_LOG\n");
+    if (argc != 4 && argc != 5) {
+        std::fprintf(stderr, "usage: crash_receiver PORT_FILE RECEIVED_LOG DISPATCHED_LOG [FAIL_PERCENT]\n");
         return 2;
     }
+    const unsigned fail_percent = argc == 5 ? static_cast<unsigned>(std::atoi(argv[4])) : 0;
+    std::mt19937 rng(std::random_device{}());
     std::mutex mutex;
     std::set<std::string> seen;
     // Each line is flushed before the response goes out (the receiver itself is never killed).
@@ -27,6 +32,10 @@ int main(int argc, char** argv) {
         {
             std::lock_guard lock(mutex);
             received << id << std::endl;
+            if (rng() % 100 < fail_percent) {
+                res.status = 500;
+                return;
+            }
             if (seen.insert(id).second) dispatched << id << std::endl;
         }
         res.status = 200;

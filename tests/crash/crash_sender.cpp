@@ -2,8 +2,10 @@
 // store, appending each id to the accepted log only after `send` returned, then waits until nothing is
 // pending and exits 0. The driver (run.sh) SIGKILLs it at random moments and starts it again; a restart
 // continues the numbering from the accepted log and delivers whatever the store still holds.
+// With `ordered`, the endpoint delivers per key (`delivery_order::per_key`): event n has the ordering
+// key k<n % 8>, and the retry schedule is long enough for a receiver that fails requests at random.
 //
-//   crash_sender STORE.db URL ACCEPTED_LOG TOTAL each|group
+//   crash_sender STORE.db URL ACCEPTED_LOG TOTAL each|group [ordered]
 #include <hookline/sending/sender.hpp>
 #include <hookline/stores/sqlite_store.hpp>
 
@@ -22,10 +24,11 @@
 using namespace hookline;
 
 int main(int argc, char** argv) {
-    if (argc != 6) {
-        std::fprintf(stderr, "usage: crash_sender STORE.db URL ACCEPTED_LOG TOTAL each|group\n");
+    if (argc != 6 && argc != 7) {
+        std::fprintf(stderr, "usage: crash_sender STORE.db URL ACCEPTED_LOG TOTAL each|group [ordered]\n");
         return 2;
     }
+    const bool ordered = argc == 7 && std::string(argv[6]) == "ordered";
     const std::string db = argv[1], url = argv[2], log = argv[3];
     const int total = std::atoi(argv[4]);
     sqlite_store_options so;
@@ -52,11 +55,16 @@ int main(int argc, char** argv) {
     };
     httplib_transport_options topts;
     topts.addresses = address_policy::with_allowed({"127.0.0.0/8"}).value();
+    fixed_schedule schedule{{std::chrono::milliseconds(50), std::chrono::milliseconds(200)}};
+    if (ordered) schedule.delays.assign(12, std::chrono::milliseconds(20));
     basic_sender<httplib_transport, standard_signer, fixed_schedule, sqlite_store> sender(
-        httplib_transport(topts), fixed_schedule{{std::chrono::milliseconds(50), std::chrono::milliseconds(200)}},
-        *store, std::move(o));
+        httplib_transport(topts), schedule, *store, std::move(o));
     auto key = secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value();
-    if (!sender.add_endpoint("receiver", {.url = url, .secrets = {{key, 0}}, .max_concurrency = 4})) return 1;
+    if (!sender.add_endpoint("receiver", {.url = url,
+                                          .secrets = {{key, 0}},
+                                          .max_concurrency = 4,
+                                          .order = ordered ? delivery_order::per_key : delivery_order::none}))
+        return 1;
     sender.enable_endpoint("receiver").value(); // never left disabled by an earlier run
 
     int next = 0;
@@ -70,7 +78,10 @@ int main(int argc, char** argv) {
     for (int i = next; i < total; ++i) {
         char id[32];
         std::snprintf(id, sizeof id, "evt-%05d", i);
-        auto r = sender.send(event{.type = "crash.test", .payload = "{\"n\":" + std::to_string(i) + "}", .id = id});
+        auto r = sender.send(event{.type = "crash.test",
+                                   .payload = "{\"n\":" + std::to_string(i) + "}",
+                                   .id = id,
+                                   .ordering_key = ordered ? "k" + std::to_string(i % 8) : std::string()});
         if (!r) {
             std::fprintf(stderr, "crash_sender: send failed: %s\n", r.error().message().c_str());
             return 1;

@@ -3,9 +3,13 @@
 // random moments and restarts them. At the end every id a sender had accepted (logged only after `send`
 // returned) was received at least once, duplicates stay within what the kills can explain, the receiver's
 // de-duplication dispatched each id once, and everything the store calls delivered was received.
+// With `ordered`: the endpoint delivers per key (`delivery_order::per_key`, 8 keys shared by both
+// processes), the receiver fails 10% of requests at random, and each key's new ids must arrive in
+// stream order with no gap (`webhook-sequence` one more than the last dispatched) and never while
+// another request of the same key is being handled.
 //
-//   hookline_postgres_crash                 # the driver (ctest crash.postgres); needs HOOKLINE_TEST_PG
-//   hookline_postgres_crash sender CONNINFO SCHEMA URL ACCEPTED_FILE TAG   # one sender process
+//   hookline_postgres_crash [ordered]       # the driver (ctest crash.postgres); needs HOOKLINE_TEST_PG
+//   hookline_postgres_crash sender CONNINFO SCHEMA URL ACCEPTED_FILE TAG [ordered]   # one sender process
 #include "support/listen.hpp"
 
 #include <hookline/sending/sender.hpp>
@@ -47,7 +51,7 @@ volatile sig_atomic_t stop_producing = 0;
 volatile sig_atomic_t terminate_now = 0;
 
 int run_sender(const std::string& conninfo, const std::string& schema, const std::string& url,
-               const std::string& accepted_file, const std::string& tag) {
+               const std::string& accepted_file, const std::string& tag, bool ordered) {
     signal(SIGPIPE, SIG_IGN);
     signal(SIGUSR1, [](int) { stop_producing = 1; });
     signal(SIGTERM, [](int) { terminate_now = 1; });
@@ -68,6 +72,7 @@ int run_sender(const std::string& conninfo, const std::string& schema, const std
     ep.url = url;
     ep.secrets = {{secret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").value(), 0}};
     ep.max_concurrency = per_process_concurrency;
+    if (ordered) ep.order = delivery_order::per_key;
     if (!sender.add_endpoint("receiver", ep)) return 2;
     std::printf("ready\n"); // the driver kills or stops this process only after this line
     std::fflush(stdout);
@@ -77,7 +82,10 @@ int run_sender(const std::string& conninfo, const std::string& schema, const std
     std::mt19937 rng(std::random_device{}());
     for (std::uint64_t n = 0; !stop_producing && !terminate_now; ++n) {
         std::string id = tag + "-" + std::to_string(n);
-        auto r = sender.send(event{.type = "crash.test", .payload = "{\"n\":" + std::to_string(n) + "}", .id = id});
+        auto r = sender.send(event{.type = "crash.test",
+                                   .payload = "{\"n\":" + std::to_string(n) + "}",
+                                   .id = id,
+                                   .ordering_key = ordered ? "k" + std::to_string(n % 8) : std::string()});
         if (r && !r->duplicate) {
             std::string line = id + "\n"; // logged only once the store has it
             if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return 2;
@@ -102,16 +110,39 @@ struct receiver {
     std::condition_variable cv;
     std::map<std::string, int> received; // id -> requests
     std::size_t dispatched = 0;          // handler runs after de-duplication by webhook-id
+    // Ordered runs: the failure rate, the last dispatched position per key, and what broke the order.
+    unsigned fail_percent = 0;
+    std::mt19937 rng{std::random_device{}()};
+    std::map<std::string, long long> last_sequence;
+    std::map<std::string, int> handling; // requests of each key being handled now
+    std::size_t out_of_order = 0, overlaps = 0, failed_answers = 0;
 
-    receiver() {
+    explicit receiver(bool ordered) : fail_percent(ordered ? 10 : 0) {
         server.new_task_queue = [] { return new httplib::ThreadPool(32); };
         server.set_tcp_nodelay(true);
         server.set_keep_alive_max_count(100000);
         server.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
             const std::string id = req.get_header_value("webhook-id");
+            const std::string key = req.get_header_value("webhook-ordering-key");
+            const bool sequenced = req.has_header("webhook-sequence");
             {
                 std::lock_guard lock(mutex);
-                if (++received[id] == 1) ++dispatched; // de-duplication: the application sees each id once
+                if (sequenced && handling[key]++ != 0) ++overlaps;
+                if (rng() % 100 < fail_percent) {
+                    ++failed_answers;
+                    --handling[key];
+                    res.status = 500;
+                    return;
+                }
+                if (++received[id] == 1) { // de-duplication: the application sees each id once
+                    ++dispatched;
+                    if (sequenced) {
+                        const long long seq = std::stoll(req.get_header_value("webhook-sequence"));
+                        if (seq != last_sequence[key] + 1) ++out_of_order;
+                        last_sequence[key] = seq;
+                    }
+                }
+                if (sequenced) --handling[key];
             }
             cv.notify_all();
             res.status = 200;
@@ -174,7 +205,7 @@ std::set<std::string> read_accepted(const std::vector<std::string>& files) {
     return out;
 }
 
-int run_driver() {
+int run_driver(bool ordered) {
     const char* ci = std::getenv("HOOKLINE_TEST_PG");
     if (!ci || !*ci) {
         const char* skip = std::getenv("HOOKLINE_SKIP_PG");
@@ -191,7 +222,7 @@ int run_driver() {
     const std::string schema = "hookline_crash_" + std::to_string(rng() % 1000000000);
     char tmpl[] = "/tmp/hookline-crash.XXXXXX";
     const std::string dir = mkdtemp(tmpl) ? tmpl : "/tmp";
-    receiver recv;
+    receiver recv(ordered);
     const std::string url = "http://127.0.0.1:" + std::to_string(recv.port) + "/hook";
     const std::string exe = self_path();
 
@@ -200,7 +231,7 @@ int run_driver() {
     auto start = [&](int slot) {
         const std::string tag = "p" + std::to_string(slot) + "g" + std::to_string(generation++);
         files.push_back(dir + "/" + tag + ".accepted");
-        auto c = spawn({exe, "sender", conninfo, schema, url, files.back(), tag});
+        auto c = spawn({exe, "sender", conninfo, schema, url, files.back(), tag, ordered ? "ordered" : "plain"});
         if (!wait_line(c, 20s)) std::puts("a sender did not start");
         return c;
     };
@@ -270,6 +301,15 @@ int run_driver() {
         ok = false;
     }
     if (dispatched != unique) ok = false;
+    if (ordered) {
+        std::lock_guard lock(recv.mutex);
+        std::printf("ordered: %zu keys, %zu requests answered 500, %zu new ids out of stream order, %zu overlaps\n",
+                    recv.last_sequence.size(), recv.failed_answers, recv.out_of_order, recv.overlaps);
+        if (recv.out_of_order || recv.overlaps) {
+            std::puts("FAIL: a key's messages arrived out of order, or two at once");
+            ok = false;
+        }
+    }
 
     // What the store calls delivered was received.
     {
@@ -303,8 +343,10 @@ int run_driver() {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 7 && std::string(argv[1]) == "sender") return run_sender(argv[2], argv[3], argv[4], argv[5], argv[6]);
-    if (argc == 1) return run_driver();
-    std::fprintf(stderr, "usage: %s [sender CONNINFO SCHEMA URL ACCEPTED_FILE TAG]\n", argv[0]);
+    if (argc == 8 && std::string(argv[1]) == "sender")
+        return run_sender(argv[2], argv[3], argv[4], argv[5], argv[6], std::string(argv[7]) == "ordered");
+    if (argc == 1) return run_driver(false);
+    if (argc == 2 && std::string(argv[1]) == "ordered") return run_driver(true);
+    std::fprintf(stderr, "usage: %s [ordered] | sender CONNINFO SCHEMA URL ACCEPTED_FILE TAG plain|ordered\n", argv[0]);
     return 2;
 }

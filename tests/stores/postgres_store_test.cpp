@@ -1,6 +1,7 @@
 // postgres_store against a real PostgreSQL server (HOOKLINE_TEST_PG): the store contract, several handles
 // (standing in for several processes) sharing one queue, leases and their fencing, migrations, the outbox,
-// prune against reschedule, and the sender (two senders, one losing its lease).
+// prune against reschedule, the sender (two senders, one losing its lease), and ordered streams shared by
+// several processes (a settle and an insert racing for one stream's row).
 #include "support/postgres_test_db.hpp"
 #include "support/sender_doubles.hpp"
 #include "support/store_conformance.hpp"
@@ -12,6 +13,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -223,7 +226,7 @@ TEST_CASE("postgres_store: a version 1 schema is migrated in place", "[postgres_
     CHECK(postgres_store::open(db.conninfo(), {.schema = db.name(), .migrate = false}).error() ==
           errc::schema_mismatch);
     auto s = open_store(db);
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:3");
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:4");
     auto old = s.list_deliveries({.message_id = "m1"}).value().at(0);
     CHECK(old.lease == 0);
     CHECK(old.attempts == 2);
@@ -240,8 +243,8 @@ TEST_CASE("postgres_store: a version 1 schema is migrated in place", "[postgres_
     REQUIRE(
         s.record_attempt(old.id, 1, {.number = 3, .started_at = 500, .status = 200}, delivery_status::delivered, 0));
     CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::delivered);
-    auto again = open_store(db); // reopening a version 3 schema changes nothing
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:3");
+    auto again = open_store(db); // reopening a version 4 schema changes nothing
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:4");
 }
 
 TEST_CASE("postgres_store: concurrent opens migrate once and reopening is idempotent", "[postgres_store]") {
@@ -259,7 +262,7 @@ TEST_CASE("postgres_store: concurrent opens migrate once and reopening is idempo
     CHECK(opened == 6);
     app_connection app(db.conninfo());
     REQUIRE(app.ok());
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM \"" + db.name() + "\".schema_version") == "1:3");
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM \"" + db.name() + "\".schema_version") == "1:4");
     auto s = open_store(db);
     REQUIRE(s.insert_message(make_message("kept"), std::vector<std::string>{"e"}, 1).value());
     auto again = open_store(db); // a restart: the data stays
@@ -558,4 +561,244 @@ TEST_CASE("postgres_store: reschedule waits for a prune holding the message and 
     REQUIRE(*rescheduled);
     CHECK(**rescheduled == 0);
     CHECK(s.list_deliveries({.message_id = "m1"}).value().empty());
+}
+
+TEST_CASE("postgres_store: ordering keys are stored as given", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto s = open_store(db);
+    const std::vector<std::string> keys = {"", "NULL", "a\"b", "c\\d", "x,y", "{}", " sp ", "é"};
+    const std::vector<std::string> eps = {"e1", "e2"};
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        REQUIRE(s.insert_message(test_support::ordered_message("m" + std::to_string(i), {{"e2", keys[i]}}), eps, 1000)
+                    .value());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto d = s.list_deliveries({.message_id = "m" + std::to_string(i), .endpoint_id = "e2"}).value().at(0);
+        CHECK(d.ordering_key == keys[i]);
+        CHECK(d.sequence == 1);
+        auto u = s.list_deliveries({.message_id = "m" + std::to_string(i), .endpoint_id = "e1"}).value().at(0);
+        CHECK(u.sequence == 0);
+    }
+}
+
+TEST_CASE("postgres_store: a settle waits for an outbox insert holding its stream, then promotes it",
+          "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    const std::string tag = "hookline_settle_" + db.name().substr(14);
+    auto opened = postgres_store::open(db.conninfo() + " application_name=" + tag, {.schema = db.name()});
+    REQUIRE(opened);
+    auto s = std::move(opened).value();
+    const std::vector<std::string> e1 = {"e1"};
+    REQUIRE(s.insert_message(test_support::ordered_message("k1", {{"e1", "a"}}), e1, 1000).value());
+    auto head = s.claim_due(1000, 10, e1, 9000).value().at(0).delivery;
+    // The application enqueues the key's next message in its own transaction, still open: it holds
+    // the stream's row (position 2 is taken, behind the head in flight).
+    app_connection app(db.conninfo());
+    REQUIRE(app.ok());
+    REQUIRE(app.exec("BEGIN"));
+    REQUIRE(s.insert_message_in(*app.get(), test_support::ordered_message("k2", {{"e1", "a"}}), e1, 1000).value());
+    std::optional<result<void>> recorded;
+    std::thread settle([&] {
+        recorded = s.record_attempt(head.id, head.lease, {.number = 1, .started_at = 1000, .status = 200},
+                                    delivery_status::delivered, 0);
+    });
+    const bool waited = waits_for_lock(db.conninfo(), tag);
+    CHECK(waited); // the settle waits for the stream instead of missing the position being inserted
+    REQUIRE(app.exec("COMMIT"));
+    settle.join();
+    REQUIRE(recorded);
+    REQUIRE(*recorded);
+    auto k2 = s.list_deliveries({.message_id = "k2"}).value().at(0);
+    CHECK(k2.sequence == 2);
+    CHECK_FALSE(k2.waiting);
+    CHECK(k2.sequence_prev == 1);
+    auto next = s.claim_due(1000, 10, e1, 9000).value();
+    REQUIRE(next.size() == 1);
+    CHECK(next[0].delivery.message_id == "k2");
+}
+
+TEST_CASE("postgres_store: an insert waits for a settle holding its stream, then is the head", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    const std::string tag = "hookline_insert_" + db.name().substr(14);
+    auto opened = postgres_store::open(db.conninfo() + " application_name=" + tag, {.schema = db.name()});
+    REQUIRE(opened);
+    auto s = std::move(opened).value();
+    const std::vector<std::string> e1 = {"e1"};
+    REQUIRE(s.insert_message(test_support::ordered_message("k1", {{"e1", "a"}}), e1, 1000).value());
+    const std::string q = "\"" + db.name() + "\".";
+    // Another process settles the head as the store does: the stream's row locked first, then the
+    // delivery and the stream moved on; its transaction is still open.
+    app_connection other(db.conninfo());
+    REQUIRE(other.ok());
+    REQUIRE(other.exec("BEGIN"));
+    REQUIRE(other.exec("SELECT 1 FROM " + q + "order_streams FOR UPDATE"));
+    REQUIRE(other.exec("UPDATE " + q + "deliveries SET status = 2, due_at = NULL"));
+    REQUIRE(other.exec("UPDATE " + q + "order_streams SET head_seq = next_seq, last_delivered = 1"));
+    std::optional<result<bool>> inserted;
+    std::thread insert([&] {
+        inserted = s.insert_message(test_support::ordered_message("k2", {{"e1", "a"}}), e1, 1000);
+    });
+    const bool waited = waits_for_lock(db.conninfo(), tag);
+    CHECK(waited);
+    REQUIRE(other.exec("COMMIT"));
+    insert.join();
+    REQUIRE(inserted);
+    REQUIRE(inserted->value());
+    auto k2 = s.list_deliveries({.message_id = "k2"}).value().at(0);
+    CHECK(k2.sequence == 2);
+    CHECK_FALSE(k2.waiting); // it saw the settled stream: the head at once
+    CHECK(k2.sequence_prev == 1);
+}
+
+TEST_CASE("postgres_store: two processes inserting and delivering one key's stream keep its order",
+          "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto a = open_store(db);
+    auto b = open_store(db); // its own pool, as another process would have
+    const std::vector<std::string> e1 = {"e1"};
+    const std::vector<std::string> keys = {"k0", "k1", "k2"};
+    constexpr int per_inserter = 90;
+    constexpr int total = 2 * per_inserter;
+    std::atomic<int> delivered{0}, failures{0}, out_of_order{0};
+    std::mutex seen_mutex;
+    std::map<std::string, std::vector<std::uint64_t>> seen; // per key, positions in claim order
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t) {
+        threads.emplace_back([&, t] { // an inserter
+            auto& s = t ? a : b;
+            for (int i = 0; i < per_inserter; ++i) {
+                const std::string id = "m" + std::to_string(t) + "-" + std::to_string(i);
+                auto r = s.insert_message(
+                    test_support::ordered_message(id, {{"e1", keys[static_cast<std::size_t>(i) % keys.size()]}}), e1,
+                    1000);
+                if (!r || !*r) ++failures;
+            }
+        });
+        threads.emplace_back([&, t] { // a sender
+            auto& s = t ? a : b;
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+            while (delivered < total && std::chrono::steady_clock::now() < until) {
+                auto got = s.claim_due(1000, 8, e1, 999'999'999);
+                if (!got) {
+                    ++failures;
+                    return;
+                }
+                for (auto& c : *got) {
+                    const auto& d = c.delivery;
+                    if (d.sequence_prev + 1 != d.sequence) ++out_of_order;
+                    {
+                        std::lock_guard lock(seen_mutex);
+                        seen[d.ordering_key].push_back(d.sequence);
+                    }
+                    if (!s.record_attempt(d.id, d.lease, {.number = 1, .started_at = 1000, .status = 200},
+                                          delivery_status::delivered, 0))
+                        ++failures;
+                    else
+                        ++delivered;
+                }
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(failures == 0);
+    CHECK(out_of_order == 0);
+    CHECK(delivered == total);
+    for (const auto& [key, positions] : seen) {
+        INFO(key);
+        std::vector<std::uint64_t> want(positions.size());
+        for (std::size_t i = 0; i < want.size(); ++i) want[i] = i + 1;
+        CHECK(positions == want); // each once, in order
+    }
+}
+
+TEST_CASE("postgres_store: a version 3 schema is migrated to ordered delivery in place", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    app_connection app(db.conninfo());
+    REQUIRE(app.ok());
+    const std::string q = "\"" + db.name() + "\".";
+    // Version 3 as its migrations made it, with a pending and an exhausted delivery.
+    const detail::pg::statements v(db.name());
+    REQUIRE(app.exec("CREATE SCHEMA \"" + db.name() + "\"; CREATE TABLE " + q +
+                     "schema_version (version integer NOT NULL); INSERT INTO " + q + "schema_version VALUES (3);" +
+                     v.schema_v1() + v.schema_v2() + v.schema_v3()));
+    REQUIRE(app.exec("INSERT INTO " + q +
+                     "messages VALUES ('m1', 'a.b', '\\x7b7d', 10), ('m2', 'a.b', '\\x7b7d', 10);"
+                     "INSERT INTO " +
+                     q +
+                     "deliveries (message_id, endpoint_id, status, attempts, next_attempt_at, due_at, updated_at, "
+                     "lease) VALUES ('m1', 'e1', 0, 1, 20, 20, 10, 1), ('m2', 'e1', 3, 5, 10, NULL, 10, 5)"));
+    CHECK(postgres_store::open(db.conninfo(), {.schema = db.name(), .migrate = false}).error() ==
+          errc::schema_mismatch);
+    auto s = open_store(db);
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:4");
+    auto old = s.list_deliveries({}).value();
+    REQUIRE(old.size() == 2);
+    for (auto& d : old) {
+        CHECK(d.sequence == 0);
+        CHECK(d.ordering_key.empty());
+        CHECK_FALSE(d.waiting);
+        CHECK_FALSE(d.holds_key);
+    }
+    const std::vector<std::string> e1 = {"e1"};
+    for (const char* id : {"k1", "k2", "k3"})
+        REQUIRE(s.insert_message(test_support::ordered_message(id, {{"e1", "a"}}), e1, 20).value());
+    CHECK(app.scalar("SELECT count(*) FROM " + q + "deliveries WHERE due_at IS NOT NULL") == "2"); // m1 and k1
+    std::set<std::string> ids;
+    for (auto& c : s.claim_due(20, 10, e1, 900).value()) ids.insert(c.delivery.message_id);
+    CHECK(ids == std::set<std::string>{"m1", "k1"});
+    REQUIRE(s.skip(old[1].id, 30)); // an old exhausted delivery can be skipped
+    CHECK(s.list_deliveries({.message_id = "m2"}).value().at(0).status == delivery_status::skipped);
+    auto again = open_store(db); // reopening changes nothing
+    CHECK(again.list_deliveries({.message_id = "k3"}).value().at(0).sequence == 3);
+}
+
+TEST_CASE("postgres_store: replays racing the settles of their streams neither deadlock nor strand a stream",
+          "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto a = open_store(db);
+    auto b = open_store(db);
+    const std::vector<std::string> e1 = {"e1"};
+    for (int i = 0; i < 60; ++i)
+        REQUIRE(a.insert_message(test_support::ordered_message("m" + std::to_string(i), {{"e1", i % 2 ? "a" : "b"}}),
+                                 e1, 1000)
+                    .value());
+    std::atomic<int> failures{0};
+    std::atomic<bool> replaying{true};
+    std::thread sender([&] {
+        for (;;) {
+            auto got = a.claim_due(1000, 4, e1, 999'999'999);
+            if (!got) {
+                ++failures;
+                return;
+            }
+            if (got->empty() && !replaying) return;
+            for (auto& c : *got)
+                if (!a.record_attempt(c.delivery.id, c.delivery.lease, {.number = 1, .started_at = 1000, .status = 200},
+                                      delivery_status::delivered, 0))
+                    ++failures;
+        }
+    });
+    for (int round = 0; round < 40; ++round)
+        if (!b.reschedule({.endpoint_id = "e1", .statuses = {delivery_status::delivered}, .limit = 3}, 1000))
+            ++failures;
+    replaying = false;
+    sender.join();
+    CHECK(failures == 0);
+    auto all = a.list_deliveries({}).value();
+    REQUIRE(all.size() == 60);
+    for (auto& d : all) {
+        CHECK(d.status == delivery_status::delivered);
+        CHECK_FALSE(d.waiting);
+    }
 }

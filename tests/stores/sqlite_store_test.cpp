@@ -445,3 +445,160 @@ TEST_CASE("sqlite_store: outbox work for an idle endpoint is found behind a back
     net.unblock();
     sender.stop(std::chrono::seconds(5));
 }
+
+TEST_CASE("sqlite_store: ordered streams survive closing and reopening", "[sqlite_store]") {
+    using test_support::ordered_message;
+    temp_dir dir;
+    const std::vector<std::string> e1 = {"e1"};
+    auto one = [](sqlite_store& s, const std::string& message) {
+        auto d = s.list_deliveries({.message_id = message}).value();
+        REQUIRE(d.size() == 1);
+        return d[0];
+    };
+    {
+        auto s = sqlite_store::open(dir.file(), test_options()).value();
+        for (const char* id : {"k1", "k2", "k3"})
+            REQUIRE(s.insert_message(ordered_message(id, {{"e1", "a"}}), e1, 1000).value());
+        for (const char* id : {"h1", "h2"})
+            REQUIRE(s.insert_message(ordered_message(id, {{"e1", "h", true}}), e1, 1000).value());
+        for (auto& c : s.claim_due(1000, 10, e1, 2000).value())
+            REQUIRE(s.record_attempt(
+                c.delivery.id, c.delivery.lease, {.number = 1, .started_at = 1000},
+                c.delivery.message_id == "k1" ? delivery_status::delivered : delivery_status::exhausted, 0));
+        auto k2 = s.claim_due(1000, 10, e1, 999'999).value(); // in flight at the "crash"
+        REQUIRE(k2.size() == 1);
+        CHECK(k2[0].delivery.message_id == "k2");
+    }
+    auto o = test_options();
+    o.clock = [] { return std::int64_t{5000}; };
+    auto s = sqlite_store::open(dir.file(), o).value();
+    auto k2 = one(s, "k2");
+    CHECK(k2.status == delivery_status::pending); // recovered: due at open
+    CHECK(k2.sequence == 2);
+    CHECK(k2.sequence_prev == 1);
+    CHECK_FALSE(k2.waiting);
+    CHECK(one(s, "k3").waiting);
+    auto h1 = one(s, "h1");
+    CHECK(h1.status == delivery_status::exhausted);
+    CHECK(h1.holds_key);
+    CHECK(one(s, "h2").waiting);
+    auto got = s.claim_due(5000, 10, e1, 9000).value();
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].delivery.message_id == "k2");
+    REQUIRE(s.record_attempt(got[0].delivery.id, got[0].delivery.lease, {.number = 2, .started_at = 5000},
+                             delivery_status::delivered, 0));
+    CHECK(one(s, "k3").sequence_prev == 2);
+    REQUIRE(s.insert_message(ordered_message("k4", {{"e1", "a"}}), e1, 5000).value());
+    CHECK(one(s, "k4").sequence == 4); // the stream's numbering carried over
+    CHECK(one(s, "k4").waiting);
+    REQUIRE(s.skip(h1.id, 5000));
+    std::set<std::string> ids;
+    for (auto& c : s.claim_due(5000, 10, e1, 9000).value()) ids.insert(c.delivery.message_id);
+    CHECK(ids == std::set<std::string>{"k3", "h2"});
+}
+
+TEST_CASE("sqlite_store: the outbox takes ordered positions inside the application's transaction", "[sqlite_store]") {
+    using test_support::ordered_message;
+    temp_dir dir;
+    auto store = sqlite_store::open(dir.file(), test_options()).value();
+    SQLite::Database app(dir.file(), SQLite::OPEN_READWRITE, 5000);
+    const std::vector<std::string> eps = {"ep"};
+    REQUIRE(store.insert_message(ordered_message("k1", {{"ep", "a"}}), eps, 0).value());
+    {
+        SQLite::Transaction tx(app);
+        CHECK(store.insert_message_in(app, ordered_message("k2", {{"ep", "a"}}), eps, 0).value());
+    } // rolled back: its position too
+    {
+        SQLite::Transaction tx(app);
+        CHECK(store.insert_message_in(app, ordered_message("k3", {{"ep", "a"}}), eps, 0).value());
+        tx.commit();
+    }
+    raw_db raw(dir.file());
+    REQUIRE(store.insert_message_in(raw.db, ordered_message("k4", {{"ep", "a"}}), eps, 0).value());
+    REQUIRE(store.insert_message_in(raw.db, ordered_message("b1", {{"ep", "b"}}), eps, 0).value());
+    auto listed = store.list_deliveries({}).value();
+    REQUIRE(listed.size() == 4);
+    CHECK(listed[0].sequence == 1);
+    CHECK(listed[1].message_id == "k3");
+    CHECK(listed[1].sequence == 2);
+    CHECK(listed[1].waiting);
+    CHECK(listed[2].sequence == 3);
+    CHECK(listed[3].sequence == 1);
+    CHECK_FALSE(listed[3].waiting);
+    std::set<std::string> ids;
+    for (auto& c : store.claim_due(0, 10, eps, 1000).value()) ids.insert(c.delivery.message_id);
+    CHECK(ids == std::set<std::string>{"k1", "b1"});
+}
+
+TEST_CASE("sqlite_store: waiting deliveries stay out of the claim's index, whose plan is unchanged", "[sqlite_store]") {
+    using test_support::ordered_message;
+    temp_dir dir;
+    auto s = sqlite_store::open(dir.file(), test_options()).value();
+    const std::vector<std::string> e1 = {"e1"};
+    for (int i = 0; i < 500; ++i)
+        REQUIRE(s.insert_message(ordered_message("k" + std::to_string(i), {{"e1", "a"}}), e1, 1000).value());
+    REQUIRE(s.insert_message(make_message("u"), e1, 1000).value());
+    raw_db raw(dir.file());
+    CHECK(raw.count("SELECT count(*) FROM hookline_deliveries WHERE waiting != 0") == 499);
+    CHECK(raw.count("SELECT count(*) FROM hookline_deliveries INDEXED BY hookline_deliveries_due WHERE "
+                    "endpoint_id = 'e1' AND due IS NOT NULL") == 2);
+    CHECK(raw.count("SELECT count(*) FROM hookline_deliveries INDEXED BY hookline_deliveries_due_any WHERE "
+                    "due IS NOT NULL") == 2);
+    auto plan = [&](const std::string& sql) {
+        sqlite3_stmt* st = nullptr;
+        REQUIRE(sqlite3_prepare_v2(raw.db, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &st, nullptr) == SQLITE_OK);
+        std::string out;
+        while (sqlite3_step(st) == SQLITE_ROW)
+            out += std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 3))) + ";";
+        sqlite3_finalize(st);
+        return out;
+    };
+    CHECK(plan(detail::sqlite_claim_sql()) ==
+          "SEARCH d USING INDEX hookline_deliveries_due (endpoint_id=? AND due>? AND due<?);");
+    CHECK(plan("SELECT id, order_seq, waiting FROM hookline_deliveries WHERE endpoint_id = ?1 AND order_key = ?2 AND "
+               "order_seq != 0 AND order_seq > ?3 AND (status IN (0, 1) OR holds_key != 0) ORDER BY order_seq "
+               "LIMIT 1") ==
+          "SEARCH hookline_deliveries USING INDEX hookline_deliveries_order (endpoint_id=? AND order_key=? AND "
+          "order_seq>?);");
+    auto got = s.claim_due(1000, 10, e1, 9000).value();
+    CHECK(got.size() == 2); // the stream's head and the unordered one
+}
+
+TEST_CASE("sqlite_store: a version 3 database is migrated to ordered delivery in place", "[sqlite_store]") {
+    temp_dir dir;
+    {
+        // Version 3 as its migrations wrote it, with a pending and a finished delivery.
+        raw_db raw(dir.file());
+        const auto& steps = detail::sqlite_migrations();
+        for (std::size_t i = 0; i < 3; ++i) REQUIRE(raw.exec(steps[i]));
+        REQUIRE(raw.exec(
+            "CREATE TABLE hookline_schema (version INTEGER NOT NULL); INSERT INTO hookline_schema VALUES (3);"
+            "INSERT INTO hookline_messages (id, event_type, payload, created_at) VALUES ('m1', 'a.b', '{}', 10), "
+            "('m2', 'a.b', '{}', 10);"
+            "INSERT INTO hookline_deliveries (message_id, endpoint_id, status, attempts, next_attempt_at, due, "
+            "updated_at, lease) VALUES ('m1', 'e1', 0, 1, 20, 20, 10, 1), ('m2', 'e1', 3, 5, 10, NULL, 10, 5);"));
+        CHECK(sqlite_store::stored_schema_version(raw.db).value() == 3);
+    }
+    auto s = sqlite_store::open(dir.file(), test_options()).value();
+    {
+        raw_db raw(dir.file());
+        CHECK(sqlite_store::stored_schema_version(raw.db).value() == 4);
+        CHECK(raw.count("SELECT count(*) FROM hookline_order_streams") == 0);
+    }
+    auto old = s.list_deliveries({}).value();
+    REQUIRE(old.size() == 2);
+    for (auto& d : old) {
+        CHECK(d.sequence == 0);
+        CHECK(d.ordering_key.empty());
+        CHECK_FALSE(d.waiting);
+        CHECK_FALSE(d.holds_key);
+    }
+    const std::vector<std::string> e1 = {"e1"};
+    REQUIRE(s.insert_message(test_support::ordered_message("k1", {{"e1", "a"}}), e1, 20).value());
+    REQUIRE(s.insert_message(test_support::ordered_message("k2", {{"e1", "a"}}), e1, 20).value());
+    std::set<std::string> ids;
+    for (auto& c : s.claim_due(20, 10, e1, 900).value()) ids.insert(c.delivery.message_id);
+    CHECK(ids == std::set<std::string>{"m1", "k1"});
+    REQUIRE(s.skip(old[1].id, 30)); // an old exhausted delivery can be skipped
+    CHECK(s.list_deliveries({.message_id = "m2"}).value().at(0).status == delivery_status::skipped);
+}

@@ -71,6 +71,10 @@ enum class errc {
     secret_too_short,      ///< a `whsec_` key shorter than `secret::min_symmetric_size` bytes
     // storage, appended
     store_in_use, ///< another process (or store) holds the SQLite store file's lock: one sender per file
+    // ordered delivery, appended
+    ordering_unsupported, ///< an ordered endpoint on a store that cannot keep order (not an `ordered_store`)
+    invalid_ordering_key, ///< an ordering key with a control character, or longer than 256 bytes
+    delivery_in_flight,   ///< the delivery's attempt is under way: skip it once the attempt is over
 };
 
 namespace detail {
@@ -126,6 +130,9 @@ public:
         case errc::invalid_header_value: return "header value contains a control character";
         case errc::invalid_option: return "invalid option";
         case errc::store_in_use: return "store in use: another sender process holds its lock file";
+        case errc::ordering_unsupported: return "ordered delivery needs a store that keeps order (an ordered_store)";
+        case errc::invalid_ordering_key: return "invalid ordering key (a control character, or over 256 bytes)";
+        case errc::delivery_in_flight: return "the delivery is in flight";
         }
         return "unknown hookline error";
     }

@@ -10,6 +10,12 @@
 /// wrong content type, 500 a handler failed, 503 (+ Retry-After) the queue is full or the
 /// de-duplication store failed (the sender retries).
 ///
+/// Ordered delivery (`receiver_options::check_sequence`): a verified delivery carrying
+/// `webhook-sequence` whose position is not after the last one handled for its `webhook-ordering-key`
+/// is acknowledged without dispatch (2xx, `outcome::stale`, a warning logged); one whose
+/// `webhook-sequence-previous` was not handled here yet gets 409 + Retry-After (`outcome::out_of_order`)
+/// and stays unhandled, so the sender's retry brings it in order.
+///
 /// Thread-safety: register handlers and observers before the first `handle`; from then on `handle`
 /// may be called from any number of threads at once (the verifier and store must allow it, as the
 /// stock ones do). Handlers run concurrently and must be thread-safe themselves.
@@ -19,10 +25,12 @@
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
 #include <hookline/core/headers.hpp>
+#include <hookline/core/logger.hpp>
 #include <hookline/core/worker_pool.hpp>
 #include <hookline/receiving/dedup_store.hpp>
 #include <hookline/receiving/detail/dispatch.hpp>
 #include <hookline/receiving/detail/event_json.hpp>
+#include <hookline/receiving/detail/sequence.hpp>
 #include <hookline/receiving/detail/verifier_traits.hpp>
 #include <hookline/receiving/receiver_options.hpp>
 #include <hookline/receiving/request.hpp>
@@ -51,7 +59,10 @@ HOOKLINE_BEGIN_NAMESPACE
 /// `body_id_field` / `body_type_field` ("id" and "type" when it names none; a name starting with '/'
 /// is a JSON pointer). When no id exists at all, the SHA-256 of the body is the de-duplication key.
 ///
-/// Not copyable or movable (worker threads refer to it); construct it where it lives.
+/// Not copyable or movable (worker threads refer to it); construct it where it lives. Throws
+/// `hookline::error` (`errc::invalid_option`) for `check_sequence` with a `Store` that is not a
+/// `sequence_store` (`null_dedup_store`, most custom stores), with `asynchronous`, or with a negative
+/// `sequence_retry_after`.
 template <verifier Verifier, dedup_store Store = memory_dedup_store>
 class basic_receiver {
 public:
@@ -62,6 +73,16 @@ public:
 
     explicit basic_receiver(Verifier verifier, receiver_options options = {}, Store store = Store{})
         : verifier_(std::move(verifier)), options_(std::move(options)), store_(std::move(store)) {
+        if (options_.check_sequence) {
+            if constexpr (!sequence_store<Store>)
+                throw error(make_error_code(errc::invalid_option),
+                            "receiver_options.check_sequence needs a store that keeps sequences (a sequence_store)");
+            if (options_.asynchronous)
+                throw error(make_error_code(errc::invalid_option),
+                            "receiver_options.check_sequence needs synchronous handling (asynchronous is set)");
+            if (options_.sequence_retry_after.count() < 0)
+                throw error(make_error_code(errc::invalid_option), "receiver_options.sequence_retry_after is negative");
+        }
         if (options_.content_type) {
             if (!options_.content_type->empty()) content_type_ = *options_.content_type;
         } else if (auto ct = detail::content_type_of(verifier_)) {
@@ -216,6 +237,14 @@ private:
         auto verified =
             verifier_.verify({.headers = req.headers, .body = req.body, .url = req.url.empty() ? url : req.url}, now);
         if (!verified) return reject(r, verified.error());
+        // Its place in its key's stream: read only once it is authentic (an unsigned request never
+        // reaches the store).
+        std::optional<detail::sequence_position> position;
+        if (options_.check_sequence) {
+            auto read = detail::read_sequence(req.headers);
+            if (!read) return reject(r, read.error());
+            position = *read;
+        }
 
         // 3. What it is: id and type from the scheme's headers, else from the body. They live in the
         // report (for the observer) and are moved into the event and back: no copies.
@@ -247,6 +276,7 @@ private:
         auto claim = store_.try_claim(key, now);
         if (!claim) return busy(r, claim.error());
         if (*claim == claim_status::done) {
+            if (position) record_position(*position, now); // handled before: it is processed (heals a lost record)
             r.result = outcome::duplicate;
             return plain(200, "200 duplicate");
         }
@@ -256,8 +286,13 @@ private:
             res.headers.add("Retry-After", std::to_string(options_.retry_after.count()));
             return res;
         }
+        if (position)
+            if (auto answer = check_position(*position, key, now, r)) return std::move(*answer);
         if (!handler) {
-            (void)store_.complete(key, now);
+            if (auto done = finish(key, position, now); !done) {
+                (void)store_.release(key);
+                return busy(r, done.error());
+            }
             r.result = outcome::unhandled;
             return plain(200, "200 no handler");
         }
@@ -287,10 +322,77 @@ private:
             r.error = ran.error();
             return plain(500, "500 handler failed"); // a reply set before failing is discarded
         }
-        if constexpr (!std::same_as<Store, null_dedup_store>) (void)store_.complete(key, now_from(options_.clock));
+        if (auto done = finish(key, position, now_from(options_.clock)); !done) {
+            (void)store_.release(key); // the retry runs the handler again and records its position
+            return busy(r, done.error());
+        }
         r.result = outcome::handled;
         if (ev.replied()) return replied(std::move(*ev.reply_));
         return plain(200, "200 ok");
+    }
+
+    /// Ordered delivery, once the id is claimed: nullopt to dispatch, otherwise the answer (a stale
+    /// position completes the claim, one ahead of a missing position releases it).
+    std::optional<response> check_position(const detail::sequence_position& p, std::string_view key, std::int64_t now,
+                                           report& r) {
+        if constexpr (sequence_store<Store>) {
+            auto last = store_.last_sequence(p.key, now);
+            if (!last) {
+                (void)store_.release(key);
+                return busy(r, last.error());
+            }
+            if (!*last) return std::nullopt; // first seen: tracking starts here
+            const std::uint64_t seen = **last;
+            if (p.number <= seen) { // handling it would roll the key's state back
+                (void)store_.complete(key, now);
+                r.result = outcome::stale;
+                r.detail = detail::stale_sequence_line(r.id, p, seen);
+                log_warning(r.detail);
+                return plain(200, "200 stale sequence");
+            }
+            if (p.previous > seen) {
+                (void)store_.release(key);
+                r.result = outcome::out_of_order;
+                r.detail = "sequence " + std::to_string(p.number) + " after " + std::to_string(p.previous) +
+                           ", last processed " + std::to_string(seen);
+                response res = plain(409, "409 an earlier message of this ordering key is missing");
+                res.headers.add("Retry-After", std::to_string(options_.sequence_retry_after.count()));
+                return res;
+            }
+        }
+        return std::nullopt;
+    }
+
+    /// Hands `line` to the logger, if any; a throwing logger changes nothing.
+    void log_warning(std::string_view line) const noexcept {
+        if (!options_.logger) return;
+        try {
+            options_.logger(log_level::warning, line);
+        } catch (...) {
+        }
+    }
+
+    /// Best effort: `p`'s position is the key's last one if it is higher.
+    void record_position(const detail::sequence_position& p, std::int64_t now) {
+        if constexpr (sequence_store<Store>) (void)store_.record_sequence(p.key, p.number, now);
+    }
+
+    /// Marks a handled id done and, with a position, records it (first, or in one step): an error
+    /// only when the position could not be recorded.
+    result<void> finish(std::string_view key, const std::optional<detail::sequence_position>& p, std::int64_t now) {
+        if constexpr (sequence_store<Store>) {
+            if (p) {
+                if constexpr (atomic_sequence_store<Store>) {
+                    return store_.complete_with_sequence(key, p->key, p->number, now);
+                } else {
+                    if (auto recorded = store_.record_sequence(p->key, p->number, now); !recorded) return recorded;
+                    (void)store_.complete(key, now);
+                    return {};
+                }
+            }
+        }
+        if constexpr (!std::same_as<Store, null_dedup_store>) (void)store_.complete(key, now);
+        return {};
     }
 
     static result<void> run(const entry& handler, const webhook_event& ev, std::string& why) {

@@ -6,6 +6,7 @@
 
 #include <hookline/core/clock.hpp>
 #include <hookline/core/config.hpp>
+#include <hookline/core/logger.hpp>
 #include <hookline/core/worker_pool.hpp>
 
 #include <chrono>
@@ -28,6 +29,9 @@ enum class outcome {
     rejected,    ///< the request failed a check: path, method, size, content type, signature, body (4xx)
     failed,      ///< the handler threw or reported failure (5xx; in asynchronous mode reported afterwards)
     busy,        ///< the worker queue is full or the de-duplication store failed (503 + Retry-After)
+    // ordered delivery (`receiver_options::check_sequence`), appended
+    stale,        ///< verified, but its `webhook-sequence` is not after the last one handled: not dispatched (2xx)
+    out_of_order, ///< verified, but an earlier position of its key was not handled yet (409 + Retry-After)
 };
 
 /// A short lower-case name for `o` ("handled", "duplicate", ...).
@@ -41,6 +45,8 @@ inline std::string_view to_string(outcome o) noexcept {
     case outcome::rejected: return "rejected";
     case outcome::failed: return "failed";
     case outcome::busy: return "busy";
+    case outcome::stale: return "stale";
+    case outcome::out_of_order: return "out_of_order";
     }
     return "unknown";
 }
@@ -53,7 +59,8 @@ struct request_info {
     std::string_view event_type;         ///< empty when not known (for example, rejected before parsing)
     std::string_view id;                 ///< empty when not known
     std::error_code error;               ///< what failed (rejected, failed, busy); empty otherwise
-    std::string_view detail;             ///< a handler's exception message, for logs only (never sent back)
+    std::string_view detail;             ///< a handler's exception message, or the positions of a stale or out-of-order
+                                         ///< delivery; for logs only (never sent back)
     std::chrono::nanoseconds latency{0}; ///< time spent in `handle` (or in the handler when `deferred`)
     bool deferred = false;               ///< true for the second report of a queued event, once its handler ran
 };
@@ -84,6 +91,14 @@ struct receiver_options {
     std::size_t max_json_depth = 128;
     /// Called for every request with its outcome.
     request_observer observer{};
+    /// Ordered delivery: check `webhook-sequence` per `webhook-ordering-key` (docs/receiver.md). Needs a
+    /// store that keeps sequences (a `sequence_store`) and synchronous handling: the constructor throws
+    /// `hookline::error` (`errc::invalid_option`) otherwise.
+    bool check_sequence = false;
+    /// The `Retry-After` seconds sent with the 409 of a delivery ahead of a missing one.
+    std::chrono::seconds sequence_retry_after{1};
+    /// Where warnings go (a stale sequence position, for now). `nullptr` silences them.
+    hookline::logger logger = stderr_logger();
 };
 
 HOOKLINE_END_NAMESPACE

@@ -48,6 +48,7 @@ inline int http_status_for(std::error_code ec) noexcept {
     case errc::malformed_header:
     case errc::duplicate_header:
     case errc::malformed_body:
+    case errc::invalid_ordering_key:
     case errc::invalid_argument: return 400;
     case errc::no_matching_signature:
     case errc::timestamp_too_old:

@@ -21,6 +21,19 @@ struct endpoint_secret {
     std::int64_t expires_at = 0; ///< Unix milliseconds after which it stops signing; 0 = never
 };
 
+/// Whether an endpoint receives messages in send order (docs/ordering.md).
+enum class delivery_order {
+    none,    ///< as soon as each is due, up to `max_concurrency` at once (the default)
+    per_key, ///< one stream per ordering key: a key's next message waits until the previous one is settled
+    endpoint ///< one stream for the whole endpoint, whatever the keys
+};
+
+/// What an ordered endpoint does when its stream's head is exhausted.
+enum class head_exhaustion {
+    block, ///< its key waits (the others go on) until an operator skips or replays the head
+    skip   ///< the head stays exhausted and the key goes on to its next message
+};
+
 /// How an endpoint is configured. Only `url` and `secrets` are required.
 struct endpoint_config {
     std::string url{};
@@ -35,6 +48,10 @@ struct endpoint_config {
     std::size_t max_concurrency = 0;      ///< requests in flight at once; 0 = the sender's default
     bool enabled = true;
     std::string description{};
+    /// Ordered delivery; needs an `ordered_store` (the stock stores are). Applies to messages sent
+    /// from then on.
+    delivery_order order = delivery_order::none;
+    head_exhaustion on_head_exhausted = head_exhaustion::block; ///< with `order`, as the message is sent
 };
 
 /// True when `type` matches `pattern`: equal, `*`, or a `prefix.*` pattern whose prefix (with the dot) starts it.

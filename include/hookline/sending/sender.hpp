@@ -228,6 +228,19 @@ public:
         return n;
     }
 
+    /// Gives up a message for one endpoint (pending, waiting or exhausted): `skipped`, never attempted
+    /// again unless retried. On an ordered endpoint its key goes on to its next message (the way out of
+    /// `head_exhaustion::block`; `retry` is the other). `errc::delivery_in_flight` while it is being
+    /// attempted, `errc::message_not_found` when there is no such delivery.
+    result<void> skip(const std::string& message_id, const std::string& endpoint_id) requires ordered_store<Store> {
+        auto found = store_.list_deliveries({.message_id = message_id, .endpoint_id = endpoint_id, .limit = 1});
+        if (!found) return found.error();
+        if (found->empty()) return errc::message_not_found;
+        auto skipped = store_.skip(found->front().id, now_ms());
+        poke(endpoint_id);
+        return skipped;
+    }
+
     result<std::vector<delivery_record>> deliveries(const delivery_query& q) { return store_.list_deliveries(q); }
     result<std::vector<attempt_record>> attempts(std::uint64_t delivery_id) {
         return store_.list_attempts(delivery_id);

@@ -37,6 +37,9 @@ struct event {
     std::string payload{};               ///< request body
     std::string id{};                    ///< message id; empty = a fresh random `msg_…` id
     std::vector<std::string> channels{}; ///< restricts delivery to endpoints on these channels
+    /// Orders it on `per_key` endpoints behind earlier events with the same key (for example an order
+    /// id); empty = the endpoint's default key. At most 256 bytes, no control characters.
+    std::string ordering_key{};
 };
 
 /// What `send` did.

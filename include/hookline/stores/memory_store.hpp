@@ -56,12 +56,44 @@ public:
             auto [slot, fresh] = s.due.try_emplace(endpoints[i]);
             due_set& set = slot->second;
             if (fresh) set.endpoint = &slot->first;
+            record->second.index = &set;
+            if (const ordered_target* o = ordered_for(m, endpoints[i])) {
+                auto& d = record->second.record;
+                auto& st = s.streams[{o->endpoint_id, o->key}];
+                d.ordering_key = o->key;
+                d.sequence = st.next++;
+                record->second.block = o->block;
+                st.unsettled.emplace(d.sequence, d.id);
+                if (st.unsettled.begin()->first != d.sequence) {
+                    d.waiting = true; // behind an earlier delivery of its stream: not indexed
+                    continue;
+                }
+                d.sequence_prev = st.last_delivered;
+            }
             set.keys.merge(index[i]);
             s.reindex_head(set);
-            record->second.index = &set;
         }
         s.deliveries.merge(records);
         return true;
+    }
+
+    /// Gives up a pending (or waiting) or exhausted delivery: `skipped`, and its stream moves on.
+    result<void> skip(std::uint64_t id, std::int64_t now) {
+        std::lock_guard lock(state_->mutex);
+        auto& s = *state_;
+        auto it = s.deliveries.find(id);
+        if (it == s.deliveries.end()) return errc::message_not_found;
+        auto& d = it->second.record;
+        if (d.status == delivery_status::in_flight) return errc::delivery_in_flight;
+        if (d.status != delivery_status::pending && d.status != delivery_status::exhausted)
+            return errc::invalid_argument; // already settled
+        s.unindex(it->second);
+        d.status = delivery_status::skipped;
+        d.updated_at = now;
+        d.waiting = false; // settled: no longer waiting (a replay of it must be indexed like any other)
+        d.holds_key = false;
+        s.settle(it->second);
+        return {};
     }
 
     result<std::vector<claimed_delivery>> claim_due(std::int64_t now, std::size_t limit,
@@ -147,6 +179,12 @@ public:
         d.updated_at = a.started_at;
         d.lease_until = 0;
         it->second.attempts.push_back(a);
+        if (d.sequence != 0 && status != delivery_status::pending) {
+            if (status == delivery_status::exhausted && it->second.block && s.is_head(d))
+                d.holds_key = true; // its stream waits for an operator
+            else
+                s.settle(it->second);
+        }
         return {};
     }
 
@@ -172,6 +210,12 @@ public:
             auto& e = s.deliveries.at(id);
             auto& d = e.record;
             if (d.status == delivery_status::in_flight) continue; // its attempt is under way
+            if (d.sequence != 0 && s.reorder(e)) {                // waits behind an earlier position of its stream
+                d.status = delivery_status::pending;
+                d.next_attempt_at = due;
+                ++n;
+                continue;
+            }
             s.rekey(e, due);
             d.status = delivery_status::pending;
             d.next_attempt_at = due;
@@ -217,7 +261,8 @@ public:
             bool finished = it->second.message->created_at < before;
             for (auto id : ids) {
                 auto st = s.deliveries.at(id).record.status;
-                finished = finished && st != delivery_status::pending && st != delivery_status::in_flight;
+                finished = finished && st != delivery_status::pending && st != delivery_status::in_flight &&
+                           !s.deliveries.at(id).record.holds_key;
             }
             if (!finished) {
                 ++it;
@@ -245,6 +290,7 @@ private:
     };
     struct entry {
         delivery_record record;
+        bool block = false; // ordered: an exhausted head holds its stream
         std::vector<attempt_record> attempts;
         std::shared_ptr<const stored_message> message; // shared by the message's deliveries
         due_set* index = nullptr;                      // its endpoint's due index (never erased from `due`: stable)
@@ -253,8 +299,20 @@ private:
         std::shared_ptr<const stored_message> message;
         std::vector<std::uint64_t> deliveries;
     };
+    /// One ordered stream (endpoint, key): its next position and its unsettled deliveries by position.
+    struct stream {
+        std::uint64_t next = 1;
+        std::uint64_t last_delivered = 0;
+        std::map<std::uint64_t, std::uint64_t> unsettled{}; // position -> delivery id; the first is the head
+    };
+    static const ordered_target* ordered_for(const stored_message& m, const std::string& endpoint) {
+        for (const auto& o : m.ordered)
+            if (o.endpoint_id == endpoint) return &o;
+        return nullptr;
+    }
     struct state {
         mutable std::mutex mutex;
+        std::map<std::pair<std::string, std::string>, stream> streams; // kept after their messages are pruned
         std::atomic<std::uint64_t> last_id{0};
         std::unordered_map<std::string, message_entry> messages;
         std::map<std::uint64_t, entry> deliveries; // ordered by id (about creation order)
@@ -275,8 +333,53 @@ private:
             set.head = head;
         }
 
+        bool is_head(const delivery_record& d) const {
+            const auto& st = streams.at({d.endpoint_id, d.ordering_key});
+            return !st.unsettled.empty() && st.unsettled.begin()->first == d.sequence;
+        }
+        /// `e` is settled: it leaves its stream's unsettled set; when it was the head, the next becomes it.
+        void settle(entry& e) {
+            auto& d = e.record;
+            if (d.sequence == 0) return;
+            auto& st = streams.at({d.endpoint_id, d.ordering_key});
+            if (d.status == delivery_status::delivered) st.last_delivered = std::max(st.last_delivered, d.sequence);
+            const bool was_head = !st.unsettled.empty() && st.unsettled.begin()->first == d.sequence;
+            st.unsettled.erase(d.sequence);
+            if (was_head && !st.unsettled.empty()) promote(st);
+        }
+        /// Makes the stream's first unsettled delivery claimable (if it was waiting).
+        void promote(stream& st) {
+            auto& head = deliveries.at(st.unsettled.begin()->second);
+            if (!head.record.waiting) return;
+            head.record.waiting = false;
+            head.record.sequence_prev = st.last_delivered;
+            if (head.record.status == delivery_status::pending) rekey(head, head.record.next_attempt_at);
+        }
+        /// A rescheduled ordered delivery: a replay behind the head goes at once (false); a settled one
+        /// ahead of the head joins the stream again and waits (true) unless it becomes the head.
+        bool reorder(entry& e) {
+            auto& d = e.record;
+            auto& st = streams.at({d.endpoint_id, d.ordering_key});
+            d.holds_key = false;
+            const std::uint64_t head = st.unsettled.empty() ? st.next : st.unsettled.begin()->first;
+            if (d.sequence < head) return false; // a replay
+            st.unsettled.emplace(d.sequence, d.id);
+            if (st.unsettled.begin()->first == d.sequence) {
+                if (d.waiting) {
+                    d.waiting = false;
+                    d.sequence_prev = st.last_delivered;
+                }
+                return false;
+            }
+            if (!d.waiting) {
+                unindex(e);
+                d.waiting = true;
+            }
+            return true;
+        }
         /// The time `d` is indexed under: its due time while pending, its lease while in flight.
         static std::optional<std::int64_t> index_key(const delivery_record& d) {
+            if (d.waiting) return std::nullopt;
             if (d.status == delivery_status::pending) return d.next_attempt_at;
             if (d.status == delivery_status::in_flight) return d.lease_until;
             return std::nullopt;
@@ -326,5 +429,6 @@ private:
 };
 
 static_assert(due_index_store<memory_store>);
+static_assert(ordered_store<memory_store>);
 
 HOOKLINE_END_NAMESPACE

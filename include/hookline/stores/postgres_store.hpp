@@ -14,13 +14,15 @@
 /// share one small pool of connections (guarded by a mutex; a connection is used by one call at a time).
 ///
 /// Internals in `stores/detail/`: `postgres_connection.hpp` (libpq parameters and result sets),
-/// `postgres_schema.hpp` (DDL and statements), `postgres_pool.hpp` (pool, migration, preparation).
+/// `postgres_schema.hpp` (DDL and statements), `postgres_pool.hpp` (pool, migration, preparation),
+/// `postgres_rows.hpp` (parameters, query conditions, row reading).
 #pragma once
 
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
 #include <hookline/stores/detail/postgres_connection.hpp>
 #include <hookline/stores/detail/postgres_pool.hpp>
+#include <hookline/stores/detail/postgres_rows.hpp>
 #include <hookline/stores/detail/postgres_schema.hpp>
 #include <hookline/stores/store.hpp>
 
@@ -88,7 +90,7 @@ public:
     const std::string& schema() const noexcept { return pool_->sql.schema; }
 
     result<bool> insert_message(const stored_message& m, std::span<const std::string> endpoints, std::int64_t due) {
-        auto ps = insert_params(m, endpoints, due);
+        auto ps = detail::pg::insert_params(m, endpoints, due);
         auto r = run("insert_message", "insert_message", ps);
         if (!r) return r.error();
         return r->i64(0, 0) > 0;
@@ -100,7 +102,7 @@ public:
     /// the application's transaction, as any failed statement does.
     result<bool> insert_message_in(PGconn& app_connection, const stored_message& m,
                                    std::span<const std::string> endpoints, std::int64_t due) {
-        auto ps = insert_params(m, endpoints, due);
+        auto ps = detail::pg::insert_params(m, endpoints, due);
         ps.finish();
         detail::pg::result_set r(PQexecParams(&app_connection, pool_->sql.insert_message.c_str(), ps.count(),
                                               ps.types.data(), ps.values.data(), ps.lengths.data(), ps.formats.data(),
@@ -143,7 +145,9 @@ public:
             d.lease_until = r->i64(i, 5);
             d.updated_at = r->i64(i, 6);
             d.lease = static_cast<std::uint64_t>(r->i64(i, 18));
-            d.last_attempt = last_attempt(*r, i, 7);
+            detail::pg::read_order(*r, i, 19, d);
+            d.holds_key = r->boolean(i, 22);
+            d.last_attempt = detail::pg::last_attempt(*r, i, 7);
             auto msg = std::make_shared<stored_message>();
             msg->id = d.message_id;
             msg->event_type = r->str(i, 15);
@@ -204,7 +208,43 @@ public:
             .integer(static_cast<std::int64_t>(lease));
         auto r = run("record_attempt", "record_attempt", ps);
         if (!r) return r.error();
-        return fenced(*r);
+        if (r->i64(0, 0) > 0) return {};
+        if (!r->boolean(0, 1)) return errc::message_not_found;
+        if (r->i64(0, 2) == 0 || status == delivery_status::pending) return errc::lease_lost;
+        // An ordered delivery that finished: its stream moves on, under the stream row's lock.
+        return transaction<void>("record_attempt", [&](PGconn* c) -> result<void> {
+            detail::pg::params lp;
+            lp.integer(static_cast<std::int64_t>(id));
+            auto head = exec_on("record_attempt", c, "order_lock", {}, lp);
+            if (!head) return head.error();
+            ps.integer(head->rows() > 0 ? head->i64(0, 0) : -1);
+            auto u = exec_on("record_attempt", c, "record_settle", {}, ps);
+            if (!u) return u.error();
+            return fenced(*u);
+        });
+    }
+
+    /// Gives up a pending (or waiting) or exhausted delivery: `skipped`, and its stream moves on;
+    /// `delivery_in_flight` while its attempt is under way. Locks the stream, then the delivery.
+    result<void> skip(std::uint64_t id, std::int64_t now) {
+        return transaction<void>("skip", [&](PGconn* c) -> result<void> {
+            detail::pg::params lp;
+            lp.integer(static_cast<std::int64_t>(id));
+            auto head = exec_on("skip", c, "order_lock", {}, lp);
+            if (!head) return head.error();
+            auto current = exec_on("skip", c, "skip_lock", {}, lp);
+            if (!current) return current.error();
+            if (current->rows() == 0) return errc::message_not_found;
+            const auto st = static_cast<delivery_status>(current->i64(0, 0));
+            if (st == delivery_status::in_flight) return errc::delivery_in_flight;
+            if (st != delivery_status::pending && st != delivery_status::exhausted)
+                return errc::invalid_argument; // already settled
+            detail::pg::params ps;
+            ps.integer(static_cast<std::int64_t>(id)).integer(now).integer(head->rows() > 0 ? head->i64(0, 0) : -1);
+            auto r = exec_on("skip", c, "skip", {}, ps);
+            if (!r) return r.error();
+            return {};
+        });
     }
 
     result<void> release(std::uint64_t id, std::uint64_t lease, std::int64_t due) {
@@ -216,7 +256,9 @@ public:
     }
 
     /// Locks the messages of the matching deliveries (`FOR SHARE`, in one transaction with the update),
-    /// so a concurrent `prune` skips them, or, when it holds one already, the update finds it gone.
+    /// so a concurrent `prune` skips them, or, when it holds one already, the update finds it gone; then
+    /// the streams of the ordered ones (in key order, before their deliveries, as every writer does), so
+    /// each waits again exactly when it is ahead of its stream's current head.
     result<std::size_t> reschedule(const delivery_query& q, std::int64_t due) {
         const std::string s = "\"" + pool_->sql.schema + "\".";
         const std::string limit = " ORDER BY d.id LIMIT " + std::to_string(q.limit);
@@ -224,16 +266,39 @@ public:
             "FROM " + s + "deliveries d JOIN " + s + "messages m ON m.id = d.message_id WHERE d.status <> 1";
         detail::pg::params lock_ps;
         const std::string lock_sql = "SELECT 1 FROM " + s + "messages l WHERE l.id IN (SELECT d.message_id " + from +
-                                     where(q, lock_ps, " AND ") + limit + ") ORDER BY l.id FOR SHARE OF l";
-        detail::pg::params ps;
-        ps.integer(due);
+                                     detail::pg::where(q, lock_ps, " AND ") + limit + ") ORDER BY l.id FOR SHARE OF l";
+        detail::pg::params ids_ps;
+        const std::string ids_sql = "SELECT coalesce(array_agg(x.id)::text, '{}'), coalesce(bool_or(x.order_seq <> 0), "
+                                    "false) FROM (SELECT d.id, d.order_seq " +
+                                    from + detail::pg::where(q, ids_ps, " AND ") + limit + ") x";
+        const std::string streams_sql = "SELECT 1 FROM " + s +
+                                        "order_streams st WHERE (st.endpoint_id, st.order_key) IN "
+                                        "(SELECT endpoint_id, order_key FROM " +
+                                        s +
+                                        "deliveries WHERE id = ANY($1::bigint[]) AND order_seq <> 0) "
+                                        "ORDER BY st.endpoint_id, st.order_key FOR UPDATE OF st";
         const std::string sql =
-            "WITH t AS (SELECT d.id " + from + where(q, ps, " AND ") + limit +
-            " FOR UPDATE OF d FOR SHARE OF m), u AS (UPDATE " + s +
-            "deliveries SET status = 0, lease_until = 0, next_attempt_at = $1::bigint, "
-            "due_at = $1::bigint WHERE id IN (SELECT id FROM t) RETURNING 1) SELECT count(*) FROM u";
+            "WITH t AS (SELECT d.id FROM " + s + "deliveries d JOIN " + s +
+            "messages m ON m.id = d.message_id WHERE d.id = ANY($2::bigint[]) AND d.status <> 1 "
+            "FOR UPDATE OF d FOR SHARE OF m), w AS (SELECT t.id, coalesce(d.order_seq > st.head_seq, false) AS waits "
+            "FROM t JOIN " +
+            s + "deliveries d ON d.id = t.id LEFT JOIN " + s +
+            "order_streams st ON d.order_seq <> 0 AND st.endpoint_id = d.endpoint_id AND st.order_key = d.order_key), "
+            "u AS (UPDATE " +
+            s +
+            "deliveries d SET status = 0, lease_until = 0, next_attempt_at = $1::bigint, due_at = CASE WHEN w.waits "
+            "THEN NULL ELSE $1::bigint END, waiting = w.waits, holds_key = false FROM w WHERE d.id = w.id RETURNING 1) "
+            "SELECT count(*) FROM u";
         return transaction<std::size_t>("reschedule", [&](PGconn* c) -> result<std::size_t> {
             if (!exec_on("reschedule", c, nullptr, lock_sql, lock_ps)) return errc::store_failure;
+            auto ids = exec_on("reschedule", c, nullptr, ids_sql, ids_ps);
+            if (!ids) return ids.error();
+            detail::pg::params id_list;
+            id_list.text(ids->str(0, 0));
+            if (ids->boolean(0, 1) && !exec_on("reschedule", c, nullptr, streams_sql, id_list))
+                return errc::store_failure;
+            detail::pg::params ps;
+            ps.integer(due).text(ids->str(0, 0));
             auto r = exec_on("reschedule", c, nullptr, sql, ps);
             if (!r) return r.error();
             return static_cast<std::size_t>(r->i64(0, 0));
@@ -243,10 +308,11 @@ public:
     result<std::vector<delivery_record>> list_deliveries(const delivery_query& q) {
         detail::pg::params ps;
         const std::string s = "\"" + pool_->sql.schema + "\".";
-        std::string w = where(q, ps, " WHERE ");
+        std::string w = detail::pg::where(q, ps, " WHERE ");
         std::string sql = "SELECT d.id, d.message_id, d.endpoint_id, d.attempts, d.next_attempt_at, d.lease_until, "
                           "d.updated_at, d.last_number, d.last_started_at, d.last_status, d.last_error_category, "
-                          "d.last_error, d.last_latency_us, d.last_excerpt, d.status, d.lease FROM " +
+                          "d.last_error, d.last_latency_us, d.last_excerpt, d.status, d.lease, d.order_key, "
+                          "d.order_seq, d.order_prev, d.waiting, d.holds_key FROM " +
                           s + "deliveries d" +
                           (q.created_since != 0 ? " JOIN " + s + "messages m ON m.id = d.message_id" : std::string()) +
                           w + " ORDER BY d.id LIMIT " + std::to_string(q.limit);
@@ -263,9 +329,12 @@ public:
             d.next_attempt_at = r->i64(i, 4);
             d.lease_until = r->i64(i, 5);
             d.updated_at = r->i64(i, 6);
-            d.last_attempt = last_attempt(*r, i, 7);
+            d.last_attempt = detail::pg::last_attempt(*r, i, 7);
             d.status = static_cast<delivery_status>(r->i64(i, 14));
             d.lease = static_cast<std::uint64_t>(r->i64(i, 15));
+            detail::pg::read_order(*r, i, 16, d);
+            d.waiting = r->boolean(i, 19);
+            d.holds_key = r->boolean(i, 20);
             out.push_back(std::move(d));
         }
         return out;
@@ -402,62 +471,11 @@ private:
         return r;
     }
 
-    static detail::pg::params insert_params(const stored_message& m, std::span<const std::string> endpoints,
-                                            std::int64_t due) {
-        detail::pg::params ps;
-        ps.text(m.id)
-            .text(m.event_type)
-            .bytes(m.payload ? *m.payload : std::string())
-            .integer(m.created_at)
-            .integer(due)
-            .text(detail::pg::text_array(endpoints));
-        return ps;
-    }
-
-    /// Appends the query's conditions (parameters numbered after those already in `ps`).
-    static std::string where(const delivery_query& q, detail::pg::params& ps, const char* lead) {
-        std::vector<std::string> conds;
-        auto next = [&] { return "$" + std::to_string(ps.count()); };
-        if (!q.message_id.empty()) {
-            ps.text(q.message_id);
-            conds.push_back("d.message_id = " + next() + "::text");
-        }
-        if (!q.endpoint_id.empty()) {
-            ps.text(q.endpoint_id);
-            conds.push_back("d.endpoint_id = " + next() + "::text");
-        }
-        if (!q.statuses.empty()) {
-            std::string list = "{";
-            for (std::size_t i = 0; i < q.statuses.size(); ++i)
-                list += (i ? "," : "") + std::to_string(static_cast<int>(q.statuses[i]));
-            ps.text(list + "}");
-            conds.push_back("d.status = ANY(" + next() + "::smallint[])");
-        }
-        if (q.created_since != 0) {
-            ps.integer(q.created_since);
-            conds.push_back("m.created_at >= " + next() + "::bigint");
-        }
-        std::string out;
-        for (std::size_t i = 0; i < conds.size(); ++i) out += (i ? " AND " : lead) + conds[i];
-        return out;
-    }
-
-    static std::optional<attempt_record> last_attempt(const detail::pg::result_set& r, int row, int col) {
-        if (r.null(row, col)) return std::nullopt;
-        attempt_record a;
-        a.number = static_cast<int>(r.i64(row, col));
-        a.started_at = r.i64(row, col + 1);
-        a.status = static_cast<int>(r.i64(row, col + 2));
-        a.error = detail::pg::decode_error(r.str(row, col + 3), static_cast<int>(r.i64(row, col + 4)));
-        a.latency = std::chrono::microseconds(r.i64(row, col + 5));
-        a.response_excerpt = r.str(row, col + 6);
-        return a;
-    }
-
     std::shared_ptr<detail::pg::pool> pool_;
 };
 
 static_assert(due_index_store<postgres_store>);
+static_assert(ordered_store<postgres_store>);
 static_assert(outbox_store<postgres_store, PGconn>);
 static_assert(outbox_store<postgres_store, PGconn*>);
 

@@ -9,8 +9,8 @@
 /// Needs SQLite 3.35 or newer and SQLiteCpp 3.2 (link `hookline::sqlite`); the umbrella header does not
 /// include it. Internals: `stores/detail/sqlite_schema.hpp` (DDL, migrations), `sqlite_connection.hpp`
 /// (statement cache, SQLiteCpp's exceptions to `errc`), `sqlite_rows.hpp` (row mapping),
-/// `sqlite_queue.hpp` (claim, recovery, pruning), `sqlite_committer.hpp` (group commit), `sqlite_lock.hpp`
-/// (the one-sender-per-file lock).
+/// `sqlite_queue.hpp` (claim, recovery, pruning), `sqlite_order.hpp` (ordered streams, `skip`),
+/// `sqlite_committer.hpp` (group commit), `sqlite_lock.hpp` (the one-sender-per-file lock).
 ///
 /// Thread-safety: every member may be called from any thread. Copies of a `sqlite_store` are handles to
 /// one shared state: one SQLite connection guarded by a mutex (and, with `group_commit`, one committer
@@ -29,6 +29,7 @@
 #include <hookline/stores/detail/sqlite_committer.hpp>
 #include <hookline/stores/detail/sqlite_connection.hpp>
 #include <hookline/stores/detail/sqlite_lock.hpp>
+#include <hookline/stores/detail/sqlite_order.hpp>
 #include <hookline/stores/detail/sqlite_queue.hpp>
 #include <hookline/stores/detail/sqlite_rows.hpp>
 #include <hookline/stores/detail/sqlite_schema.hpp>
@@ -77,8 +78,8 @@ struct sqlite_store_options {
     std::size_t group_commit_max_batch = 256; ///< inserts per transaction at most
     sqlite_synchronous synchronous = sqlite_synchronous::full;
     std::chrono::milliseconds busy_timeout{5000}; ///< how long to wait for another connection's lock
-    /// Finished messages (every delivery delivered, exhausted or failed) older than this are pruned with
-    /// their deliveries and attempts; 0 = keep everything.
+    /// Finished messages (every delivery delivered, exhausted, failed or skipped, none holding its ordered
+    /// stream) older than this are pruned with their deliveries and attempts; 0 = keep everything.
     std::chrono::milliseconds retention = std::chrono::hours(24 * 7);
     /// How often the automatic pruning runs (at open, then at most this often, piggybacked on `next_due`).
     std::chrono::milliseconds prune_interval = std::chrono::hours(1);
@@ -99,7 +100,7 @@ struct sqlite_tx {
 class sqlite_store {
 public:
     /// The schema version this build writes; a database with a newer one is refused (`schema_mismatch`).
-    static constexpr int schema_version = 3;
+    static constexpr int schema_version = 4;
 
     /// Opens (creating if needed) the database at `path`: the file's lock taken, WAL mode, the schema
     /// created or migrated, in-flight deliveries recovered, expired messages pruned. `errc::store_in_use`
@@ -175,7 +176,10 @@ public:
             try {
                 detail::sqlite_raw_statement msg(db, detail::sqlite_insert_message_sql);
                 detail::sqlite_raw_statement del(db, detail::sqlite_insert_delivery_sql);
-                const bool inserted = detail::sqlite_insert_rows(msg, del, m, endpoints, due);
+                std::optional<detail::sqlite_raw_statement> stream;
+                if (!m.ordered.empty()) stream.emplace(db, detail::sqlite_stream_next_sql);
+                const bool inserted =
+                    detail::sqlite_insert_rows(msg, del, stream ? &*stream : nullptr, m, endpoints, due);
                 detail::sqlite_exec(db, "RELEASE hookline_outbox");
                 return inserted;
             } catch (const SQLite::Exception&) {
@@ -260,12 +264,32 @@ public:
         auto& s = *state_;
         std::lock_guard lock(s.mutex);
         return detail::sqlite_guard([&]() -> result<std::size_t> {
-            auto u = s.stmt("UPDATE hookline_deliveries SET status = 0, next_attempt_at = ?1, due = ?1 "
-                            "WHERE status != 1 AND id IN (" +
-                            detail::sqlite_select_ids(q) + ")");
+            // An ordered delivery ahead of its stream's head waits again (not due); at the head, or behind
+            // it (a replay), it is due. Streams do not change: one statement, atomic.
+            const std::string waits =
+                "(order_seq != 0 AND order_seq > (SELECT s.head_seq FROM hookline_order_streams s "
+                "WHERE s.endpoint_id = hookline_deliveries.endpoint_id AND s.order_key = "
+                "hookline_deliveries.order_key))";
+            auto u = s.stmt(
+                "UPDATE hookline_deliveries SET status = 0, next_attempt_at = ?1, holds_key = 0, waiting = " + waits +
+                ", due = CASE WHEN " + waits + " THEN NULL ELSE ?1 END WHERE status != 1 AND id IN (" +
+                detail::sqlite_select_ids(q) + ")");
             u->bind(1, due);
             detail::sqlite_bind_query(*u, q);
             return static_cast<std::size_t>(u->exec());
+        });
+    }
+
+    /// Gives up a pending (or waiting) or exhausted delivery: `skipped`, and its stream moves on;
+    /// `delivery_in_flight` while its attempt is under way.
+    result<void> skip(std::uint64_t id, std::int64_t now) {
+        auto& s = *state_;
+        std::lock_guard lock(s.mutex);
+        return detail::sqlite_guard([&]() -> result<void> {
+            SQLite::Transaction tx(*s.db, SQLite::TransactionBehavior::IMMEDIATE);
+            auto r = detail::sqlite_skip(s.statements, id, now);
+            if (r) tx.commit();
+            return r;
         });
     }
 
@@ -275,9 +299,9 @@ public:
         return detail::sqlite_guard([&]() -> result<std::vector<delivery_record>> {
             std::vector<claimed_delivery> rows;
             {
-                auto st = s.stmt("SELECT d.id, d.message_id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, "
-                                 "d.lease_until, d.updated_at, d.lease FROM hookline_deliveries d WHERE d.id IN (" +
-                                 detail::sqlite_select_ids(q) + ") ORDER BY d.id");
+                auto st = s.stmt(std::string("SELECT ") + detail::sqlite_delivery_columns +
+                                 " FROM hookline_deliveries d WHERE d.id IN (" + detail::sqlite_select_ids(q) +
+                                 ") ORDER BY d.id");
                 detail::sqlite_bind_query(*st, q);
                 while (st->executeStep()) rows.push_back({detail::sqlite_read_delivery(*st, 0), nullptr});
             }
@@ -406,7 +430,8 @@ private:
         bool insert_rows(const stored_message& m, std::span<const std::string> endpoints, std::int64_t due) {
             auto msg = stmt(detail::sqlite_insert_message_sql);
             auto del = stmt(detail::sqlite_insert_delivery_sql);
-            return detail::sqlite_insert_rows(*msg, *del, m, endpoints, due);
+            auto stream = stmt(detail::sqlite_stream_next_sql);
+            return detail::sqlite_insert_rows(*msg, *del, &*stream, m, endpoints, due);
         }
 
         /// Prunes at most once per `prune_interval` (the caller holds `mutex`); failures wait for the next turn.
@@ -458,6 +483,7 @@ private:
 };
 
 static_assert(due_index_store<sqlite_store>);
+static_assert(ordered_store<sqlite_store>);
 static_assert(outbox_store<sqlite_store, sqlite_tx>);
 static_assert(outbox_store<sqlite_store, sqlite3*>);
 static_assert(outbox_store<sqlite_store, SQLite::Database>);

@@ -21,12 +21,23 @@
 
 HOOKLINE_BEGIN_NAMESPACE
 
+/// One endpoint of a message that is delivered in order: the message joins the endpoint's stream
+/// `key` at the next position (see `ordered_store` and docs/ordering.md).
+struct ordered_target {
+    std::string endpoint_id{};
+    std::string key{}; ///< the stream within the endpoint: the ordering key, or "" (endpoint-wide, no key)
+    bool block = true; ///< an exhausted head holds its stream until skipped or replayed (else it is passed)
+};
+
 /// An accepted event. The payload is held once and shared by every delivery of it.
 struct stored_message {
     std::string id{};
     std::string event_type{};
     std::shared_ptr<const std::string> payload{};
     std::int64_t created_at = 0;
+    /// Which of the endpoints given to `insert_message` take it in order (an `ordered_store` reads it
+    /// at insert; every other endpoint, and every other store, delivers it unordered).
+    std::vector<ordered_target> ordered{};
 };
 
 /// Where one message stands with one endpoint.
@@ -36,6 +47,7 @@ enum class delivery_status {
     delivered, ///< a 2xx was received
     exhausted, ///< the retry policy gave up; reported through `on_exhausted`
     failed,    ///< not retried: the endpoint answered 410 Gone or was removed, or the request was refused as invalid
+    skipped,   ///< given up by an operator (`skip`) before it was delivered
 };
 
 inline const char* to_string(delivery_status s) noexcept {
@@ -45,6 +57,7 @@ inline const char* to_string(delivery_status s) noexcept {
     case delivery_status::delivered: return "delivered";
     case delivery_status::exhausted: return "exhausted";
     case delivery_status::failed: return "failed";
+    case delivery_status::skipped: return "skipped";
     }
     return "unknown";
 }
@@ -73,6 +86,12 @@ struct delivery_record {
     std::uint64_t lease = 0;
     std::int64_t updated_at = 0;
     std::optional<attempt_record> last_attempt{};
+    // Ordered delivery (an `ordered_store`; all zero or empty for an unordered delivery):
+    std::string ordering_key{};      ///< its stream within the endpoint
+    std::uint64_t sequence = 0;      ///< its position in the stream, from 1, gap-free; 0 = unordered
+    std::uint64_t sequence_prev = 0; ///< the stream's last delivered position when it became the head (0: none)
+    bool waiting = false;            ///< pending behind an earlier delivery of its stream: not claimable
+    bool holds_key = false;          ///< exhausted under `block`: its stream waits until it is skipped or replayed
 };
 
 /// A delivery handed to a sender by `claim_due`, with its message.
@@ -134,6 +153,23 @@ concept store = requires(S& s, const stored_message& m, std::span<const std::str
     // exhausted or failed), with their deliveries and attempts; returns how many messages. A pruned id
     // can be sent again. Atomic against `reschedule`: a message being rescheduled is kept.
     { s.prune(t) } -> std::same_as<result<std::size_t>>;
+};
+
+/// A store that keeps per-key order (docs/ordering.md). For each `ordered` target of a message,
+/// `insert_message` gives the delivery the next position of its stream (endpoint, key), gap-free from 1.
+/// Only a stream's head (its earliest unsettled position) is claimable; the others are `waiting`, and
+/// neither `claim_due`, `next_due` nor `due_endpoints` sees them. A delivery is settled when it is
+/// delivered, failed, skipped, or exhausted without `block`; settling the head makes the next unsettled
+/// position the head (claimable, due at its own due time) with `sequence_prev` set to the stream's last
+/// delivered position. An exhausted head under `block` keeps `holds_key` and stays unsettled (and is
+/// never pruned) until `skip` settles it or `reschedule` makes it pending again. `reschedule` of a
+/// settled delivery behind the head is a replay (claimable at once, out of order, with its old
+/// position); of one ahead of the head, it waits again. Streams outlive their messages, so positions
+/// never restart. `skip(id, t)` gives up a pending (or waiting) or exhausted delivery: `skipped`;
+/// `delivery_in_flight` while its attempt is under way.
+template <class S>
+concept ordered_store = store<S> && requires(S& s, std::uint64_t id, std::int64_t t) {
+    { s.skip(id, t) } -> std::same_as<result<void>>;
 };
 
 /// What `due_endpoints` found: the endpoints of the earliest due deliveries, each once, earliest first.

@@ -39,6 +39,12 @@ inline result<void> check_event_text(std::string_view id, std::string_view type)
     return {};
 }
 
+/// An ordering key travels in the `webhook-ordering-key` header and names a stream in the store.
+inline result<void> check_ordering_key(std::string_view key) noexcept {
+    if (key.size() > 256 || !header_value_ok(key)) return errc::invalid_ordering_key;
+    return {};
+}
+
 /// Every field of a request about to be handed to the transport.
 inline result<void> check_request_headers(const header_map& headers) noexcept {
     for (const auto& h : headers) {

@@ -26,6 +26,8 @@ struct undelivered {
     bool gone = false;                  ///< 410 Gone
     bool invalid = false;               ///< refused as invalid: never sent, not retried
     std::string_view disabled_reason{}; ///< why the attempt disabled the endpoint; empty: it did not
+    bool holds_key = false;             ///< an ordered head exhausted under `block`: its key waits
+    std::string_view ordering_key{};    ///< that key
 };
 
 /// `scheme://host:port` of `url`, or "(invalid URL)". The path and query are left out: either may
@@ -60,6 +62,11 @@ inline std::string undelivered_line(const undelivered& u) {
         line.append(" endpoint disabled (");
         append_log_text(line, u.disabled_reason);
         line.push_back(')');
+    }
+    if (u.holds_key) {
+        line.append(" ordering key \"");
+        append_log_text(line, u.ordering_key);
+        line.append("\" waits until this message is skipped or retried");
     }
     return line;
 }

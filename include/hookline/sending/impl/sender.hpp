@@ -39,6 +39,7 @@ stop_report basic_sender<Transport, Signer, RetryPolicy, Store>::stop(std::chron
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> result<prepared_event> {
     if (auto ok = detail::check_event_text(e.id, e.type); !ok) return ok.error();
+    if (auto ok = detail::check_ordering_key(e.ordering_key); !ok) return ok.error();
     if (e.id.empty()) {
         auto id = detail::random_message_id();
         if (!id) return id.error();
@@ -52,8 +53,14 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> re
         auto consider = [&](const std::string& id) {
             auto it = endpoints_.find(id);
             if (it != endpoints_.end() && !it->second.state.disabled &&
-                endpoint_subscribes(it->second.config, e.type, e.channels))
+                endpoint_subscribes(it->second.config, e.type, e.channels)) {
                 p.targets.push_back(id);
+                const auto& c = it->second.config;
+                if (c.order != delivery_order::none)
+                    p.message.ordered.push_back({.endpoint_id = id,
+                                                 .key = c.order == delivery_order::per_key ? e.ordering_key : "",
+                                                 .block = c.on_head_exhausted == head_exhaustion::block});
+            }
         };
         for (const auto& id : unchanneled_) consider(id);
         for (const auto& c : e.channels)
@@ -62,10 +69,18 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> re
         if (e.channels.size() > 1) { // an endpoint on two of its channels is one target
             std::sort(p.targets.begin(), p.targets.end());
             p.targets.erase(std::unique(p.targets.begin(), p.targets.end()), p.targets.end());
+            std::sort(p.message.ordered.begin(), p.message.ordered.end(),
+                      [](const auto& a, const auto& b) { return a.endpoint_id < b.endpoint_id; });
+            p.message.ordered.erase(
+                std::unique(p.message.ordered.begin(), p.message.ordered.end(),
+                            [](const auto& a, const auto& b) { return a.endpoint_id == b.endpoint_id; }),
+                p.message.ordered.end());
         }
     }
-    p.message = {std::move(e.id), std::move(e.type), std::make_shared<const std::string>(std::move(e.payload)),
-                 now_ms()};
+    p.message.id = std::move(e.id);
+    p.message.event_type = std::move(e.type);
+    p.message.payload = std::make_shared<const std::string>(std::move(e.payload));
+    p.message.created_at = now_ms();
     return p;
 }
 
@@ -111,6 +126,7 @@ result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::add_endpoint(c
                                                                                endpoint_config config,
                                                                                std::optional<RetryPolicy> retry) {
     if (id.empty()) return errc::invalid_argument;
+    if (config.order != delivery_order::none && !ordered_store<Store>) return errc::ordering_unsupported;
     auto signer = build_signer(config, now_ms());
     if (!signer) return signer.error();
     if (auto valid = validate(config, signer->signer, detail::address_policy_of(transport_)); !valid)
@@ -144,6 +160,7 @@ template <delivery_transport Transport, signer_factory Signer, retry_policy Retr
 result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::update_endpoint(const std::string& id,
                                                                                   endpoint_config config,
                                                                                   std::optional<RetryPolicy> retry) {
+    if (config.order != delivery_order::none && !ordered_store<Store>) return errc::ordering_unsupported;
     auto signer = build_signer(config, now_ms());
     if (!signer) return signer.error();
     if (auto valid = validate(config, signer->signer, detail::address_policy_of(transport_)); !valid)
@@ -289,6 +306,11 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::build_request(const cl
     req.headers.reserve(req.headers.size() + 2 + snap.config.headers.size());
     req.headers.add("Content-Type", "application/json");
     req.headers.add("User-Agent", options_.user_agent);
+    if (const auto& d = job.delivery; d.sequence != 0) { // its place in its stream (docs/ordering.md)
+        if (!d.ordering_key.empty()) req.headers.add("webhook-ordering-key", d.ordering_key);
+        req.headers.add("webhook-sequence", std::to_string(d.sequence));
+        req.headers.add("webhook-sequence-previous", std::to_string(d.sequence_prev));
+    }
     for (const auto& h : snap.config.headers) req.headers.add(h.name, h.value);
     // Whatever reaches the transport can be sent as it is (a message stored before these checks, a
     // custom signer): a control character is refused here, never passed on.
@@ -394,6 +416,10 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
                             detail::lease_lost_line(m.id, d.endpoint_id, a.number, snap.config.url));
         return std::nullopt;
     }
+    // An ordered delivery that is settled may have made the next of its stream claimable: the
+    // endpoint is looked at again now (through its timer), as for a retry coming due.
+    const std::optional<std::int64_t> look_again =
+        d.sequence != 0 && status != delivery_status::pending ? std::optional<std::int64_t>(finished) : next_at;
     health_change health;
     if (!invalid) {
         std::lock_guard lock(mutex_);
@@ -404,30 +430,36 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
 
     const auto& cb = options_.callbacks;
     const bool undelivered = status == delivery_status::exhausted || status == delivery_status::failed;
+    bool holds_key = false; // an ordered head exhausted under `block` (rare: the store says)
+    if (status == delivery_status::exhausted && d.sequence != 0)
+        if (auto now = store_.list_deliveries({.message_id = m.id, .endpoint_id = d.endpoint_id, .limit = 1});
+            now && !now->empty())
+            holds_key = now->front().holds_key;
     if (undelivered && options_.logger)
-        options_.logger(log_level::warning,
-                        detail::undelivered_line({.message_id = m.id,
-                                                  .endpoint_id = d.endpoint_id,
-                                                  .event_type = m.event_type,
-                                                  .url = snap.config.url,
-                                                  .attempts = a.number,
-                                                  .status = a.status,
-                                                  .error = a.error,
-                                                  .gone = gone,
-                                                  .invalid = invalid,
-                                                  .disabled_reason = disabled_reason.value_or("")}));
+        options_.logger(log_level::warning, detail::undelivered_line({.message_id = m.id,
+                                                                      .endpoint_id = d.endpoint_id,
+                                                                      .event_type = m.event_type,
+                                                                      .url = snap.config.url,
+                                                                      .attempts = a.number,
+                                                                      .status = a.status,
+                                                                      .error = a.error,
+                                                                      .gone = gone,
+                                                                      .invalid = invalid,
+                                                                      .disabled_reason = disabled_reason.value_or(""),
+                                                                      .holds_key = holds_key,
+                                                                      .ordering_key = d.ordering_key}));
     const bool report_needed =
         cb.on_attempt || (status == delivery_status::delivered && cb.on_delivered) || (undelivered && cb.on_exhausted);
     if (!report_needed) {
         if (disabled_reason && cb.on_endpoint_disabled) cb.on_endpoint_disabled(d.endpoint_id, *disabled_reason);
-        return next_at;
+        return look_again;
     }
     attempt_report report{m.id, d.endpoint_id, m.event_type, d.id, std::move(a), status, next_at};
     if (cb.on_attempt) cb.on_attempt(report);
     if (status == delivery_status::delivered && cb.on_delivered) cb.on_delivered(report);
     if (undelivered && cb.on_exhausted) cb.on_exhausted(report);
     if (disabled_reason && cb.on_endpoint_disabled) cb.on_endpoint_disabled(d.endpoint_id, *disabled_reason);
-    return next_at;
+    return look_again;
 }
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>

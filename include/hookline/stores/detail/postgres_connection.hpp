@@ -34,6 +34,26 @@ inline std::string text_array(std::span<const std::string> values) {
     return out;
 }
 
+/// `{"a",NULL}`: a text[] literal, NULL where `values` holds a null pointer.
+inline std::string nullable_text_array(std::span<const std::string* const> values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) out += ',';
+        if (!values[i]) {
+            out += "NULL";
+            continue;
+        }
+        out += '"';
+        for (char c : *values[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    out += '}';
+    return out;
+}
+
 /// Statement parameters: text, except bytea which is sent binary.
 struct params {
     std::vector<std::string> storage;

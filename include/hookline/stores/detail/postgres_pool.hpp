@@ -104,6 +104,7 @@ struct pool {
             if (have < 1 && !exec(c, "migrate", sql.schema_v1())) return fail(errc::store_failure);
             if (have < 2 && !exec(c, "migrate", sql.schema_v2())) return fail(errc::store_failure);
             if (have < 3 && !exec(c, "migrate", sql.schema_v3())) return fail(errc::store_failure);
+            if (have < 4 && !exec(c, "migrate", sql.schema_v4())) return fail(errc::store_failure);
             if (!exec(c, "migrate",
                       "DELETE FROM " + q + ".schema_version; INSERT INTO " + q + ".schema_version VALUES (" +
                           std::to_string(schema_version) + ")"))
@@ -126,7 +127,11 @@ struct pool {
                                                                   {"load_endpoint", &sql.load_endpoint},
                                                                   {"save_endpoint", &sql.save_endpoint},
                                                                   {"prune_lock", &sql.prune_lock},
-                                                                  {"prune_delete", &sql.prune_delete}};
+                                                                  {"prune_delete", &sql.prune_delete},
+                                                                  {"order_lock", &sql.order_lock},
+                                                                  {"record_settle", &sql.record_settle},
+                                                                  {"skip_lock", &sql.skip_lock},
+                                                                  {"skip", &sql.skip}};
         for (const auto& [name, text] : all) {
             result_set r(PQprepare(c, name, text->c_str(), 0, nullptr));
             if (!r.ok()) {

@@ -6,6 +6,7 @@
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
 #include <hookline/stores/detail/sqlite_connection.hpp>
+#include <hookline/stores/detail/sqlite_order.hpp>
 #include <hookline/stores/detail/sqlite_rows.hpp>
 #include <hookline/stores/store.hpp>
 
@@ -39,6 +40,15 @@ inline void sqlite_attach_last_attempts(sqlite_statement_cache& statements, std:
     }
 }
 
+/// One endpoint's (?1) deliveries due at or before ?2, earliest first, at most ?3: a range of the
+/// `hookline_deliveries_due` index. A waiting delivery has no `due`, so the index holds only claimable
+/// ones however long a stream's queue is (plan in docs/stores.md).
+inline std::string sqlite_claim_sql() {
+    return std::string("SELECT ") + sqlite_delivery_columns +
+           ", d.due FROM hookline_deliveries d WHERE d.endpoint_id = ?1 AND d.due IS NOT NULL AND d.due <= ?2 "
+           "ORDER BY d.due, d.id LIMIT ?3";
+}
+
 /// Claims up to `limit` due deliveries of `endpoints` (earliest due first) until `lease_until`, inside
 /// the caller's write transaction; `store_failure` when a delivery's message is missing.
 inline result<std::vector<claimed_delivery>> sqlite_claim(sqlite_statement_cache& statements, std::int64_t now,
@@ -47,17 +57,16 @@ inline result<std::vector<claimed_delivery>> sqlite_claim(sqlite_statement_cache
     // Candidates per endpoint (earliest due first), merged: the sender asks for one endpoint at a time.
     std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, delivery_record>> cands;
     {
-        auto q = statements.get("SELECT d.id, d.message_id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, "
-                                "d.lease_until, d.updated_at, d.lease, d.due FROM hookline_deliveries d "
-                                "WHERE d.endpoint_id = ?1 AND d.due IS NOT NULL AND d.due <= ?2 "
-                                "ORDER BY d.due, d.id LIMIT ?3");
+        auto q = statements.get(sqlite_claim_sql());
         for (const auto& ep : endpoints) {
             q->bind(1, ep);
             q->bind(2, now);
             q->bind(3, sqlite_clamp_limit(limit));
             while (q->executeStep()) {
                 delivery_record d = sqlite_read_delivery(*q, 0);
-                cands.emplace_back(std::pair{q->getColumn(9).getInt64(), q->getColumn(0).getInt64()}, std::move(d));
+                cands.emplace_back(
+                    std::pair{q->getColumn(sqlite_delivery_column_count).getInt64(), q->getColumn(0).getInt64()},
+                    std::move(d));
             }
             q->reset();
         }
@@ -107,21 +116,28 @@ inline errc sqlite_fence_error(sqlite_statement_cache& statements, std::uint64_t
 }
 
 /// Records an attempt of delivery `id` if it is in flight under `lease` (inside the caller's write
-/// transaction, which it commits only on success).
+/// transaction, which it commits only on success); an ordered delivery that finished moves its stream on.
 inline result<void> sqlite_record_attempt(sqlite_statement_cache& statements, std::uint64_t id, std::uint64_t lease,
                                           const attempt_record& a, delivery_status status, std::int64_t next_due) {
     {
         auto u =
             statements.get("UPDATE hookline_deliveries SET attempts = max(attempts, ?1), status = ?2, updated_at = ?3, "
                            "lease_until = 0, next_attempt_at = CASE WHEN ?2 = 0 THEN ?4 ELSE next_attempt_at END, "
-                           "due = CASE WHEN ?2 = 0 THEN ?4 ELSE NULL END WHERE id = ?5 AND status = 1 AND lease = ?6");
+                           "due = CASE WHEN ?2 = 0 THEN ?4 ELSE NULL END WHERE id = ?5 AND status = 1 AND lease = ?6 "
+                           "RETURNING endpoint_id, order_key, order_seq, order_block");
         u->bind(1, static_cast<std::int64_t>(a.number));
         u->bind(2, static_cast<std::int64_t>(status));
         u->bind(3, a.started_at);
         u->bind(4, next_due);
         u->bind(5, static_cast<std::int64_t>(id));
         u->bind(6, static_cast<std::int64_t>(lease));
-        if (u->exec() == 0) return sqlite_fence_error(statements, id);
+        if (!u->executeStep()) return sqlite_fence_error(statements, id);
+        if (const std::int64_t seq = u->getColumn(2).getInt64(); seq != 0 && status != delivery_status::pending) {
+            const std::string endpoint = u->getColumn(0).getString(), key = u->getColumn(1).getString();
+            const bool block = u->getColumn(3).getInt64() != 0;
+            u->reset();
+            sqlite_finish_ordered(statements, static_cast<std::int64_t>(id), endpoint, key, seq, block, status);
+        }
     }
     auto ins = statements.get("INSERT INTO hookline_attempts (delivery_id, number, started_at, status, error_code, "
                               "error_category, latency_us, response_excerpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -161,7 +177,8 @@ inline std::size_t sqlite_recover(sqlite_statement_cache& statements, std::int64
     return static_cast<std::size_t>(u->exec());
 }
 
-/// Deletes finished messages created before `before`, with their deliveries and attempts, in one
+/// Deletes finished messages created before `before`, with their deliveries and attempts (never one
+/// whose delivery holds its ordered stream; the streams themselves stay), in one
 /// write transaction (SQLite has one writer: a concurrent `reschedule` runs wholly before or after it,
 /// so a message being rescheduled is kept); the number of messages deleted.
 inline std::size_t sqlite_prune(SQLite::Database& db, sqlite_statement_cache& statements, std::int64_t before) {
@@ -170,7 +187,8 @@ inline std::size_t sqlite_prune(SQLite::Database& db, sqlite_statement_cache& st
     {
         auto sel =
             statements.get("SELECT m.id FROM hookline_messages m WHERE m.created_at < ?1 AND NOT EXISTS ("
-                           "SELECT 1 FROM hookline_deliveries d WHERE d.message_id = m.id AND d.status IN (0, 1))");
+                           "SELECT 1 FROM hookline_deliveries d WHERE d.message_id = m.id AND (d.status IN (0, 1) "
+                           "OR d.holds_key != 0))");
         sel->bind(1, before);
         while (sel->executeStep()) ids.push_back(sel->getColumn(0).getString());
     }

@@ -19,9 +19,12 @@ HOOKLINE_BEGIN_NAMESPACE
 namespace detail {
 
 /// The schema, one migration per version: migrations[i] moves a database from version i to i + 1.
-/// `status` holds `delivery_status` values (0 pending, 1 in flight, ...); `due` is the claim key: the
-/// next attempt time when pending, the lease end when in flight, NULL when finished; `lease` is the
-/// fencing token, incremented by every claim.
+/// `status` holds `delivery_status` values (0 pending, 1 in flight, ..., 5 skipped); `due` is the claim
+/// key: the next attempt time when pending, the lease end when in flight, NULL when finished or waiting
+/// (so neither due index holds a waiting delivery); `lease` is the fencing token, incremented by every
+/// claim. An ordered delivery has its stream (`endpoint_id`, `order_key`) and position `order_seq` (0:
+/// unordered); `hookline_order_streams` holds each stream's next position, its head (the lowest
+/// unsettled position, or `next_seq` when none) and its last delivered position.
 /// The version lives in `hookline_schema`, not in PRAGMA user_version, which belongs to the application
 /// that shares its database file with the store (the transactional outbox).
 inline const std::vector<const char*>& sqlite_migrations() {
@@ -73,6 +76,24 @@ CREATE TABLE hookline_endpoints (
         "ALTER TABLE hookline_deliveries ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;",
         // 2 -> 3: which endpoints have work due, without the endpoint list (`due_endpoints`)
         "CREATE INDEX hookline_deliveries_due_any ON hookline_deliveries (due, endpoint_id) WHERE due IS NOT NULL;",
+        // 3 -> 4: ordered delivery (`ordered_store`): each ordered delivery's stream and position, the streams
+        R"sql(
+ALTER TABLE hookline_deliveries ADD COLUMN order_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE hookline_deliveries ADD COLUMN order_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hookline_deliveries ADD COLUMN order_prev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hookline_deliveries ADD COLUMN order_block INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hookline_deliveries ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hookline_deliveries ADD COLUMN holds_key INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX hookline_deliveries_order ON hookline_deliveries (endpoint_id, order_key, order_seq) WHERE order_seq != 0;
+CREATE TABLE hookline_order_streams (
+  endpoint_id TEXT NOT NULL,
+  order_key TEXT NOT NULL,
+  next_seq INTEGER NOT NULL,
+  head_seq INTEGER NOT NULL,
+  last_delivered INTEGER NOT NULL,
+  PRIMARY KEY (endpoint_id, order_key)
+) WITHOUT ROWID;
+)sql",
     };
     return m;
 }
