@@ -33,6 +33,7 @@
 // Common options: --max-concurrency C (the endpoint's; 0 = the sender's default, 16), --workers W
 // (default 8), --timeout T (default 5s), --budget T (bound on each wait, default 300s), --quick (small
 // counts: a smoke run), --json. Durations: 500ms, 5s or 5 (seconds).
+#include "../scale/driver.hpp"
 #include "../scale/receiver.hpp"
 
 #include <hookline/sending/sender.hpp>
@@ -61,25 +62,9 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-using std::chrono::milliseconds;
+using namespace scale::driver;
 
 // --- options -------------------------------------------------------------------------------------------
-
-std::optional<milliseconds> parse_duration(std::string_view s) {
-    double unit_ms = 1000;
-    if (s.ends_with("ms")) {
-        unit_ms = 1;
-        s.remove_suffix(2);
-    } else if (s.ends_with("s")) {
-        s.remove_suffix(1);
-    }
-    const std::string text(s);
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || v < 0) return std::nullopt;
-    return milliseconds(std::llround(v * unit_ms));
-}
 
 struct options {
     std::string scenario;
@@ -115,71 +100,55 @@ struct options {
 
 options parse_options(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) usage(flag + " needs a value");
-            return argv[++i];
-        };
-        auto number = [&]() {
-            const std::string v = value();
-            char* end = nullptr;
-            const long long n = std::strtoll(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || n < 0) usage("bad number for " + flag + ": " + v);
-            return n;
-        };
-        auto duration = [&]() {
-            const std::string v = value();
-            auto d = parse_duration(v);
-            if (!d) usage("bad duration for " + flag + ": " + v);
-            return *d;
-        };
+    arg_reader args(argc, argv, usage);
+    while (args.next()) {
+        const std::string& flag = args.flag();
         if (flag == "--scenario")
-            o.scenario = value();
+            o.scenario = args.value();
         else if (flag == "--quick")
             o.quick = true;
         else if (flag == "--keys")
-            o.keys = number();
+            o.keys = args.number();
         else if (flag == "--events")
-            o.events = number();
+            o.events = args.number();
         else if (flag == "--rounds")
-            o.rounds = number();
+            o.rounds = args.number();
         else if (flag == "--pattern") {
-            const std::string v = value();
+            const std::string v = args.value();
             if (v != "round-robin" && v != "random") usage("--pattern is round-robin or random");
             o.random_keys = v == "random";
         } else if (flag == "--store") {
-            o.store = value();
+            o.store = args.value();
             if (o.store != "memory" && o.store != "sqlite") usage("--store is memory or sqlite");
         } else if (flag == "--preload")
             o.preload = true;
         else if (flag == "--sqlite-sync") {
-            const std::string v = value();
+            const std::string v = args.value();
             if (v != "full" && v != "normal") usage("--sqlite-sync is full or normal");
             o.sqlite_sync_normal = v == "normal";
         } else if (flag == "--only") {
-            const std::string v = value();
+            const std::string v = args.value();
             if (v != "none" && v != "per_key") usage("--only is none or per_key");
             o.only = v == "none" ? hookline::delivery_order::none : hookline::delivery_order::per_key;
         } else if (flag == "--rate") {
-            o.rate = std::strtod(value().c_str(), nullptr);
+            o.rate = std::strtod(args.value().c_str(), nullptr);
             if (!(o.rate > 0)) usage("--rate must be positive");
         } else if (flag == "--seconds")
-            o.seconds = number();
+            o.seconds = args.number();
         else if (flag == "--fail-seconds")
-            o.fail_seconds = number();
+            o.fail_seconds = args.number();
         else if (flag == "--repeat")
-            o.repeat = number();
+            o.repeat = args.number();
         else if (flag == "--retry-step")
-            o.retry_step = duration();
+            o.retry_step = args.duration();
         else if (flag == "--max-concurrency")
-            o.max_concurrency = number();
+            o.max_concurrency = args.number();
         else if (flag == "--workers")
-            o.workers = number();
+            o.workers = args.number();
         else if (flag == "--timeout")
-            o.timeout = duration();
+            o.timeout = args.duration();
         else if (flag == "--budget")
-            o.budget = duration();
+            o.budget = args.duration();
         else if (flag == "--json")
             o.json = true;
         else if (flag == "-h" || flag == "--help")
@@ -205,65 +174,6 @@ options parse_options(int argc, char** argv) {
 
 // --- reporting -----------------------------------------------------------------------------------------
 
-/// One result line, "ordering SCENARIO: k=v ...", and with --json the same as one JSON object.
-class result_line {
-public:
-    explicit result_line(std::string scenario) : scenario_(std::move(scenario)) {}
-    result_line& add(const std::string& key, long long v) { return put(key, std::to_string(v), false); }
-    result_line& add(const std::string& key, double v, int decimals) {
-        if (!std::isfinite(v)) return put(key, "null", false);
-        char text[64];
-        std::snprintf(text, sizeof text, "%.*f", decimals, v);
-        return put(key, text, false);
-    }
-    result_line& add(const std::string& key, std::string v) { return put(key, std::move(v), true); }
-    result_line& flag(const std::string& key, bool v) { return put(key, v ? "true" : "false", false); }
-    void partial(std::string why) { partial_.push_back(std::move(why)); }
-
-    void print(bool json) const {
-        std::string line = "ordering " + scenario_ + ":";
-        for (const auto& f : fields_) line += " " + f.key + "=" + (f.text == "null" ? "-" : f.text);
-        if (partial_.empty()) {
-            line += " complete=yes";
-        } else {
-            line += " PARTIAL(";
-            for (std::size_t i = 0; i < partial_.size(); ++i) line += (i ? "; " : "") + partial_[i];
-            line += ")";
-        }
-        std::printf("%s\n", line.c_str());
-        if (json) {
-            std::string j = "{\"scenario\":\"" + scenario_ + "\"";
-            for (const auto& f : fields_) j += ",\"" + f.key + "\":" + (f.quoted ? "\"" + f.text + "\"" : f.text);
-            j += std::string(",\"complete\":") + (partial_.empty() ? "true" : "false");
-            if (!partial_.empty()) {
-                j += ",\"partial\":[";
-                for (std::size_t i = 0; i < partial_.size(); ++i) j += (i ? ",\"" : "\"") + partial_[i] + "\"";
-                j += "]";
-            }
-            std::printf("%s}\n", j.c_str());
-        }
-        std::fflush(stdout);
-    }
-
-private:
-    struct field {
-        std::string key, text;
-        bool quoted;
-    };
-    result_line& put(const std::string& key, std::string text, bool quoted) {
-        fields_.push_back({key, std::move(text), quoted});
-        return *this;
-    }
-    std::string scenario_;
-    std::vector<field> fields_{};
-    std::vector<std::string> partial_{};
-};
-
-double ratio(double a, double b) { return b > 0 ? a / b : NAN; }
-double us_of_ns(long long ns) { return static_cast<double>(ns) / 1000.0; }
-double seconds_since(clock_type::time_point t0, clock_type::time_point t1 = clock_type::now()) {
-    return std::chrono::duration<double>(t1 - t0).count();
-}
 double median(std::vector<double> v) {
     if (v.empty()) return NAN;
     std::sort(v.begin(), v.end());
@@ -280,20 +190,7 @@ std::string joined(const std::vector<double>& v, int decimals) {
     return s;
 }
 
-/// User + system CPU seconds of this process (all its threads).
-double self_cpu_s() {
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-    return s(ru.ru_utime) + s(ru.ru_stime);
-}
-
 // --- the sender's side -----------------------------------------------------------------------------------
-
-/// Every endpoint's host name resolves to 127.0.0.1 (the receiver), through the transport's resolver.
-hookline::result<std::vector<hookline::ip_address>> to_loopback(const std::string&) {
-    return std::vector<hookline::ip_address>{hookline::ip_address::v4_from(0x7f000001)};
-}
 
 hookline::curl_transport make_transport() {
     return hookline::curl_transport(
@@ -302,33 +199,6 @@ hookline::curl_transport make_transport() {
 
 template <class Retry, class Store>
 using sender_type = hookline::basic_sender<hookline::curl_transport, hookline::standard_signer, Retry, Store>;
-
-/// Outcomes counted from the sender's callbacks; the waiting thread is woken only once the count it
-/// waits for is reached (not once per delivery). `watch` (optional) sees each delivered message id.
-struct outcome_counter {
-    std::atomic<long long> delivered{0}, exhausted{0};
-    std::atomic<long long> target{LLONG_MAX};
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::function<void(const std::string&)> watch{};
-
-    long long done() const { return delivered.load() + exhausted.load(); }
-    void bump(std::atomic<long long>& which) {
-        ++which;
-        if (done() >= target.load()) {
-            std::lock_guard lock(mutex);
-            cv.notify_all();
-        }
-    }
-    /// Waits until done() >= n or `deadline`; true if reached.
-    bool wait_done(long long n, clock_type::time_point deadline) {
-        std::unique_lock lock(mutex);
-        target = n;
-        const bool ok = cv.wait_until(lock, deadline, [&] { return done() >= n; });
-        target = LLONG_MAX;
-        return ok;
-    }
-};
 
 hookline::sender_options sender_options_for(const options& o, outcome_counter& c) {
     hookline::sender_options so;
@@ -458,7 +328,7 @@ throughput_run run_throughput(scale::receiver_process& rx, const options& o, hoo
 }
 
 void print_run(const options& o, long long round, const throughput_run& r) {
-    result_line line("throughput-run");
+    result_line line("throughput-run", "ordering");
     line.add("round", round)
         .add("order", std::string(name_of(r.order)))
         .add("store", o.store)
@@ -521,7 +391,7 @@ void scenario_throughput(scale::receiver_process& rx, const options& o) {
         per_key_cpu.push_back(p.cpu_us_per_delivery);
         pair_ratios.push_back(ratio(p.deliveries_per_s, n.deliveries_per_s));
     }
-    result_line line("throughput");
+    result_line line("throughput", "ordering");
     line.add("keys", o.keys)
         .add("events", o.events)
         .add("pattern", std::string(o.random_keys ? "random" : "round-robin"))
@@ -648,7 +518,7 @@ void scenario_isolation(scale::receiver_process& rx, const options& o) {
         return median(v);
     };
     const auto& last = bad.back();
-    result_line line("isolation");
+    result_line line("isolation", "ordering");
     line.add("keys", o.keys)
         .add("rate", o.rate, 0)
         .add("seconds", o.seconds)

@@ -29,6 +29,7 @@
 // Common options: --workers W (default 8; inflight: R while the engine makes one blocking request per
 // worker), --max-concurrency C (per-endpoint default, 0 = the engine's), --timeout T (default 5s),
 // --budget T (bound on each wait, default 60s), --json. Durations: 500ms, 5s or 5 (seconds).
+#include "driver.hpp"
 #include "receiver.hpp"
 
 #include <hookline/sending/sender.hpp>
@@ -72,12 +73,7 @@ extern char** environ;
 #include "beast_transport.hpp"
 #endif
 namespace engine {
-/// Every endpoint has a host name of its own (e<n>.scale.test), resolved to 127.0.0.1 by the
-/// transport's resolver: endpoints are distinct origins, as customers' endpoints are, and all of
-/// them reach the loopback receiver.
-inline hookline::result<std::vector<hookline::ip_address>> to_loopback(const std::string&) {
-    return std::vector<hookline::ip_address>{hookline::ip_address::v4_from(0x7f000001)};
-}
+using scale::driver::to_loopback; // every endpoint (e<n>.scale.test) is its own origin
 #ifdef SCALE_ENGINE_HTTPLIB
 using transport = hookline::httplib_transport;
 inline constexpr bool one_thread_per_request = true;
@@ -114,25 +110,9 @@ using sender = hookline::basic_sender<transport, hookline::standard_signer, hook
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-using std::chrono::milliseconds;
+using namespace scale::driver;
 
 // --- options -----------------------------------------------------------------------------------------
-
-std::optional<milliseconds> parse_duration(std::string_view s) {
-    double scale_ms = 1000;
-    if (s.ends_with("ms")) {
-        scale_ms = 1;
-        s.remove_suffix(2);
-    } else if (s.ends_with("s")) {
-        s.remove_suffix(1);
-    }
-    char* end = nullptr;
-    const std::string text(s);
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || v < 0) return std::nullopt;
-    return milliseconds(static_cast<long long>(std::llround(v * scale_ms)));
-}
 
 struct options {
     std::string scenario;
@@ -174,72 +154,56 @@ struct options {
 
 options parse_options(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) usage(flag + " needs a value");
-            return argv[++i];
-        };
-        auto number = [&]() {
-            const std::string v = value();
-            char* end = nullptr;
-            const long long n = std::strtoll(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || n < 0) usage("bad number for " + flag + ": " + v);
-            return n;
-        };
-        auto duration = [&]() {
-            const std::string v = value();
-            auto d = parse_duration(v);
-            if (!d) usage("bad duration for " + flag + ": " + v);
-            return *d;
-        };
+    arg_reader args(argc, argv, usage);
+    while (args.next()) {
+        const std::string& flag = args.flag();
         if (flag == "--scenario")
-            o.scenario = value();
+            o.scenario = args.value();
         else if (flag == "--bad")
-            o.bad = number();
+            o.bad = args.number();
         else if (flag == "--bad-share")
-            o.bad_share = number();
+            o.bad_share = args.number();
         else if (flag == "--bad-kind") {
-            const std::string v = value();
+            const std::string v = args.value();
             auto k = scale::parse_behaviour(v);
             if (!k || *k == scale::behaviour::fast) usage("--bad-kind is never, slow or tarpit");
             o.bad_kind = *k;
         } else if (flag == "--events")
-            o.events = number();
+            o.events = args.number();
         else if (flag == "--rate") {
-            o.rate = std::strtod(value().c_str(), nullptr);
+            o.rate = std::strtod(args.value().c_str(), nullptr);
             if (!(o.rate > 0)) usage("--rate must be positive");
         } else if (flag == "--endpoints")
-            o.endpoints = number();
+            o.endpoints = args.number();
         else if (flag == "--baseline-endpoints")
-            o.baseline_endpoints = number();
+            o.baseline_endpoints = args.number();
         else if (flag == "--store") {
-            o.store = value();
+            o.store = args.value();
             if (o.store != "memory" && o.store != "sqlite") usage("--store is memory or sqlite");
         } else if (flag == "--requests")
-            o.requests = number();
+            o.requests = args.number();
         else if (flag == "--delay")
-            o.delay = duration();
+            o.delay = args.duration();
         else if (flag == "--inflight-endpoints")
-            o.inflight_endpoints = number();
+            o.inflight_endpoints = args.number();
         else if (flag == "--seconds")
-            o.seconds = number();
+            o.seconds = args.number();
         else if (flag == "--window")
-            o.window = number();
+            o.window = args.number();
         else if (flag == "--wrk-connections")
-            o.wrk_connections = number();
+            o.wrk_connections = args.number();
         else if (flag == "--wrk-script")
-            o.wrk_script = value();
+            o.wrk_script = args.value();
         else if (flag == "--no-wrk")
             o.no_wrk = true;
         else if (flag == "--workers")
-            o.workers = number();
+            o.workers = args.number();
         else if (flag == "--max-concurrency")
-            o.max_concurrency = number();
+            o.max_concurrency = args.number();
         else if (flag == "--timeout")
-            o.timeout = duration();
+            o.timeout = args.duration();
         else if (flag == "--budget")
-            o.budget = duration();
+            o.budget = args.duration();
         else if (flag == "--json")
             o.json = true;
         else if (flag == "-h" || flag == "--help")
@@ -262,69 +226,6 @@ options parse_options(int argc, char** argv) {
     if (o.store == "sqlite") usage("built without hookline::sqlite");
 #endif
     return o;
-}
-
-// --- reporting ---------------------------------------------------------------------------------------
-
-/// One result line: "scale SCENARIO: k=v ..." and, with --json, one JSON object.
-class result_line {
-public:
-    explicit result_line(std::string scenario) : scenario_(std::move(scenario)) {}
-    result_line& add(const std::string& key, long long v) { return put(key, std::to_string(v), false); }
-    result_line& add(const std::string& key, double v, int decimals = 1) {
-        if (!std::isfinite(v)) return put(key, "null", false);
-        char text[64];
-        std::snprintf(text, sizeof text, "%.*f", decimals, v);
-        return put(key, text, false);
-    }
-    result_line& add(const std::string& key, const std::string& v) { return put(key, v, true); }
-    result_line& add(const std::string& key, const char* v) { return put(key, v, true); }
-    result_line& flag(const std::string& key, bool v) { return put(key, v ? "true" : "false", false); }
-    void partial(const std::string& why) { partial_.push_back(why); }
-
-    void print(bool json) const {
-        std::string line = "scale " + scenario_ + ":";
-        for (const auto& f : fields_) line += " " + f.key + "=" + (f.text == "null" ? "-" : f.text);
-        if (partial_.empty()) {
-            line += " complete=yes";
-        } else {
-            line += " PARTIAL(";
-            for (std::size_t i = 0; i < partial_.size(); ++i) line += (i ? "; " : "") + partial_[i];
-            line += ")";
-        }
-        std::printf("%s\n", line.c_str());
-        if (json) {
-            std::string j = "{\"scenario\":\"" + scenario_ + "\"";
-            for (const auto& f : fields_) j += ",\"" + f.key + "\":" + (f.quoted ? "\"" + f.text + "\"" : f.text);
-            j += std::string(",\"complete\":") + (partial_.empty() ? "true" : "false");
-            if (!partial_.empty()) {
-                j += ",\"partial\":[";
-                for (std::size_t i = 0; i < partial_.size(); ++i) j += (i ? ",\"" : "\"") + partial_[i] + "\"";
-                j += "]";
-            }
-            std::printf("%s}\n", j.c_str());
-        }
-        std::fflush(stdout);
-    }
-
-private:
-    struct field {
-        std::string key, text;
-        bool quoted;
-    };
-    result_line& put(const std::string& key, std::string text, bool quoted) {
-        fields_.push_back({key, std::move(text), quoted});
-        return *this;
-    }
-    std::string scenario_;
-    std::vector<field> fields_{};
-    std::vector<std::string> partial_{};
-};
-
-double ratio(double a, double b) { return b > 0 ? a / b : NAN; }
-double us_of_ns(long long ns) { return static_cast<double>(ns) / 1000.0; }
-double seconds_since(clock_type::time_point t0, clock_type::time_point t1 = clock_type::now()) {
-    return std::chrono::duration<double>(t1 - t0).count();
 }
 
 // --- this process --------------------------------------------------------------------------------------
@@ -362,46 +263,7 @@ long long open_fds() {
     return n - 1; // the directory's own descriptor
 }
 
-/// User + system CPU seconds of this process (all its threads).
-double self_cpu_s() {
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-    return s(ru.ru_utime) + s(ru.ru_stime);
-}
-
-double receiver_cpu_s(const scale::receiver_stats& s) {
-    return static_cast<double>(s["cpu.user_us"] + s["cpu.sys_us"]) / 1e6;
-}
-
 // --- the sender's side -----------------------------------------------------------------------------------
-
-/// Outcomes counted from the sender's callbacks. The waiting thread is woken only once the count it
-/// waits for is reached (a wake-up per delivery would put the driver's own context switches into
-/// the measurement).
-struct outcome_counter {
-    std::atomic<long long> delivered{0}, exhausted{0};
-    std::atomic<long long> target{LLONG_MAX};
-    std::mutex mutex;
-    std::condition_variable cv;
-
-    long long done() const { return delivered.load() + exhausted.load(); }
-    void bump(std::atomic<long long>& which) {
-        ++which;
-        if (done() >= target.load()) {
-            std::lock_guard lock(mutex);
-            cv.notify_all();
-        }
-    }
-    /// Waits until done() >= n or `deadline`; true if reached.
-    bool wait_done(long long n, clock_type::time_point deadline) {
-        std::unique_lock lock(mutex);
-        target = n;
-        const bool ok = cv.wait_until(lock, deadline, [&] { return done() >= n; });
-        target = LLONG_MAX;
-        return ok;
-    }
-};
 
 hookline::sender_options sender_options_for(const options& o, std::size_t workers, milliseconds timeout,
                                             outcome_counter& c) {

@@ -28,6 +28,17 @@ inline hookline::stored_message ordered_message(std::string id, std::vector<hook
     return m;
 }
 
+/// Deliveries a migration to the ordered schema found in place: `n` of them, all unordered.
+inline void check_unordered_after_migration(const std::vector<hookline::delivery_record>& old, std::size_t n) {
+    REQUIRE(old.size() == n);
+    for (const auto& d : old) {
+        CHECK(d.sequence == 0);
+        CHECK(d.ordering_key.empty());
+        CHECK_FALSE(d.waiting);
+        CHECK_FALSE(d.holds_key);
+    }
+}
+
 /// The ordering contract of an `ordered_store` (docs/ordering.md), run by `check_store_conformance`.
 template <class Store>
 void check_ordered_store_conformance(Store& s) {
