@@ -87,12 +87,14 @@ if [ "$throughput" = 1 ]; then
   }
   # The baseline (today's adapter on a tuned httplib::Server), the README's old default server, the Beast
   # adapter with its defaults, and two Beast settings for handlers known not to block.
-  labels=(httplib httplib-default beast beast-workers-1 beast-inline)
+  labels=(httplib httplib-default beast beast-workers-1 beast-workers-2 beast-io-2 beast-inline)
   declare -A ports
   start httplib --server=httplib; ports[httplib]=$port
   start httplib-default --server=httplib-default; ports[httplib-default]=$port
   start beast --server=beast; ports[beast]=$port
   start beast-workers-1 --server=beast --workers=1; ports[beast-workers-1]=$port
+  start beast-workers-2 --server=beast --workers=2; ports[beast-workers-2]=$port
+  start beast-io-2 --server=beast --io-threads=2; ports[beast-io-2]=$port
   start beast-inline --server=beast --inline; ports[beast-inline]=$port
   echo "== throughput without attack: wrk -t1 -c$connections -d${duration}s, 1 KiB signed body, $rounds alternating rounds;" \
        "ratios to the httplib adapter (64 threads) in the same round"

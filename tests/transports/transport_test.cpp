@@ -496,8 +496,8 @@ TEST_CASE("transport: unresolvable hosts are DNS failures", "[transport]") {
 }
 
 TEST_CASE("transport: endless and oversized bodies are capped", "[transport]") {
+    std::atomic<std::size_t> served{0}; // outlives the server, whose thread may still be streaming at the end
     test_server s;
-    std::atomic<std::size_t> served{0};
     s.svr->Post("/endless", [&](const httplib::Request&, httplib::Response& res) {
         res.set_chunked_content_provider("text/plain", [&](std::size_t, httplib::DataSink& sink) {
             std::string chunk(4096, 'x');
