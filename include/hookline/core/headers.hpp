@@ -33,6 +33,10 @@ inline bool header_value_ok(std::string_view s) noexcept {
     return true;
 }
 
+/// True when `s` may be an ordering key (`webhook-ordering-key`, docs/ordering.md): at most 256 bytes,
+/// a valid header value. The sender refuses other keys at `send`, the receiver at the door.
+inline bool ordering_key_ok(std::string_view s) noexcept { return s.size() <= 256 && header_value_ok(s); }
+
 /// True when `s` may be sent as a header name: not empty, visible ASCII, no colon.
 inline bool header_name_ok(std::string_view s) noexcept {
     if (s.empty()) return false;

@@ -57,7 +57,7 @@ public:
             due_set& set = slot->second;
             if (fresh) set.endpoint = &slot->first;
             record->second.index = &set;
-            if (const ordered_target* o = ordered_for(m, endpoints[i])) {
+            if (const ordered_target* o = ordered_target_for(m, endpoints[i])) {
                 auto& d = record->second.record;
                 auto& st = s.streams[{o->endpoint_id, o->key}];
                 d.ordering_key = o->key;
@@ -305,11 +305,6 @@ private:
         std::uint64_t last_delivered = 0;
         std::map<std::uint64_t, std::uint64_t> unsettled{}; // position -> delivery id; the first is the head
     };
-    static const ordered_target* ordered_for(const stored_message& m, const std::string& endpoint) {
-        for (const auto& o : m.ordered)
-            if (o.endpoint_id == endpoint) return &o;
-        return nullptr;
-    }
     struct state {
         mutable std::mutex mutex;
         std::map<std::pair<std::string, std::string>, stream> streams; // kept after their messages are pruned

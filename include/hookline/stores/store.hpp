@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <unordered_set>
 #include <vector>
@@ -39,6 +40,13 @@ struct stored_message {
     /// at insert; every other endpoint, and every other store, delivers it unordered).
     std::vector<ordered_target> ordered{};
 };
+
+/// The ordered target of `m` for `endpoint` (the first naming it), or null: it goes unordered there.
+inline const ordered_target* ordered_target_for(const stored_message& m, std::string_view endpoint) noexcept {
+    for (const auto& o : m.ordered)
+        if (o.endpoint_id == endpoint) return &o;
+    return nullptr;
+}
 
 /// Where one message stands with one endpoint.
 enum class delivery_status {

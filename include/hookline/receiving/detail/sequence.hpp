@@ -28,9 +28,6 @@ struct sequence_headers {
     static constexpr std::string_view previous = "webhook-sequence-previous";
 };
 
-/// The longest ordering key accepted (as the sender's `event::ordering_key`).
-inline constexpr std::size_t max_ordering_key_size = 256;
-
 /// Where a delivery stands in its key's stream. `key` views the request's header.
 struct sequence_position {
     std::string_view key;       ///< the ordering key; "" when the header is absent
@@ -80,7 +77,7 @@ inline result<std::optional<sequence_position>> read_sequence(header_view h) {
         p.previous = *v;
     }
     if (*key) {
-        if ((*key)->size() > max_ordering_key_size || !header_value_ok(**key)) return errc::invalid_ordering_key;
+        if (!ordering_key_ok(**key)) return errc::invalid_ordering_key;
         p.key = **key;
     }
     return std::optional<sequence_position>{p};

@@ -41,7 +41,7 @@ inline result<void> check_event_text(std::string_view id, std::string_view type)
 
 /// An ordering key travels in the `webhook-ordering-key` header and names a stream in the store.
 inline result<void> check_ordering_key(std::string_view key) noexcept {
-    if (key.size() > 256 || !header_value_ok(key)) return errc::invalid_ordering_key;
+    if (!ordering_key_ok(key)) return errc::invalid_ordering_key;
     return {};
 }
 

@@ -6,7 +6,6 @@
 #include <hookline/stores/detail/postgres_connection.hpp>
 #include <hookline/stores/store.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -23,11 +22,10 @@ inline params insert_params(const stored_message& m, std::span<const std::string
     std::vector<const std::string*> keys(endpoints.size(), nullptr);
     std::string blocks = "{";
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
-        auto o = std::find_if(m.ordered.begin(), m.ordered.end(),
-                              [&](const ordered_target& t) { return t.endpoint_id == endpoints[i]; });
-        if (o != m.ordered.end()) keys[i] = &o->key;
+        const ordered_target* o = ordered_target_for(m, endpoints[i]);
+        if (o) keys[i] = &o->key;
         blocks += i ? "," : "";
-        blocks += o != m.ordered.end() && o->block ? "t" : "f";
+        blocks += o && o->block ? "t" : "f";
     }
     params ps;
     ps.text(m.id)

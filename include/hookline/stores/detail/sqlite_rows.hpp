@@ -110,13 +110,6 @@ inline constexpr const char* sqlite_stream_next_sql =
 inline std::int64_t sqlite_column_int64(SQLite::Statement& st, int c) { return st.getColumn(c).getInt64(); }
 inline std::int64_t sqlite_column_int64(sqlite_raw_statement& st, int c) { return st.column_int64(c); }
 
-/// The ordered target of `m` for `endpoint`, if any (the first one naming it).
-inline const ordered_target* sqlite_ordered_for(const stored_message& m, const std::string& endpoint) {
-    for (const auto& o : m.ordered)
-        if (o.endpoint_id == endpoint) return &o;
-    return nullptr;
-}
-
 /// Inserts a message and its deliveries (inside a transaction the caller runs) with the statements
 /// above, `SQLite::Statement`s or `sqlite_raw_statement`s; `stream` (`sqlite_stream_next_sql`) is used
 /// only for `m.ordered` targets, and may be null when there are none. An ordered delivery takes its
@@ -133,7 +126,7 @@ bool sqlite_insert_rows(Statement& msg, Statement& del, Statement* stream, const
     if (msg.exec() == 0) return false;
     static const std::string no_key;
     for (const auto& ep : endpoints) {
-        const ordered_target* o = m.ordered.empty() ? nullptr : sqlite_ordered_for(m, ep);
+        const ordered_target* o = ordered_target_for(m, ep);
         std::int64_t seq = 0, prev = 0, waiting = 0;
         if (o) {
             if (!stream) throw SQLite::Exception("ordered insert without its statement", SQLITE_MISUSE);
