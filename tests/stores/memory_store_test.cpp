@@ -1,6 +1,7 @@
 // memory_store against the store contract every store must meet.
 // [snippet:conformance]
 #include "support/store_conformance.hpp"
+#include "support/registry_conformance.hpp"
 
 #include <hookline/stores/memory_store.hpp>
 
@@ -13,6 +14,11 @@ TEST_CASE("memory_store: meets the store contract", "[memory_store]") {
     test_support::check_store_conformance(s);
 }
 // [/snippet:conformance]
+
+TEST_CASE("memory_store: meets the registry contract", "[memory_store]") {
+    hookline::memory_store s;
+    test_support::check_registry_conformance(s);
+}
 
 TEST_CASE("memory_store: copies share one state", "[memory_store]") {
     hookline::memory_store a;

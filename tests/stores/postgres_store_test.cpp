@@ -3,6 +3,7 @@
 // prune against reschedule, the sender (two senders, one losing its lease), and ordered streams shared by
 // several processes (a settle and an insert racing for one stream's row).
 #include "support/postgres_test_db.hpp"
+#include "support/registry_conformance.hpp"
 #include "support/sender_doubles.hpp"
 #include "support/store_conformance.hpp"
 
@@ -33,6 +34,9 @@ postgres_store open_store(const scratch_schema& db, std::size_t pool = 4) {
     REQUIRE(s);
     return std::move(s).value();
 }
+
+/// What `SELECT count(*) || ':' || max(version) FROM schema_version` answers for a current schema.
+const std::string current_version = "1:" + std::to_string(detail::pg::schema_version);
 } // namespace
 
 TEST_CASE("postgres_store: meets the store contract", "[postgres_store]") {
@@ -41,6 +45,37 @@ TEST_CASE("postgres_store: meets the store contract", "[postgres_store]") {
     scratch_schema db(*ci);
     auto s = open_store(db);
     test_support::check_store_conformance(s);
+}
+
+TEST_CASE("postgres_store: meets the registry contract", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto s = open_store(db);
+    test_support::check_registry_conformance(s);
+}
+
+TEST_CASE("postgres_store: registry rows survive reopening the store", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    auto body = std::string("{\"secret\":\"caf\xc3\xa9\"}");
+    {
+        auto s = open_store(db, 1);
+        REQUIRE(s.registry_insert(test_support::row("app", "app_b", "", "acme", 10)));
+        REQUIRE(s.registry_insert(test_support::row("app", "app_a", "", "", 20)));
+        auto ep = test_support::row("endpoint", "ep_1", "app_b", "hook", 30);
+        ep.body = body;
+        REQUIRE(s.registry_insert(ep));
+    }
+    auto s = open_store(db); // a restart: another pool, the rows are still there
+    CHECK(test_support::ids_of(*s.registry_list({.kind = "app"})) == std::vector<std::string>{"app_a", "app_b"});
+    auto ep = s.registry_find("endpoint", "app_b", "hook").value();
+    REQUIRE(ep.has_value());
+    CHECK(ep->id == "ep_1");
+    CHECK(ep->body == body);
+    CHECK(ep->created_at == 30);
+    CHECK(s.registry_insert(test_support::row("app", "app_c", "", "acme")).error() == errc::already_exists);
 }
 
 TEST_CASE("postgres_store: payloads and ids are binary-safe", "[postgres_store]") {
@@ -226,7 +261,7 @@ TEST_CASE("postgres_store: a version 1 schema is migrated in place", "[postgres_
     CHECK(postgres_store::open(db.conninfo(), {.schema = db.name(), .migrate = false}).error() ==
           errc::schema_mismatch);
     auto s = open_store(db);
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:4");
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == current_version);
     auto old = s.list_deliveries({.message_id = "m1"}).value().at(0);
     CHECK(old.lease == 0);
     CHECK(old.attempts == 2);
@@ -243,8 +278,8 @@ TEST_CASE("postgres_store: a version 1 schema is migrated in place", "[postgres_
     REQUIRE(
         s.record_attempt(old.id, 1, {.number = 3, .started_at = 500, .status = 200}, delivery_status::delivered, 0));
     CHECK(s.list_deliveries({.message_id = "m1"}).value().at(0).status == delivery_status::delivered);
-    auto again = open_store(db); // reopening a version 4 schema changes nothing
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:4");
+    auto again = open_store(db); // reopening a current schema changes nothing
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == current_version);
 }
 
 TEST_CASE("postgres_store: concurrent opens migrate once and reopening is idempotent", "[postgres_store]") {
@@ -262,7 +297,8 @@ TEST_CASE("postgres_store: concurrent opens migrate once and reopening is idempo
     CHECK(opened == 6);
     app_connection app(db.conninfo());
     REQUIRE(app.ok());
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM \"" + db.name() + "\".schema_version") == "1:4");
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM \"" + db.name() + "\".schema_version") ==
+          current_version);
     auto s = open_store(db);
     REQUIRE(s.insert_message(make_message("kept"), std::vector<std::string>{"e"}, 1).value());
     auto again = open_store(db); // a restart: the data stays
@@ -739,7 +775,7 @@ TEST_CASE("postgres_store: a version 3 schema is migrated to ordered delivery in
     CHECK(postgres_store::open(db.conninfo(), {.schema = db.name(), .migrate = false}).error() ==
           errc::schema_mismatch);
     auto s = open_store(db);
-    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == "1:4");
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == current_version);
     const auto old = s.list_deliveries({}).value();
     test_support::check_unordered_after_migration(old, 2);
     const std::vector<std::string> e1 = {"e1"};
@@ -753,6 +789,33 @@ TEST_CASE("postgres_store: a version 3 schema is migrated to ordered delivery in
     CHECK(s.list_deliveries({.message_id = "m2"}).value().at(0).status == delivery_status::skipped);
     auto again = open_store(db); // reopening changes nothing
     CHECK(again.list_deliveries({.message_id = "k3"}).value().at(0).sequence == 3);
+}
+
+TEST_CASE("postgres_store: a version 4 schema gains the registry in place", "[postgres_store]") {
+    auto ci = test_support::postgres_conninfo();
+    if (!ci) return;
+    scratch_schema db(*ci);
+    app_connection app(db.conninfo());
+    REQUIRE(app.ok());
+    const std::string q = "\"" + db.name() + "\".";
+    const detail::pg::statements v(db.name());
+    REQUIRE(app.exec("CREATE SCHEMA \"" + db.name() + "\"; CREATE TABLE " + q +
+                     "schema_version (version integer NOT NULL); INSERT INTO " + q + "schema_version VALUES (4);" +
+                     v.schema_v1() + v.schema_v2() + v.schema_v3() + v.schema_v4()));
+    REQUIRE(app.exec("INSERT INTO " + q + "messages VALUES ('m1', 'a.b', '\\x7b7d', 10)"));
+    CHECK(postgres_store::open(db.conninfo(), {.schema = db.name(), .migrate = false}).error() ==
+          errc::schema_mismatch);
+    auto s = open_store(db);
+    CHECK(app.scalar("SELECT count(*) || ':' || max(version) FROM " + q + "schema_version") == current_version);
+    CHECK(app.scalar("SELECT count(*) FROM " + q + "messages") == "1"); // the queue is kept
+    REQUIRE(s.registry_insert(test_support::row("app", "app_1", "", "acme")));
+    CHECK(s.registry_insert(test_support::row("app", "app_2", "", "acme")).error() == errc::already_exists);
+    // ids sort by byte, whatever the database's collation
+    REQUIRE(s.registry_insert(test_support::row("app", "B")));
+    REQUIRE(s.registry_insert(test_support::row("app", "a")));
+    CHECK(test_support::ids_of(*s.registry_list({.kind = "app"})) == std::vector<std::string>{"B", "a", "app_1"});
+    auto again = open_store(db); // reopening changes nothing
+    CHECK(again.registry_get("app", "app_1").value().has_value());
 }
 
 TEST_CASE("postgres_store: replays racing the settles of their streams neither deadlock nor strand a stream",

@@ -3,6 +3,7 @@
 #include "support/sender_doubles.hpp"
 #include "support/sqlite_files.hpp"
 #include "support/store_conformance.hpp"
+#include "support/registry_conformance.hpp"
 
 #include <hookline/sending/sender.hpp>
 #include <hookline/stores/sqlite_store.hpp>
@@ -60,6 +61,16 @@ TEST_CASE("sqlite_store: meets the store contract", "[sqlite_store]") {
     temp_dir dir;
     auto s = sqlite_store::open(dir.file(), test_options()).value();
     test_support::check_store_conformance(s);
+}
+
+TEST_CASE("sqlite_store: meets the registry contract, and keeps its rows across a reopen", "[sqlite_store]") {
+    temp_dir dir;
+    {
+        auto s = sqlite_store::open(dir.file(), test_options()).value();
+        test_support::check_registry_conformance(s);
+    }
+    auto s = sqlite_store::open(dir.file(), test_options()).value();
+    CHECK(test_support::ids_of(*s.registry_list({.kind = "app"})) == std::vector<std::string>{"app_1", "app_2", "app_3"});
 }
 
 TEST_CASE("sqlite_store: meets the store contract with group commit", "[sqlite_store]") {
@@ -582,7 +593,7 @@ TEST_CASE("sqlite_store: a version 3 database is migrated to ordered delivery in
     auto s = sqlite_store::open(dir.file(), test_options()).value();
     {
         raw_db raw(dir.file());
-        CHECK(sqlite_store::stored_schema_version(raw.db).value() == 4);
+        CHECK(sqlite_store::stored_schema_version(raw.db).value() == sqlite_store::schema_version);
         CHECK(raw.count("SELECT count(*) FROM hookline_order_streams") == 0);
     }
     const auto old = s.list_deliveries({}).value();

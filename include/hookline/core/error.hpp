@@ -75,6 +75,10 @@ enum class errc {
     ordering_unsupported, ///< an ordered endpoint on a store that cannot keep order (not an `ordered_store`)
     invalid_ordering_key, ///< an ordering key with a control character, or longer than 256 bytes
     delivery_in_flight,   ///< the delivery's attempt is under way: skip it once the attempt is over
+    // the registry, appended
+    already_exists,  ///< a registry row with that id, or that uid within its tenant, exists
+    wrong_store_key, ///< the registry's sealed secrets do not open with the key given (or need one)
+    invalid_tenant,  ///< a tenant (application) id that is empty where one is needed, too long, or has a control character
 };
 
 namespace detail {
@@ -133,6 +137,9 @@ public:
         case errc::ordering_unsupported: return "ordered delivery needs a store that keeps order (an ordered_store)";
         case errc::invalid_ordering_key: return "invalid ordering key (a control character, or over 256 bytes)";
         case errc::delivery_in_flight: return "the delivery is in flight";
+        case errc::already_exists: return "already exists";
+        case errc::wrong_store_key: return "the store's secrets do not open with the key given";
+        case errc::invalid_tenant: return "invalid tenant id (empty, over 256 bytes, or a control character)";
         }
         return "unknown hookline error";
     }

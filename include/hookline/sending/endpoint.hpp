@@ -52,6 +52,9 @@ struct endpoint_config {
     /// from then on.
     delivery_order order = delivery_order::none;
     head_exhaustion on_head_exhausted = head_exhaustion::block; ///< with `order`, as the message is sent
+    /// The tenant (application) it belongs to: it takes only events sent to that tenant. "" (the
+    /// default) takes only events sent to no tenant.
+    std::string tenant{};
 };
 
 /// True when `type` matches `pattern`: equal, `*`, or a `prefix.*` pattern whose prefix (with the dot) starts it.

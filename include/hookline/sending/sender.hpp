@@ -138,7 +138,7 @@ public:
         std::lock_guard lock(mutex_);
         auto it = endpoints_.find(id);
         if (it == endpoints_.end()) return errc::endpoint_not_found;
-        index_channels(id, it->second.config.channels, false);
+        index_channels(id, it->second.config, false);
         endpoints_.erase(it);
         return {};
     }
@@ -369,7 +369,7 @@ private:
 
     /// The subscription index: endpoints by channel, and those on no channel (which get every event).
     /// `send` looks only at those an event's channels can reach. Call with `mutex_` held.
-    void index_channels(const std::string& id, const std::vector<std::string>& channels, bool add);
+    void index_channels(const std::string& id, const endpoint_config& c, bool add);
 
     /// Looks at the endpoint again at `at` (a retry coming due, a rate-limit refill).
     void set_timer(const std::string& id, endpoint_entry& e, std::int64_t at);
@@ -483,8 +483,9 @@ private:
     std::map<std::uint64_t, held_claim> in_progress_; // by delivery id
     std::set<std::uint64_t> abandoned_;
     std::size_t attempts_done_ = 0;
-    std::set<std::string> unchanneled_{};                       // endpoints on no channel
-    std::map<std::string, std::set<std::string>> by_channel_{}; // channel -> endpoints on it
+    // The endpoints of each tenant: those on no channel, and by channel ((tenant, channel) -> endpoints).
+    std::map<std::string, std::set<std::string>> unchanneled_{};
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> by_channel_{};
     std::deque<std::string> ready_{};                           // endpoints that may claim now, in turn
     std::multimap<std::int64_t, std::string> timers_{};         // when to look at an endpoint again
     bool scan_all_ = true;                                      // look at every endpoint in the next round

@@ -40,6 +40,9 @@ struct event {
     /// Orders it on `per_key` endpoints behind earlier events with the same key (for example an order
     /// id); empty = the endpoint's default key. At most 256 bytes, no control characters.
     std::string ordering_key{};
+    /// The tenant (application) it is for: only that tenant's endpoints take it ("" = the endpoints
+    /// of no tenant). At most 256 bytes, no control characters.
+    std::string tenant{};
 };
 
 /// What `send` did.

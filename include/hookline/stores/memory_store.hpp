@@ -7,6 +7,8 @@
 
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
+#include <hookline/registry/registry_store.hpp>
+#include <hookline/stores/detail/memory_registry.hpp>
 #include <hookline/stores/store.hpp>
 
 #include <algorithm>
@@ -281,6 +283,23 @@ public:
         return state_->messages.size();
     }
 
+    // --- the registry (`registry_store`, registry/registry_store.hpp) ---------------------------------
+
+    result<void> registry_insert(const registry_row& row) { return state_->registry.insert(row); }
+    result<void> registry_update(const registry_row& row) { return state_->registry.update(row); }
+    result<std::optional<registry_row>> registry_get(const std::string& kind, const std::string& id) const {
+        return state_->registry.get(kind, id);
+    }
+    result<std::optional<registry_row>> registry_find(const std::string& kind, const std::string& tenant,
+                                                      const std::string& uid) const {
+        return state_->registry.find(kind, tenant, uid);
+    }
+    result<std::vector<registry_row>> registry_list(const registry_query& q) const { return state_->registry.list(q); }
+    result<bool> registry_erase(const std::string& kind, const std::string& id) { return state_->registry.erase(kind, id); }
+    result<std::size_t> registry_prune(const std::string& kind, std::int64_t before) {
+        return state_->registry.prune(kind, before);
+    }
+
 private:
     using due_keys = std::set<std::pair<std::int64_t, std::uint64_t>>; // (due or lease time, delivery id)
     struct due_set {
@@ -317,6 +336,7 @@ private:
         std::unordered_map<std::string, due_set> due;
         // Each endpoint's earliest due time: which endpoints have work due, without a walk over them all.
         std::set<std::pair<std::int64_t, const due_set*>> heads;
+        detail::memory_registry registry; // the registry rows, under their own mutex
 
         /// Brings `heads` up to date after `set` changed.
         void reindex_head(due_set& set) {
@@ -425,5 +445,6 @@ private:
 
 static_assert(due_index_store<memory_store>);
 static_assert(ordered_store<memory_store>);
+static_assert(registry_store<memory_store>);
 
 HOOKLINE_END_NAMESPACE

@@ -15,13 +15,14 @@
 ///
 /// Internals in `stores/detail/`: `postgres_connection.hpp` (libpq parameters and result sets),
 /// `postgres_schema.hpp` (DDL and statements), `postgres_pool.hpp` (pool, migration, preparation),
-/// `postgres_rows.hpp` (parameters, query conditions, row reading).
+/// `postgres_rows.hpp` (parameters, query conditions, row reading), `postgres_registry.hpp` (the registry).
 #pragma once
 
 #include <hookline/core/config.hpp>
 #include <hookline/core/error.hpp>
 #include <hookline/stores/detail/postgres_connection.hpp>
 #include <hookline/stores/detail/postgres_pool.hpp>
+#include <hookline/stores/detail/postgres_registry.hpp>
 #include <hookline/stores/detail/postgres_rows.hpp>
 #include <hookline/stores/detail/postgres_schema.hpp>
 #include <hookline/stores/store.hpp>
@@ -402,6 +403,27 @@ public:
         });
     }
 
+    // --- the registry (`registry_store`, registry/registry_store.hpp) ---------------------------------
+
+    result<void> registry_insert(const registry_row& row) { return detail::pg::registry_insert(*pool_, row); }
+    result<void> registry_update(const registry_row& row) { return detail::pg::registry_update(*pool_, row); }
+    result<std::optional<registry_row>> registry_get(const std::string& kind, const std::string& id) {
+        return detail::pg::registry_get(*pool_, kind, id);
+    }
+    result<std::optional<registry_row>> registry_find(const std::string& kind, const std::string& tenant,
+                                                      const std::string& uid) {
+        return detail::pg::registry_find(*pool_, kind, tenant, uid);
+    }
+    result<std::vector<registry_row>> registry_list(const registry_query& q) {
+        return detail::pg::registry_list(*pool_, q);
+    }
+    result<bool> registry_erase(const std::string& kind, const std::string& id) {
+        return detail::pg::registry_erase(*pool_, kind, id);
+    }
+    result<std::size_t> registry_prune(const std::string& kind, std::int64_t before) {
+        return detail::pg::registry_prune(*pool_, kind, before);
+    }
+
 private:
     explicit postgres_store(std::shared_ptr<detail::pg::pool> p) : pool_(std::move(p)) {}
 
@@ -478,5 +500,6 @@ static_assert(due_index_store<postgres_store>);
 static_assert(ordered_store<postgres_store>);
 static_assert(outbox_store<postgres_store, PGconn>);
 static_assert(outbox_store<postgres_store, PGconn*>);
+static_assert(registry_store<postgres_store>);
 
 HOOKLINE_END_NAMESPACE

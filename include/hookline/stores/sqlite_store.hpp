@@ -31,6 +31,7 @@
 #include <hookline/stores/detail/sqlite_lock.hpp>
 #include <hookline/stores/detail/sqlite_order.hpp>
 #include <hookline/stores/detail/sqlite_queue.hpp>
+#include <hookline/stores/detail/sqlite_registry.hpp>
 #include <hookline/stores/detail/sqlite_rows.hpp>
 #include <hookline/stores/detail/sqlite_schema.hpp>
 #include <hookline/stores/store.hpp>
@@ -100,7 +101,7 @@ struct sqlite_tx {
 class sqlite_store {
 public:
     /// The schema version this build writes; a database with a newer one is refused (`schema_mismatch`).
-    static constexpr int schema_version = 4;
+    static constexpr int schema_version = 5;
 
     /// Opens (creating if needed) the database at `path`: the file's lock taken, WAL mode, the schema
     /// created or migrated, in-flight deliveries recovered, expired messages pruned. `errc::store_in_use`
@@ -362,6 +363,46 @@ public:
         return detail::sqlite_guard([&]() -> result<std::size_t> { return state_->prune_locked(before); });
     }
 
+    // --- the registry (`registry_store`, registry/registry_store.hpp) ---------------------------------
+
+    result<void> registry_insert(const registry_row& row) {
+        std::lock_guard lock(state_->mutex);
+        return detail::sqlite_registry_insert(state_->statements, row);
+    }
+    result<void> registry_update(const registry_row& row) {
+        std::lock_guard lock(state_->mutex);
+        return detail::sqlite_registry_update(state_->statements, row);
+    }
+    result<std::optional<registry_row>> registry_get(const std::string& kind, const std::string& id) {
+        std::lock_guard lock(state_->mutex);
+        return detail::sqlite_guard([&]() -> result<std::optional<registry_row>> {
+            return detail::sqlite_registry_get(state_->statements, kind, id);
+        });
+    }
+    result<std::optional<registry_row>> registry_find(const std::string& kind, const std::string& tenant,
+                                                      const std::string& uid) {
+        std::lock_guard lock(state_->mutex);
+        return detail::sqlite_guard([&]() -> result<std::optional<registry_row>> {
+            return detail::sqlite_registry_find(state_->statements, kind, tenant, uid);
+        });
+    }
+    result<std::vector<registry_row>> registry_list(const registry_query& q) {
+        std::lock_guard lock(state_->mutex);
+        return detail::sqlite_guard([&]() -> result<std::vector<registry_row>> {
+            return detail::sqlite_registry_list(state_->statements, q);
+        });
+    }
+    result<bool> registry_erase(const std::string& kind, const std::string& id) {
+        std::lock_guard lock(state_->mutex);
+        return detail::sqlite_guard(
+            [&]() -> result<bool> { return detail::sqlite_registry_erase(state_->statements, kind, id); });
+    }
+    result<std::size_t> registry_prune(const std::string& kind, std::int64_t before) {
+        std::lock_guard lock(state_->mutex);
+        return detail::sqlite_guard(
+            [&]() -> result<std::size_t> { return detail::sqlite_registry_prune(state_->statements, kind, before); });
+    }
+
     // --- beyond the concept --------------------------------------------------------------------
 
     /// Runs the retention now: prunes finished messages older than `options.retention` (0 when off).
@@ -484,6 +525,7 @@ private:
 
 static_assert(due_index_store<sqlite_store>);
 static_assert(ordered_store<sqlite_store>);
+static_assert(registry_store<sqlite_store>);
 static_assert(outbox_store<sqlite_store, sqlite_tx>);
 static_assert(outbox_store<sqlite_store, sqlite3*>);
 static_assert(outbox_store<sqlite_store, SQLite::Database>);

@@ -68,6 +68,7 @@ inline result<void> check_endpoint(const endpoint_config& c, const address_polic
     if (c.timeout.count() < 0 || c.timeout > max_option_duration) return errc::invalid_option;
     if (!std::isfinite(c.rate_limit) || c.rate_limit < 0) return errc::invalid_option;
     if (c.max_concurrency > max_option_count) return errc::invalid_option;
+    if (c.tenant.size() > 256 || !header_value_ok(c.tenant)) return errc::invalid_tenant;
     return {};
 }
 

@@ -19,23 +19,20 @@ void basic_sender<Transport, Signer, RetryPolicy, Store>::make_ready(const std::
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>
 void basic_sender<Transport, Signer, RetryPolicy, Store>::index_channels(const std::string& id,
-                                                                         const std::vector<std::string>& channels,
-                                                                         bool add) {
-    auto apply = [&](std::set<std::string>& ids) {
+                                                                         const endpoint_config& c, bool add) {
+    auto apply = [&](auto& map, const auto& key) {
+        auto& ids = map[key];
         if (add)
             ids.insert(id);
         else
             ids.erase(id);
+        if (ids.empty()) map.erase(key);
     };
-    if (channels.empty()) {
-        apply(unchanneled_);
+    if (c.channels.empty()) {
+        apply(unchanneled_, c.tenant);
         return;
     }
-    for (const auto& c : channels) {
-        auto& ids = by_channel_[c];
-        apply(ids);
-        if (ids.empty()) by_channel_.erase(c);
-    }
+    for (const auto& ch : c.channels) apply(by_channel_, std::pair{c.tenant, ch});
 }
 
 template <delivery_transport Transport, signer_factory Signer, retry_policy RetryPolicy, store Store>

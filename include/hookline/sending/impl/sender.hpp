@@ -40,6 +40,7 @@ template <delivery_transport Transport, signer_factory Signer, retry_policy Retr
 auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> result<prepared_event> {
     if (auto ok = detail::check_event_text(e.id, e.type); !ok) return ok.error();
     if (auto ok = detail::check_ordering_key(e.ordering_key); !ok) return ok.error();
+    if (e.tenant.size() > 256 || !header_value_ok(e.tenant)) return errc::invalid_tenant;
     if (e.id.empty()) {
         auto id = detail::random_message_id();
         if (!id) return id.error();
@@ -62,9 +63,10 @@ auto basic_sender<Transport, Signer, RetryPolicy, Store>::prepare(event e) -> re
                                                  .block = c.on_head_exhausted == head_exhaustion::block});
             }
         };
-        for (const auto& id : unchanneled_) consider(id);
+        if (auto t = unchanneled_.find(e.tenant); t != unchanneled_.end())
+            for (const auto& id : t->second) consider(id);
         for (const auto& c : e.channels)
-            if (auto ch = by_channel_.find(c); ch != by_channel_.end())
+            if (auto ch = by_channel_.find(std::pair{e.tenant, c}); ch != by_channel_.end())
                 for (const auto& id : ch->second) consider(id);
         if (e.channels.size() > 1) { // an endpoint on two of its channels is one target
             std::sort(p.targets.begin(), p.targets.end());
@@ -149,7 +151,7 @@ result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::add_endpoint(c
         e.tokens = bucket_size(e.config);
         e.refilled_at = now_ms();
         refresh_snapshot(e);
-        index_channels(id, e.config.channels, true);
+        index_channels(id, e.config, true);
         endpoints_.emplace(id, std::move(e));
     }
     poke(id);
@@ -169,8 +171,8 @@ result<void> basic_sender<Transport, Signer, RetryPolicy, Store>::update_endpoin
         std::lock_guard lock(mutex_);
         auto it = endpoints_.find(id);
         if (it == endpoints_.end()) return errc::endpoint_not_found;
-        index_channels(id, it->second.config.channels, false);
-        index_channels(id, config.channels, true);
+        index_channels(id, it->second.config, false);
+        index_channels(id, config, true);
         it->second.config = std::move(config);
         it->second.retry = std::move(retry);
         it->second.signer = std::move(signer->signer);

@@ -105,6 +105,7 @@ struct pool {
             if (have < 2 && !exec(c, "migrate", sql.schema_v2())) return fail(errc::store_failure);
             if (have < 3 && !exec(c, "migrate", sql.schema_v3())) return fail(errc::store_failure);
             if (have < 4 && !exec(c, "migrate", sql.schema_v4())) return fail(errc::store_failure);
+            if (have < 5 && !exec(c, "migrate", sql.schema_v5())) return fail(errc::store_failure);
             if (!exec(c, "migrate",
                       "DELETE FROM " + q + ".schema_version; INSERT INTO " + q + ".schema_version VALUES (" +
                           std::to_string(schema_version) + ")"))

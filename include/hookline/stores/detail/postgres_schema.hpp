@@ -12,7 +12,7 @@ HOOKLINE_BEGIN_NAMESPACE
 
 namespace detail::pg {
 
-inline constexpr int schema_version = 4;
+inline constexpr int schema_version = 5;
 
 inline bool valid_schema_name(std::string_view s) {
     if (s.empty() || s.size() > 63) return false;
@@ -268,6 +268,25 @@ struct statements {
                "head_seq bigint NOT NULL, last_delivered bigint NOT NULL, PRIMARY KEY (endpoint_id, order_key));"
                "CREATE INDEX ON " +
                q + "deliveries (endpoint_id, order_key, order_seq) WHERE order_seq <> 0;";
+    }
+
+    /// Version 4 to 5: the registry (`registry_store`): applications, endpoints, event types, the API's
+    /// message index, as in SQLite's `hookline_registry`. Keys collate as "C", so `ORDER BY id` is byte
+    /// order (as SQLite's and `std::map`'s); `body` is bytea, kept byte for byte.
+    std::string schema_v5() const {
+        const std::string q = "\"" + schema + "\".";
+        return "CREATE TABLE " + q +
+               "registry (kind text COLLATE \"C\" NOT NULL, id text COLLATE \"C\" NOT NULL, "
+               "tenant text COLLATE \"C\" NOT NULL, uid text COLLATE \"C\" NOT NULL, body bytea NOT NULL, "
+               "created_at bigint NOT NULL, updated_at bigint NOT NULL, PRIMARY KEY (kind, id));"
+               "CREATE INDEX ON " +
+               q +
+               "registry (kind, tenant, id);"
+               "CREATE UNIQUE INDEX ON " +
+               q +
+               "registry (kind, tenant, uid) WHERE uid <> '';"
+               "CREATE INDEX ON " +
+               q + "registry (kind, created_at);";
     }
 };
 

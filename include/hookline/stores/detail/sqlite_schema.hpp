@@ -94,6 +94,22 @@ CREATE TABLE hookline_order_streams (
   PRIMARY KEY (endpoint_id, order_key)
 ) WITHOUT ROWID;
 )sql",
+        // 4 -> 5: the registry (`registry_store`): applications, endpoints, event types, the API's message index
+        R"sql(
+CREATE TABLE hookline_registry (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  uid TEXT NOT NULL,
+  body BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX hookline_registry_tenant ON hookline_registry (kind, tenant, id);
+CREATE UNIQUE INDEX hookline_registry_uid ON hookline_registry (kind, tenant, uid) WHERE uid != '';
+CREATE INDEX hookline_registry_created ON hookline_registry (kind, created_at);
+)sql",
     };
     return m;
 }

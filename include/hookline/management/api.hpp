@@ -1,0 +1,191 @@
+/// \file `basic_management_api`: an embeddable management API speaking the Svix REST API (`/api/v1/...`)
+/// over a sender and its store's registry, so the official Svix SDKs, a dashboard or `curl` can
+/// register applications and endpoints, rotate secrets, send messages, and read attempts.
+///
+/// Framework-agnostic like the receiver: `handle(request_view) -> response`. Mount it with
+/// `hookline::mount_management` (hookline/management/httplib_adapter.hpp) or serve it on a
+/// `beast_server` (`serve_management`, hookline/management/beast_adapter.hpp). Which calls are covered and
+/// how they differ from Svix's: docs/management-api.md.
+///
+/// Every request needs `Authorization: Bearer <token>`, judged by `management_options::authoriser`.
+/// A POST with an `Idempotency-Key` answered 2xx is answered the same way for the same token, key and
+/// target for `idempotency_ttl`; a second one while the first is under way gets 409.
+///
+/// Thread-safety: `handle` may be called from any number of threads at once (the server's). Changes
+/// to one endpoint from two requests at once: the last one wins, in the sender and the registry alike.
+#pragma once
+
+#include <hookline/core/config.hpp>
+#include <hookline/core/digest.hpp>
+#include <hookline/core/encoding.hpp>
+#include <hookline/core/logger.hpp>
+#include <hookline/management/detail/app_routes.hpp>
+#include <hookline/management/detail/context.hpp>
+#include <hookline/management/detail/endpoint_routes.hpp>
+#include <hookline/management/detail/http.hpp>
+#include <hookline/management/detail/message_routes.hpp>
+#include <hookline/management/management_options.hpp>
+#include <hookline/receiving/request.hpp>
+#include <hookline/registry/registry.hpp>
+#include <hookline/registry/registry_store.hpp>
+
+#include <atomic>
+#include <string>
+#include <string_view>
+#include <utility>
+
+HOOKLINE_BEGIN_NAMESPACE
+
+template <class Sender>
+requires registry_store<typename Sender::store_type>
+class basic_management_api {
+public:
+    using registry_type = basic_registry<typename Sender::store_type>;
+
+    /// Serves `sender` (which must outlive it) and `registry` (opened on the sender's store).
+    basic_management_api(Sender& sender, registry_type registry, management_options options = {})
+        : sender_(&sender), registry_(std::move(registry)), options_(std::move(options)) {}
+
+    /// Gives the sender every endpoint the registry holds (call once at start, before serving):
+    /// a restarted process resumes with its endpoints as they were. Endpoints the sender refuses
+    /// (an address its policy forbids) are logged and stay registered.
+    result<std::size_t> load() {
+        std::size_t refused = 0;
+        auto n = load_registered_endpoints(*sender_, registry_, &refused);
+        if (n && refused && options_.logger)
+            options_.logger(log_level::warning, "hookline management: " + std::to_string(refused) +
+                                                    " registered endpoints were refused by the sender");
+        return n;
+    }
+
+    response handle(const request_view& r) {
+        if (r.content_length && *r.content_length > options_.max_body_bytes)
+            return detail::error_response(413, "payload_too_large", "The request body is too large");
+        std::string_view target = r.target;
+        if (!options_.prefix.empty()) {
+            if (!target.starts_with(options_.prefix)) return not_found();
+            target.remove_prefix(options_.prefix.size());
+        }
+        const auto parsed = detail::parse_target(target);
+        if (!parsed.ok) return detail::error_response(400, "generic_error", "Malformed percent-encoding in the URL");
+        const auto& s = parsed.segments;
+        if (s.size() < 3 || s[0] != "api" || s[1] != "v1") return not_found();
+        detail::api_context<Sender> c{*sender_, registry_, options_, r, parsed, 2};
+        if (s[2] == "health" && s.size() == 3) return detail::empty_response(204);
+
+        const std::string token = bearer_token(r);
+        const access general = options_.authoriser ? options_.authoriser(token, "") : access::unauthenticated;
+        if (general == access::unauthenticated)
+            return detail::error_response(401, "authentication_failed", "Incorrect authentication credentials.");
+        if (r.method == "POST") {
+            if (auto key = r.headers.get("idempotency-key"); key && !key->empty())
+                return idempotent(c, token, *key, general);
+        }
+        return route(c, token, general);
+    }
+
+    registry_type& registry() noexcept { return registry_; }
+    const management_options& options() const noexcept { return options_; }
+
+private:
+    static response not_found() { return detail::error_response(404, "not_found", "Entity not found"); }
+
+    static std::string bearer_token(const request_view& r) {
+        auto h = r.headers.get("authorization");
+        if (!h) return {};
+        std::string_view v = *h;
+        if (v.size() > 7 && detail::iequals(v.substr(0, 7), "Bearer ")) v.remove_prefix(7);
+        return std::string(v);
+    }
+
+    response route(detail::api_context<Sender>& c, const std::string& token, access general) {
+        const auto& s = c.target.segments;
+        if (s[2] == "event-type") {
+            if (general == access::forbidden) return forbidden();
+            return detail::event_type_routes(c);
+        }
+        if (s[2] != "app") return not_found();
+        if (s.size() == 3) {
+            if (general == access::forbidden) return forbidden();
+            return detail::application_collection(c);
+        }
+        auto app = registry_.find_application(s[3]);
+        if (!app) return detail::error_for(app.error());
+        if (!*app) {
+            if (s.size() == 4 && c.request.method == "PUT") {
+                if (options_.authoriser(token, s[3]) != access::allow) return forbidden();
+                return detail::application_upsert_new(c, s[3]);
+            }
+            return not_found();
+        }
+        if (options_.authoriser(token, (*app)->id) != access::allow) return forbidden();
+        if (s.size() == 4) return detail::application_item(c, **app);
+        if (s[4] == "endpoint") {
+            if (s.size() == 5) return detail::endpoint_collection(c, **app);
+            return detail::endpoint_item(c, **app, s[5]);
+        }
+        if (s[4] == "msg") return detail::message_routes(c, **app);
+        if (s[4] == "attempt") return detail::attempt_routes(c, **app);
+        return not_found();
+    }
+
+    static response forbidden() { return detail::error_response(403, "insufficient access", "Insufficient access"); }
+
+    /// Replays a POST's first 2xx answer for the same token, key and target.
+    response idempotent(detail::api_context<Sender>& c, const std::string& token, std::string_view key, access general) {
+        auto& store = registry_.store();
+        const std::int64_t now = registry_.now();
+        maybe_prune(now);
+        const auto digest = sha256({token, "\n", key, "\n", c.request.target});
+        const std::string id = hex_encode(digest.view());
+        registry_row row{.kind = "idempotency", .id = id, .body = "", .created_at = now, .updated_at = now};
+        for (int tries = 0; tries < 2; ++tries) {
+            auto put = store.registry_insert(row);
+            if (put) break;
+            if (put.error() != errc::already_exists) return detail::error_for(put.error());
+            auto old = store.registry_get("idempotency", id);
+            if (!old) return detail::error_for(old.error());
+            if (!*old) continue; // removed meanwhile: try again
+            const bool expired = (*old)->created_at < now - options_.idempotency_ttl.count();
+            if (!(*old)->body.empty() && !expired) {
+                auto saved = nlohmann::json::parse((*old)->body, nullptr, false);
+                if (!saved.is_discarded()) {
+                    response r;
+                    r.status = saved.value("status", 200);
+                    r.body = saved.value("body", "");
+                    if (!r.body.empty()) r.headers.add("Content-Type", "application/json");
+                    return r;
+                }
+            }
+            if ((*old)->body.empty() && !expired && (*old)->created_at > now - 60'000)
+                return detail::error_response(409, "conflict", "A request with this idempotency key is in progress");
+            (void)store.registry_erase("idempotency", id); // expired, or abandoned by a crash: start over
+        }
+        response r = route(c, token, general);
+        if (r.status >= 200 && r.status < 300) {
+            row.body = nlohmann::json{{"status", r.status}, {"body", r.body}}.dump();
+            row.updated_at = registry_.now();
+            (void)store.registry_update(row);
+        } else {
+            (void)store.registry_erase("idempotency", id);
+        }
+        return r;
+    }
+
+    /// Expired idempotency answers, resend markers and message index entries go, at most once a minute.
+    void maybe_prune(std::int64_t now) {
+        std::int64_t last = last_prune_.load(std::memory_order_relaxed);
+        if (now - last < 60'000 || !last_prune_.compare_exchange_strong(last, now)) return;
+        auto& store = registry_.store();
+        (void)store.registry_prune("idempotency", now - options_.idempotency_ttl.count());
+        (void)store.registry_prune("manual", now - options_.message_retention.count());
+        (void)registry_.prune_messages(now - options_.message_retention.count());
+    }
+
+    Sender* sender_;
+    registry_type registry_;
+    management_options options_;
+    std::atomic<std::int64_t> last_prune_{0};
+};
+
+HOOKLINE_END_NAMESPACE

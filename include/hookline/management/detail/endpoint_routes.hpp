@@ -1,0 +1,248 @@
+/// \file Management routes for endpoints (`/api/v1/app/{app_id}/endpoint[/{endpoint_id}[/...]]`):
+/// every change goes to the sender first (which applies its checks, such as the address policy), then
+/// to the registry; a change the sender refuses is a 422 and changes nothing.
+#pragma once
+
+#include <hookline/core/config.hpp>
+#include <hookline/management/detail/context.hpp>
+#include <hookline/registry/detail/ids.hpp>
+
+#include <string>
+
+HOOKLINE_BEGIN_NAMESPACE
+
+namespace detail {
+
+/// Filters must name event types of the catalogue (or be `prefix.*` patterns).
+template <class Sender>
+std::optional<response> unknown_event_types(api_context<Sender>& c, const registered_endpoint& e) {
+    for (const auto& t : e.filter_types) {
+        if (t.ends_with(".*") || t == "*") continue;
+        auto found = c.registry.find_event_type(t);
+        if (!found) return error_for(found.error());
+        if (!*found || (*found)->archived) return validation_error("eventTypes", "unknown event type: " + t);
+    }
+    return std::nullopt;
+}
+
+/// Applies `next` to the sender (adding it when `fresh`), enabling or disabling it as `next` says.
+template <class Sender>
+result<void> apply_to_sender(Sender& sender, const registered_endpoint& next, bool fresh) {
+    auto cfg = to_endpoint_config(next);
+    if (fresh) return sender.add_endpoint(next.id, std::move(cfg));
+    auto updated = sender.endpoint(next.id) ? sender.update_endpoint(next.id, std::move(cfg))
+                                            : sender.add_endpoint(next.id, std::move(cfg));
+    if (!updated) return updated;
+    auto info = sender.endpoint(next.id);
+    if (info && info->state.disabled != next.disabled)
+        return next.disabled ? sender.disable_endpoint(next.id) : sender.enable_endpoint(next.id);
+    return {};
+}
+
+/// Creates `e` (with `key`, or a fresh secret) for `app`.
+template <class Sender>
+response create_endpoint(api_context<Sender>& c, const application& app, registered_endpoint e,
+                         std::optional<secret> key) {
+    if (auto bad = unknown_event_types(c, e)) return *bad;
+    e.app_id = app.id;
+    auto id = sortable_id("ep_", c.registry.now());
+    if (!id) return error_for(id.error());
+    e.id = std::move(*id);
+    if (!key) {
+        auto fresh = secret::generate(24);
+        if (!fresh) return error_for(fresh.error());
+        key = std::move(*fresh);
+    }
+    e.secrets = {endpoint_secret{.key = *key}};
+    if (!e.rate_limit && app.rate_limit) e.rate_limit = app.rate_limit;
+    if (auto added = apply_to_sender(c.sender, e, true); !added) return error_for(added.error());
+    auto made = c.registry.create_endpoint(std::move(e), std::move(key));
+    if (!made) {
+        (void)c.sender.remove_endpoint(*id);
+        return error_for(made.error(), "An endpoint with this uid");
+    }
+    return json_response(201, wire(*made));
+}
+
+/// Saves `next` (the current endpoint `old` changed): sender first, then the registry.
+template <class Sender>
+response save_endpoint(api_context<Sender>& c, const registered_endpoint& old, registered_endpoint next, int status,
+                       bool reply_empty = false) {
+    if (auto bad = unknown_event_types(c, next)) return *bad;
+    next.id = old.id;
+    next.app_id = old.app_id;
+    next.secrets = old.secrets;
+    if (auto applied = apply_to_sender(c.sender, next, false); !applied) return error_for(applied.error());
+    auto saved = c.registry.update_endpoint(std::move(next));
+    if (!saved) {
+        (void)apply_to_sender(c.sender, old, false); // back as it was
+        return error_for(saved.error(), "An endpoint with this uid");
+    }
+    if (reply_empty) return empty_response();
+    return json_response(status, wire(*saved));
+}
+
+template <class Sender>
+response endpoint_collection(api_context<Sender>& c, const application& app) {
+    response error;
+    if (c.request.method == "GET") {
+        auto p = page_of(c, false, error);
+        if (!p) return error;
+        auto page = c.registry.list_endpoints(app.id, *p);
+        if (!page) return error_for(page.error());
+        return json_response(200, wire_page(*page, [](const registered_endpoint& e) { return wire(e); }));
+    }
+    if (c.request.method != "POST") return error_response(405, "method_not_allowed", "Method not allowed");
+    auto body = json_body(c.request, error);
+    if (!body) return error;
+    registered_endpoint e;
+    if (auto p = read_endpoint(*body, e, false)) return validation_error(p.field, p.message);
+    std::optional<secret> key;
+    if (auto s = body->find("secret"); s != body->end() && !s->is_null()) {
+        if (!s->is_string()) return validation_error("secret", "must be a string");
+        std::string text = s->template get<std::string>();
+        if (!text.starts_with("whsec_")) text = "whsec_" + text;
+        auto parsed = secret::parse(text);
+        if (!parsed || parsed->kind() != secret_kind::symmetric) return validation_error("secret", "not a whsec_ secret of 16 to 75 bytes, base64");
+        key = std::move(*parsed);
+    }
+    return create_endpoint(c, app, std::move(e), std::move(key));
+}
+
+/// Deliveries of the endpoint counted by Svix status (at most the latest 100,000).
+template <class Sender>
+response endpoint_stats(api_context<Sender>& c, const registered_endpoint& e) {
+    auto ds = c.sender.deliveries({.endpoint_id = e.id, .limit = 100000});
+    if (!ds) return error_for(ds.error());
+    int counts[5] = {0, 0, 0, 0, 0};
+    for (const auto& d : *ds) ++counts[wire_status(d.status)];
+    return json_response(200, {{"success", counts[0]},
+                               {"pending", counts[1]},
+                               {"fail", counts[2]},
+                               {"sending", counts[3]},
+                               {"canceled", counts[4]}});
+}
+
+/// Recover: every delivery of the endpoint not delivered (failed, exhausted, or pending a retry)
+/// for messages since `since` is tried again now.
+template <class Sender>
+response endpoint_recover(api_context<Sender>& c, const registered_endpoint& e) {
+    response error;
+    auto body = json_body(c.request, error);
+    if (!body) return error;
+    if (!body->contains("since") || !(*body)["since"].is_string()) return validation_error("since", "field required");
+    auto since = parse_rfc3339_ms((*body)["since"].template get<std::string>());
+    if (!since) return validation_error("since", "not an RFC 3339 time");
+    std::optional<std::int64_t> until;
+    if (auto u = body->find("until"); u != body->end() && !u->is_null()) {
+        until = u->is_string() ? parse_rfc3339_ms(u->template get<std::string>()) : std::nullopt;
+        if (!until) return validation_error("until", "not an RFC 3339 time");
+    }
+    if (!until) {
+        if (auto n = c.sender.recover(e.id, *since); !n) return error_for(n.error());
+    }
+    // Pending deliveries waiting for a retry, and (with `until`) the failed ones within the window.
+    auto ds = c.sender.deliveries({.endpoint_id = e.id,
+                                   .statuses = {delivery_status::pending, delivery_status::exhausted,
+                                                delivery_status::failed},
+                                   .created_since = *since,
+                                   .limit = 100000});
+    if (!ds) return error_for(ds.error());
+    for (const auto& d : *ds) {
+        if (d.status == delivery_status::pending && d.attempts == 0) continue;
+        if (until && d.updated_at >= *until) continue;
+        (void)c.sender.retry(d.message_id, d.endpoint_id);
+    }
+    auto task = sortable_id("qtask_", c.registry.now());
+    if (!task) return error_for(task.error());
+    return json_response(202, {{"id", *task},
+                               {"status", "finished"},
+                               {"task", "endpoint.recover"},
+                               {"updatedAt", iso8601_ms(c.registry.now())}});
+}
+
+template <class Sender>
+response endpoint_headers(api_context<Sender>& c, const registered_endpoint& e) {
+    const auto& m = c.request.method;
+    if (m == "GET") return json_response(200, {{"headers", e.headers}, {"sensitive", nlohmann::json::array()}});
+    if (m != "PUT" && m != "PATCH") return error_response(405, "method_not_allowed", "Method not allowed");
+    response error;
+    auto body = json_body(c.request, error);
+    if (!body) return error;
+    std::map<std::string, std::string> headers;
+    if (auto p = read_field(*body, "headers", headers)) return validation_error(p.field, p.message);
+    if (m == "PUT" && !body->contains("headers")) return validation_error("headers", "field required");
+    registered_endpoint next = e;
+    if (m == "PUT") next.headers = std::move(headers);
+    else {
+        for (auto& [k, v] : headers) next.headers[k] = std::move(v);
+        std::vector<std::string> drop;
+        if (auto p = read_field(*body, "deleteHeaders", drop)) return validation_error(p.field, p.message);
+        for (const auto& k : drop) next.headers.erase(k);
+    }
+    for (const auto& [k, v] : next.headers)
+        if (!header_name_ok(k) || !header_value_ok(v)) return validation_error("headers", "not a valid header: " + k);
+    return save_endpoint(c, e, std::move(next), 204, true);
+}
+
+template <class Sender>
+response endpoint_item(api_context<Sender>& c, const application& app, std::string_view key) {
+    const auto& m = c.request.method;
+    auto found = c.registry.find_endpoint(app.id, std::string(key));
+    if (!found) return error_for(found.error());
+    response error;
+    if (!*found) {
+        if (m != "PUT" || c.segments() != 4) return error_response(404, "not_found", "Entity not found");
+        auto body = json_body(c.request, error);
+        if (!body) return error;
+        registered_endpoint e;
+        if (auto p = read_endpoint(*body, e, false)) return validation_error(p.field, p.message);
+        if (e.uid.empty()) e.uid = std::string(key);
+        return create_endpoint(c, app, std::move(e), std::nullopt);
+    }
+    const registered_endpoint& e = **found;
+    const std::string_view sub = c.segment(4), sub2 = c.segment(5);
+    if (c.segments() == 4) {
+        if (m == "GET") return json_response(200, wire(e));
+        if (m == "DELETE") {
+            auto gone = c.registry.delete_endpoint(app.id, e.id);
+            if (!gone) return error_for(gone.error());
+            (void)c.sender.remove_endpoint(e.id);
+            return empty_response();
+        }
+        if (m != "PUT" && m != "PATCH") return error_response(405, "method_not_allowed", "Method not allowed");
+        auto body = json_body(c.request, error);
+        if (!body) return error;
+        registered_endpoint next = e;
+        if (m == "PUT") { // a full replacement, headers and secrets kept
+            next = registered_endpoint{.headers = e.headers};
+        }
+        if (auto p = read_endpoint(*body, next, m == "PATCH")) return validation_error(p.field, p.message);
+        return save_endpoint(c, e, std::move(next), 200);
+    }
+    if (sub == "secret" && c.segments() == 5 && m == "GET") {
+        return json_response(200, {{"key", e.secrets.empty() ? std::string{} : e.secrets.front().key.reveal()}});
+    }
+    if (sub == "secret" && sub2 == "rotate" && c.segments() == 6 && m == "POST") {
+        auto body = json_body(c.request, error);
+        if (!body) return error;
+        std::optional<secret> next;
+        if (auto k = body->find("key"); k != body->end() && !k->is_null()) {
+            auto parsed = k->is_string() ? secret::parse(k->template get<std::string>()) : result<secret>(errc::invalid_secret);
+            if (!parsed || parsed->kind() != secret_kind::symmetric) return validation_error("key", "not a whsec_ secret");
+            next = std::move(*parsed);
+        }
+        auto rotated = c.registry.rotate_secret(app.id, e.id, std::move(next));
+        if (!rotated) return error_for(rotated.error());
+        if (auto applied = apply_to_sender(c.sender, *rotated, false); !applied) return error_for(applied.error());
+        return empty_response();
+    }
+    if (sub == "recover" && c.segments() == 5 && m == "POST") return endpoint_recover(c, e);
+    if (sub == "stats" && c.segments() == 5 && m == "GET") return endpoint_stats(c, e);
+    if (sub == "headers" && c.segments() == 5) return endpoint_headers(c, e);
+    return error_response(404, "not_found", "Entity not found");
+}
+
+} // namespace detail
+
+HOOKLINE_END_NAMESPACE
