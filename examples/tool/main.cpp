@@ -85,6 +85,7 @@ Verbs:
   send      sign one event and deliver it to a URL, retrying as the library does
   demo      run a sender and receivers on 127.0.0.1 and show every event arrive once
   listen    run a receiver on 127.0.0.1 and print each event and rejection (local development)
+  serve     run the delivery engine with a Svix-compatible management API (a webhook service)
 
 Run 'hookline <verb> --help' for a verb's options. 'hookline --version' prints the version.
 )";
@@ -263,6 +264,7 @@ int main(int argc, char** argv) {
         if (verb == "send") return cmd_send(rest);
         if (verb == "demo") return cmd_demo(rest);
         if (verb == "listen") return cmd_listen(rest);
+        if (verb == "serve") return cmd_serve(rest);
         throw usage_error("unknown verb '" + std::string(verb) + "' (run 'hookline --help')");
     } catch (const usage_error& e) {
         std::cerr << "hookline: " << e.what() << "\n";

@@ -374,6 +374,23 @@ void check_store_conformance(Store& s) {
         CHECK_FALSE(s.insert_message(make_message("m1"), eps, 1000).value());
         CHECK(s.list_deliveries({.message_id = "m1"}).value().size() == 2);
     }
+    SECTION("reschedule and list_deliveries take an unlimited limit (size_t(-1), as recover passes)") {
+        REQUIRE(s.insert_message(make_message("m1"), eps, 1000).value());
+        const auto all = static_cast<std::size_t>(-1);
+        CHECK(s.list_deliveries({.limit = all}).value().size() == 2);
+        CHECK(s.reschedule({.endpoint_id = "e1", .limit = all}, 2000).value() == 1);
+    }
+    if constexpr (depth_store<Store>) {
+        SECTION("queue_depth counts due, scheduled and in-flight deliveries") {
+            REQUIRE(s.insert_message(make_message("m1"), eps, 1000).value());
+            REQUIRE(s.insert_message(make_message("m2"), eps, 5000).value());
+            REQUIRE(s.claim_due(1000, 1, e1, 61000).value().size() == 1);
+            auto d = s.queue_depth(2000).value();
+            CHECK(d.due == 1);
+            CHECK(d.scheduled == 2);
+            CHECK(d.in_flight == 1);
+        }
+    }
     SECTION("claims only due deliveries of the given endpoints and leases them") {
         REQUIRE(s.insert_message(make_message("m1"), eps, 1000).value());
         REQUIRE(s.insert_message(make_message("m2"), eps, 5000).value());

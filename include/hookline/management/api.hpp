@@ -25,11 +25,15 @@
 #include <hookline/management/detail/http.hpp>
 #include <hookline/management/detail/message_routes.hpp>
 #include <hookline/management/management_options.hpp>
+#include <hookline/management/metrics.hpp>
 #include <hookline/receiving/request.hpp>
 #include <hookline/registry/registry.hpp>
 #include <hookline/registry/registry_store.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,7 +62,62 @@ public:
         return n;
     }
 
+    /// Answers one request. A 5xx answer is logged (method, path and status; never a body or token).
     response handle(const request_view& r) {
+        response out = answer(r);
+        if (out.status >= 500 && options_.logger)
+            options_.logger(log_level::error, "hookline management: " + std::string(r.method) + " " +
+                                                  std::string(r.target.substr(0, r.target.find('?'))) + " answered " +
+                                                  std::to_string(out.status));
+        return out;
+    }
+
+    /// Follows endpoint changes made by other processes on the same store (PostgreSQL: several
+    /// `hookline serve` processes, or several application instances): each change is applied to this
+    /// sender. Call it every second or so (`hookline serve` does); a change made elsewhere reaches
+    /// this sender within that interval. Changes older than `sync_window` before the last call may be
+    /// missed after a long pause: `load()` then rereads everything. Answers how many it applied.
+    result<std::size_t> sync() {
+        std::lock_guard lock(sync_mutex_);
+        const std::int64_t now = registry_.now();
+        const std::int64_t window = options_.sync_window.count();
+        const std::int64_t from = (last_sync_ == 0 ? started_ : last_sync_) - window;
+        std::string after = detail::sortable_floor("chg_", from);
+        std::size_t applied = 0;
+        for (;;) {
+            auto rows = registry_.store().registry_list({.kind = "change", .after = after, .limit = 500});
+            if (!rows) return rows.error();
+            for (const auto& row : *rows) {
+                after = row.id;
+                if (!seen_changes_.emplace(row.id, now).second) continue;
+                auto e = registry_.endpoint_by_id(row.body);
+                if (!e) return e.error();
+                if (*e) {
+                    if (auto ok = detail::apply_to_sender(*sender_, **e, false); !ok && options_.logger)
+                        options_.logger(log_level::warning, "hookline management: endpoint " + row.body +
+                                                                " changed elsewhere, refused here: " + ok.error().message());
+                } else {
+                    (void)sender_->remove_endpoint(row.body);
+                }
+                ++applied;
+            }
+            if (rows->size() < 500) break;
+        }
+        last_sync_ = now;
+        std::erase_if(seen_changes_, [&](const auto& kv) { return kv.second < now - 2 * window; });
+        if (now - last_change_prune_ > 60'000) {
+            last_change_prune_ = now;
+            (void)registry_.store().registry_prune("change", now - std::max<std::int64_t>(10 * window, 3'600'000));
+        }
+        return applied;
+    }
+
+    registry_type& registry() noexcept { return registry_; }
+    Sender& sender() noexcept { return *sender_; }
+    const management_options& options() const noexcept { return options_; }
+
+private:
+    response answer(const request_view& r) {
         if (r.content_length && *r.content_length > options_.max_body_bytes)
             return detail::error_response(413, "payload_too_large", "The request body is too large");
         std::string_view target = r.target;
@@ -69,8 +128,10 @@ public:
         const auto parsed = detail::parse_target(target);
         if (!parsed.ok) return detail::error_response(400, "generic_error", "Malformed percent-encoding in the URL");
         const auto& s = parsed.segments;
+        if (s.size() == 1 && s[0] == "metrics" && r.method == "GET") return metrics(r);
         if (s.size() < 3 || s[0] != "api" || s[1] != "v1") return not_found();
-        detail::api_context<Sender> c{*sender_, registry_, options_, r, parsed, 2};
+        detail::api_context<Sender> c{*sender_, registry_, options_, r, parsed, 2,
+                                      [this](const std::string& id) { note_change(id); }};
         if (s[2] == "health" && s.size() == 3) return detail::empty_response(204);
 
         const std::string token = bearer_token(r);
@@ -84,10 +145,18 @@ public:
         return route(c, token, general);
     }
 
-    registry_type& registry() noexcept { return registry_; }
-    const management_options& options() const noexcept { return options_; }
+    /// `GET <prefix>/metrics`: the sender's metrics for Prometheus (any token the authoriser accepts).
+    response metrics(const request_view& r) {
+        const access a = options_.authoriser ? options_.authoriser(bearer_token(r), "") : access::unauthenticated;
+        if (a == access::unauthenticated)
+            return detail::error_response(401, "authentication_failed", "Incorrect authentication credentials.");
+        if (a == access::forbidden) return forbidden();
+        response out;
+        out.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        out.body = prometheus_text(*sender_);
+        return out;
+    }
 
-private:
     static response not_found() { return detail::error_response(404, "not_found", "Entity not found"); }
 
     static std::string bearer_token(const request_view& r) {
@@ -182,10 +251,32 @@ private:
         (void)registry_.prune_messages(now - options_.message_retention.count());
     }
 
+    /// Records that endpoint `id` changed, for the other processes' `sync`.
+    void note_change(const std::string& id) {
+        const std::int64_t now = registry_.now();
+        auto change = detail::sortable_id("chg_", now);
+        if (!change) return;
+        {
+            std::lock_guard lock(sync_mutex_);
+            seen_changes_.emplace(*change, now); // applied here already
+        }
+        auto put = registry_.store().registry_insert(
+            {.kind = "change", .id = *change, .body = id, .created_at = now, .updated_at = now});
+        if (!put && options_.logger)
+            options_.logger(log_level::error, "hookline management: endpoint " + id +
+                                                  " changed but the change was not recorded for other processes: " +
+                                                  put.error().message());
+    }
+
     Sender* sender_;
     registry_type registry_;
     management_options options_;
     std::atomic<std::int64_t> last_prune_{0};
+    std::mutex sync_mutex_;
+    std::int64_t started_ = registry_.now();
+    std::int64_t last_sync_ = 0;
+    std::int64_t last_change_prune_ = 0;
+    std::map<std::string, std::int64_t> seen_changes_{}; // change id -> when seen (applied or made here)
 };
 
 HOOKLINE_END_NAMESPACE

@@ -50,6 +50,9 @@ struct management_options {
     std::chrono::milliseconds idempotency_ttl = std::chrono::hours(12);
     /// How long the message index keeps messages (the store's retention prunes the messages themselves).
     std::chrono::milliseconds message_retention = std::chrono::hours(24 * 7);
+    /// How far back `sync` rereads endpoint changes each time, to catch those committed late or
+    /// stamped by a clock behind this one.
+    std::chrono::milliseconds sync_window = std::chrono::seconds(10);
     /// Refusals of endpoints at load, store failures, and index failures go here; `nullptr` silences it.
     hookline::logger logger = stderr_logger();
 };

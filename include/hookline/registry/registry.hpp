@@ -205,6 +205,16 @@ public:
         return store_.registry_erase("endpoint", (*found)->id);
     }
 
+    /// The endpoint with id `id`, whatever its application.
+    result<std::optional<registered_endpoint>> endpoint_by_id(const std::string& id) {
+        auto row = store_.registry_get("endpoint", id);
+        if (!row) return row.error();
+        if (!*row) return std::optional<registered_endpoint>{};
+        auto e = decode<registered_endpoint>(**row);
+        if (!e) return e.error();
+        return std::optional<registered_endpoint>{std::move(*e)};
+    }
+
     /// The application's endpoints (secrets opened), in creation order.
     result<page<registered_endpoint>> list_endpoints(const std::string& app_id, const page_request& p) {
         return list_typed<registered_endpoint>("endpoint", app_id, p);

@@ -22,6 +22,7 @@
 #include <hookline/sending/detail/undelivered_line.hpp>
 #include <hookline/sending/endpoint.hpp>
 #include <hookline/sending/retry_policy.hpp>
+#include <hookline/sending/sender_metrics.hpp>
 #include <hookline/sending/sender_options.hpp>
 #include <hookline/signing/schemes/standard.hpp>
 #include <hookline/signing/signer.hpp>
@@ -177,8 +178,12 @@ public:
         if (!prepared) return prepared.error();
         const auto& [message, targets] = *prepared;
         auto inserted = store_.insert_message(message, targets, message.created_at);
-        if (!inserted) return inserted.error();
+        if (!inserted) {
+            counters_.store_errors.fetch_add(1, std::memory_order_relaxed);
+            return inserted.error();
+        }
         if (!*inserted) return send_receipt{message.id, 0, true};
+        counters_.messages_accepted.fetch_add(1, std::memory_order_relaxed);
         poke_for(targets);
         return send_receipt{message.id, targets.size(), false};
     }
@@ -242,6 +247,19 @@ public:
     }
 
     result<std::vector<delivery_record>> deliveries(const delivery_query& q) { return store_.list_deliveries(q); }
+
+    /// What it has done so far and what it is doing now (hookline/management/metrics.hpp writes it
+    /// for Prometheus).
+    sender_metrics metrics() const {
+        sender_metrics m;
+        counters_.fill(m);
+        std::lock_guard lock(mutex_);
+        m.in_flight = in_progress_.size();
+        m.queued = queue_.size();
+        m.endpoints = endpoints_.size();
+        for (const auto& [id, e] : endpoints_) m.endpoints_disabled += e.state.disabled ? 1 : 0;
+        return m;
+    }
     result<std::vector<attempt_record>> attempts(std::uint64_t delivery_id) {
         return store_.list_attempts(delivery_id);
     }
@@ -483,6 +501,7 @@ private:
     std::map<std::uint64_t, held_claim> in_progress_; // by delivery id
     std::set<std::uint64_t> abandoned_;
     std::size_t attempts_done_ = 0;
+    detail::sender_counters counters_{};
     // The endpoints of each tenant: those on no channel, and by channel ((tenant, channel) -> endpoints).
     std::map<std::string, std::set<std::string>> unchanneled_{};
     std::map<std::pair<std::string, std::string>, std::set<std::string>> by_channel_{};

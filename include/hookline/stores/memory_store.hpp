@@ -283,6 +283,18 @@ public:
         return state_->messages.size();
     }
 
+    /// Deliveries pending (due now, or later) and in flight (`depth_store`): a walk over all of them.
+    result<queue_depth_counts> queue_depth(std::int64_t now) const {
+        std::lock_guard lock(state_->mutex);
+        queue_depth_counts out;
+        for (const auto& [id, e] : state_->deliveries) {
+            const auto& r = e.record;
+            if (r.status == delivery_status::in_flight) ++out.in_flight;
+            else if (r.status == delivery_status::pending && !r.waiting) ++(r.next_attempt_at <= now ? out.due : out.scheduled);
+        }
+        return out;
+    }
+
     // --- the registry (`registry_store`, registry/registry_store.hpp) ---------------------------------
 
     result<void> registry_insert(const registry_row& row) { return state_->registry.insert(row); }
@@ -446,5 +458,6 @@ private:
 static_assert(due_index_store<memory_store>);
 static_assert(ordered_store<memory_store>);
 static_assert(registry_store<memory_store>);
+static_assert(depth_store<memory_store>);
 
 HOOKLINE_END_NAMESPACE

@@ -262,7 +262,7 @@ public:
     /// each waits again exactly when it is ahead of its stream's current head.
     result<std::size_t> reschedule(const delivery_query& q, std::int64_t due) {
         const std::string s = "\"" + pool_->sql.schema + "\".";
-        const std::string limit = " ORDER BY d.id LIMIT " + std::to_string(q.limit);
+        const std::string limit = " ORDER BY d.id LIMIT " + detail::pg::sql_limit(q.limit);
         const std::string from =
             "FROM " + s + "deliveries d JOIN " + s + "messages m ON m.id = d.message_id WHERE d.status <> 1";
         detail::pg::params lock_ps;
@@ -316,7 +316,7 @@ public:
                           "d.order_seq, d.order_prev, d.waiting, d.holds_key FROM " +
                           s + "deliveries d" +
                           (q.created_since != 0 ? " JOIN " + s + "messages m ON m.id = d.message_id" : std::string()) +
-                          w + " ORDER BY d.id LIMIT " + std::to_string(q.limit);
+                          w + " ORDER BY d.id LIMIT " + detail::pg::sql_limit(q.limit);
         auto r = run_sql("list_deliveries", sql, ps);
         if (!r) return r.error();
         std::vector<delivery_record> out;
@@ -401,6 +401,21 @@ public:
             if (!r) return r.error();
             return static_cast<std::size_t>(r->i64(0, 0));
         });
+    }
+
+    /// Deliveries pending (due now, or later) and in flight (`depth_store`), from the due index.
+    result<queue_depth_counts> queue_depth(std::int64_t now) {
+        detail::pg::params ps;
+        ps.integer(now);
+        auto r = detail::pg::registry_exec(
+            *pool_, "queue_depth",
+            "SELECT count(*) FILTER (WHERE status = 0 AND due_at <= $1::bigint), count(*) FILTER (WHERE status = 0 "
+            "AND due_at > $1::bigint), count(*) FILTER (WHERE status = 1) FROM \"" + pool_->sql.schema +
+                "\".deliveries WHERE due_at IS NOT NULL",
+            ps);
+        if (!r) return r.error();
+        return queue_depth_counts{static_cast<std::uint64_t>(r->i64(0, 0)), static_cast<std::uint64_t>(r->i64(0, 1)),
+                                  static_cast<std::uint64_t>(r->i64(0, 2))};
     }
 
     // --- the registry (`registry_store`, registry/registry_store.hpp) ---------------------------------
@@ -501,5 +516,6 @@ static_assert(ordered_store<postgres_store>);
 static_assert(outbox_store<postgres_store, PGconn>);
 static_assert(outbox_store<postgres_store, PGconn*>);
 static_assert(registry_store<postgres_store>);
+static_assert(depth_store<postgres_store>);
 
 HOOKLINE_END_NAMESPACE

@@ -405,6 +405,21 @@ public:
 
     // --- beyond the concept --------------------------------------------------------------------
 
+    /// Deliveries pending (due now, or later) and in flight (`depth_store`), from the due index.
+    result<queue_depth_counts> queue_depth(std::int64_t now) {
+        std::lock_guard lock(state_->mutex);
+        return detail::sqlite_guard([&]() -> result<queue_depth_counts> {
+            auto q = state_->stmt("SELECT count(*) FILTER (WHERE status = 0 AND due <= ?1), "
+                                  "count(*) FILTER (WHERE status = 0 AND due > ?1), count(*) FILTER (WHERE status = 1) "
+                                  "FROM hookline_deliveries WHERE due IS NOT NULL");
+            q->bind(1, now);
+            if (!q->executeStep()) return errc::store_failure;
+            return queue_depth_counts{static_cast<std::uint64_t>(q->getColumn(0).getInt64()),
+                                      static_cast<std::uint64_t>(q->getColumn(1).getInt64()),
+                                      static_cast<std::uint64_t>(q->getColumn(2).getInt64())};
+        });
+    }
+
     /// Runs the retention now: prunes finished messages older than `options.retention` (0 when off).
     result<std::size_t> prune_expired() {
         auto& s = *state_;
@@ -526,6 +541,7 @@ private:
 static_assert(due_index_store<sqlite_store>);
 static_assert(ordered_store<sqlite_store>);
 static_assert(registry_store<sqlite_store>);
+static_assert(depth_store<sqlite_store>);
 static_assert(outbox_store<sqlite_store, sqlite_tx>);
 static_assert(outbox_store<sqlite_store, sqlite3*>);
 static_assert(outbox_store<sqlite_store, SQLite::Database>);

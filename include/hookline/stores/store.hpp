@@ -232,4 +232,17 @@ concept outbox_store = store<S> &&
     { s.insert_message_in(tx, m, endpoints, t) } -> std::same_as<result<bool>>;
 };
 
+/// Deliveries waiting in the store, by where they stand (`depth_store`), for metrics.
+struct queue_depth_counts {
+    std::uint64_t due = 0;       ///< pending and due now
+    std::uint64_t scheduled = 0; ///< pending, due later (retries, rate limits)
+    std::uint64_t in_flight = 0; ///< claimed by some sender (this one or another process)
+};
+
+/// A store that can count its queue cheaply enough for a metrics scrape.
+template <class S>
+concept depth_store = requires(S& s, std::int64_t now) {
+    { s.queue_depth(now) } -> std::same_as<result<queue_depth_counts>>;
+};
+
 HOOKLINE_END_NAMESPACE

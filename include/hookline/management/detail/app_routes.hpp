@@ -44,7 +44,10 @@ response application_item(api_context<Sender>& c, const application& app) {
     if (m == "DELETE") {
         auto removed = c.registry.delete_application(app.id);
         if (!removed) return error_for(removed.error());
-        for (const auto& id : *removed) (void)c.sender.remove_endpoint(id);
+        for (const auto& id : *removed) {
+            (void)c.sender.remove_endpoint(id);
+            c.changed(id);
+        }
         return empty_response();
     }
     if (m != "PUT" && m != "PATCH") return error_response(405, "method_not_allowed", "Method not allowed");

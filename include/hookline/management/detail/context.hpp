@@ -10,10 +10,12 @@
 #include <hookline/management/management_options.hpp>
 #include <hookline/receiving/request.hpp>
 #include <hookline/registry/registry.hpp>
+#include <hookline/sending/sender_options.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +33,8 @@ struct api_context {
     const request_view& request;
     const parsed_target& target;
     std::size_t base = 0; ///< index of the segment after "v1"
+    /// Told the id of each endpoint a request changed, so other processes on the store follow (`sync`).
+    std::function<void(const std::string&)> changed{};
 
     std::string_view segment(std::size_t i) const {
         return base + i < target.segments.size() ? std::string_view(target.segments[base + i]) : std::string_view{};

@@ -61,6 +61,7 @@ response create_endpoint(api_context<Sender>& c, const application& app, registe
         (void)c.sender.remove_endpoint(*id);
         return error_for(made.error(), "An endpoint with this uid");
     }
+    c.changed(made->id);
     return json_response(201, wire(*made));
 }
 
@@ -78,6 +79,7 @@ response save_endpoint(api_context<Sender>& c, const registered_endpoint& old, r
         (void)apply_to_sender(c.sender, old, false); // back as it was
         return error_for(saved.error(), "An endpoint with this uid");
     }
+    c.changed(saved->id);
     if (reply_empty) return empty_response();
     return json_response(status, wire(*saved));
 }
@@ -208,6 +210,7 @@ response endpoint_item(api_context<Sender>& c, const application& app, std::stri
             auto gone = c.registry.delete_endpoint(app.id, e.id);
             if (!gone) return error_for(gone.error());
             (void)c.sender.remove_endpoint(e.id);
+            c.changed(e.id);
             return empty_response();
         }
         if (m != "PUT" && m != "PATCH") return error_response(405, "method_not_allowed", "Method not allowed");
@@ -235,6 +238,7 @@ response endpoint_item(api_context<Sender>& c, const application& app, std::stri
         auto rotated = c.registry.rotate_secret(app.id, e.id, std::move(next));
         if (!rotated) return error_for(rotated.error());
         if (auto applied = apply_to_sender(c.sender, *rotated, false); !applied) return error_for(applied.error());
+        c.changed(rotated->id);
         return empty_response();
     }
     if (sub == "recover" && c.segments() == 5 && m == "POST") return endpoint_recover(c, e);

@@ -406,8 +406,9 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
     }
     // Fenced by the claim's lease: when it ran out and another sender claimed the delivery, that one
     // owns the outcome; this attempt counts for nothing here (no health change, no callbacks).
-    if (auto recorded = store_.record_attempt(d.id, d.lease, a, status, next_at.value_or(0));
-        !recorded && recorded.error() == errc::lease_lost) {
+    auto recorded = store_.record_attempt(d.id, d.lease, a, status, next_at.value_or(0));
+    if (!recorded && recorded.error() != errc::lease_lost) counters_.store_errors.fetch_add(1, std::memory_order_relaxed);
+    if (!recorded && recorded.error() == errc::lease_lost) {
         bool handed_back = false; // by stop() meanwhile: nothing to report
         {
             std::lock_guard lock(mutex_);
@@ -418,6 +419,7 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
                             detail::lease_lost_line(m.id, d.endpoint_id, a.number, snap.config.url));
         return std::nullopt;
     }
+    counters_.attempt(status, response.has_value(), a.latency);
     // An ordered delivery that is settled may have made the next of its stream claimable: the
     // endpoint is looked at again now (through its timer), as for a retry coming due.
     const std::optional<std::int64_t> look_again =

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,12 @@ inline void read_order(const result_set& r, int row, int col, delivery_record& d
 }
 
 /// Appends the query's conditions (parameters numbered after those already in `ps`).
+/// A LIMIT for `n` rows: "ALL" when `n` does not fit PostgreSQL's bigint (the "no limit" of
+/// `delivery_query{.limit = size_t(-1)}`, which would overflow it).
+inline std::string sql_limit(std::size_t n) {
+    return n > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()) ? std::string("ALL") : std::to_string(n);
+}
+
 inline std::string where(const delivery_query& q, params& ps, const char* lead) {
     std::vector<std::string> conds;
     auto next = [&] { return "$" + std::to_string(ps.count()); };
