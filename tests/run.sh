@@ -50,8 +50,8 @@ fi
 
 # The suites that exercise hookline's own threads; under TSan only these run. The Debian cpp-httplib
 # library is not instrumented: tests/tsan.supp silences races reported inside it.
-tsan_targets="test_crypto test_worker_pool test_sender test_ordering test_async_sender test_memory_store test_sqlite_store test_transport test_curl_transport test_retry_policy test_postgres_store test_beast_adapter test_beast_slow_client test_sqlite_lock"
-tsan_tests="^(crypto|worker_pool|sender|ordering|async_sender|memory_store|sqlite_store|transport|curl_transport|threaded_transport|retry_policy|postgres_store|beast_adapter|beast_slow_client):"
+tsan_targets="test_crypto test_management_api test_worker_pool test_sender test_ordering test_async_sender test_memory_store test_sqlite_store test_transport test_curl_transport test_retry_policy test_postgres_store test_beast_adapter test_beast_slow_client test_sqlite_lock"
+tsan_tests="^(crypto|management api|worker_pool|sender|ordering|async_sender|memory_store|sqlite_store|transport|curl_transport|threaded_transport|retry_policy|postgres_store|beast_adapter|beast_slow_client):"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 build="$root/build/test"
