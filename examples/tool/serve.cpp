@@ -96,13 +96,13 @@ int cmd_serve(const std::vector<std::string_view>& argv) {
         if (n < 1024) throw usage_error("--max-body must be at least 1024");
         in.max_body = static_cast<std::size_t>(n);
     }
+    in.pg_schema = args.get("--pg-schema").value_or("hookline");
+    if (args.has("--pg-schema") && !in.store.starts_with("postgres")) throw usage_error("--pg-schema needs a PostgreSQL --store");
     if (in.store == "memory") return serve_memory(in);
     if (in.store.starts_with("sqlite:")) {
         if (in.store.size() == 7) throw usage_error("--store sqlite: needs a file name");
         return serve_sqlite(in);
     }
-    in.pg_schema = args.get("--pg-schema").value_or("hookline");
-    if (args.has("--pg-schema") && !in.store.starts_with("postgres")) throw usage_error("--pg-schema needs a PostgreSQL --store");
     if (in.store.starts_with("postgres:")) return serve_postgres(in);
     if (in.store.starts_with("postgresql://")) return serve_postgres(in);
     throw usage_error("--store must be memory, sqlite:FILE, postgres://URL or postgres:CONNINFO");
