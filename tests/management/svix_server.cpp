@@ -1,18 +1,16 @@
 // The embedded management API as a test program for the svix SDK suite (tests/interop/svix_api.mjs):
-// a sender on a memory store (or `--sqlite FILE`), the API mounted on a cpp-httplib server on
+// a sender on a memory store, the API mounted on a cpp-httplib server on
 // 127.0.0.1 (a port the OS picks), loopback destinations allowed. Prints `listening on http://...`,
 // stops on SIGTERM. The token comes from HOOKLINE_TOKEN.
 #include <hookline/hookline.hpp>
 #include <hookline/management/api.hpp>
 #include <hookline/management/httplib_adapter.hpp>
-#include <hookline/stores/sqlite_store.hpp>
 
 #include <httplib.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <thread>
 
@@ -52,19 +50,11 @@ int run(Store store, const char* token) {
 
 } // namespace
 
-int main(int argc, char** argv) {
+int main() {
     const char* token = std::getenv("HOOKLINE_TOKEN");
     if (!token || !*token) {
         std::fprintf(stderr, "svix_server: HOOKLINE_TOKEN is not set\n");
         return 2;
-    }
-    if (argc == 3 && std::strcmp(argv[1], "--sqlite") == 0) {
-        auto store = hookline::sqlite_store::open(argv[2]);
-        if (!store) {
-            std::fprintf(stderr, "svix_server: %s\n", store.error().message().c_str());
-            return 1;
-        }
-        return run(std::move(*store), token);
     }
     return run(hookline::memory_store{}, token);
 }
