@@ -109,8 +109,17 @@ TEST_CASE("management api: endpoints reach the sender; a URL its policy refuses 
     // Disabling through PATCH disables it in the sender.
     REQUIRE(f.call("PATCH", "/api/v1/app/" + app + "/endpoint/" + ep, R"({"disabled":true})").status == 200);
     CHECK(f.sender.endpoint(ep)->state.disabled);
+    CHECK(f.json(f.call("GET", "/api/v1/app/" + app + "/endpoint/" + ep))["disabledReason"] == "manual");
     REQUIRE(f.call("PATCH", "/api/v1/app/" + app + "/endpoint/main", R"({"disabled":false})").status == 200);
     CHECK_FALSE(f.sender.endpoint(ep)->state.disabled);
+    // An endpoint the sender disables by itself (410 Gone) shows so, with the reason.
+    auto gone = f.json(f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://gone.example/h"})"));
+    f.transport.answer("https://gone.example/h", 410);
+    REQUIRE(f.call("POST", "/api/v1/app/" + app + "/msg", R"({"eventType":"invoice.paid","payload":{}})").status == 202);
+    CHECK(f.sender.drain(10s));
+    auto shown = f.json(f.call("GET", "/api/v1/app/" + app + "/endpoint/" + std::string(gone["id"])));
+    CHECK(shown["disabled"] == true);
+    CHECK(shown["disabledReason"] == "gone");
     // Deleting the application removes its endpoints from the sender.
     REQUIRE(f.call("DELETE", "/api/v1/app/" + app).status == 204);
     CHECK_FALSE(f.sender.endpoint(ep));
@@ -161,6 +170,14 @@ TEST_CASE("management api: an Idempotency-Key replays the first answer; messages
     CHECK(f.json(f.call("GET", "/api/v1/app/" + app + "/msg/evt-1?with_content=false"))["payload"].empty());
     CHECK(f.call("GET", "/api/v1/app/" + other + "/msg/" + id).status == 404); // not the other tenant's
     CHECK(f.call("POST", "/api/v1/app/" + app + "/msg", R"({"eventType":"x","payload":[1]})").status == 422);
+    // The application's own code sends through the API object: delivered and listed alike.
+    auto own = f.api.send(app, {.event_type = "invoice.sent", .payload = R"({"n":2})"}).value();
+    CHECK(own.app_id == app);
+    CHECK(f.api.send("nobody", {.event_type = "a", .payload = "{}"}).error() == errc::not_found);
+    CHECK(f.api.send(app, {.event_type = "bad type", .payload = "{}"}).error() == errc::invalid_event_type);
+    auto listed = f.json(f.call("GET", "/api/v1/app/" + app + "/msg"));
+    REQUIRE(listed["data"].size() == 2);
+    CHECK(listed["data"][0]["id"] == own.id); // newest first
     auto attempts = f.json(f.call("GET", "/api/v1/app/" + app + "/attempt/msg/" + id));
     REQUIRE(attempts["data"].size() == 1);
     CHECK(attempts["data"][0]["status"] == 0);

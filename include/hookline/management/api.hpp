@@ -72,6 +72,23 @@ public:
         return out;
     }
 
+    /// Sends a message to application `app` (its id or uid) as `POST /api/v1/app/{app}/msg` does, for
+    /// the application's own code: delivered to that tenant's endpoints and listed by the API (a plain
+    /// `sender.send(event{.tenant = ...})` is delivered alike but not listed). `m.payload` is the body
+    /// (JSON text); `not_found` for an unknown application, `already_exists` for a taken `event_id`.
+    result<message_info> send(const std::string& app, message_info m) {
+        auto found = registry_.find_application(app);
+        if (!found) return found.error();
+        if (!*found) return errc::not_found;
+        if (!detail::registry_name_ok(m.event_type)) return errc::invalid_event_type;
+        if (!m.event_id.empty() && !detail::registry_name_ok(m.event_id)) return errc::invalid_message_id;
+        if (m.channels.size() > 10) return errc::invalid_argument;
+        for (const auto& ch : m.channels)
+            if (!detail::registry_name_ok(ch, 128)) return errc::invalid_argument;
+        m.id.clear();
+        return detail::send_message(*sender_, registry_, **found, std::move(m), options_.logger);
+    }
+
     /// Follows endpoint changes made by other processes on the same store (PostgreSQL: several
     /// `hookline serve` processes, or several application instances): each change is applied to this
     /// sender. Call it every second or so (`hookline serve` does); a change made elsewhere reaches

@@ -13,6 +13,20 @@ HOOKLINE_BEGIN_NAMESPACE
 
 namespace detail {
 
+/// The endpoint as the API shows it: the registry's record, with the sender's health over it (an
+/// endpoint the sender disabled, for a 410 Gone or failing for days, shows `disabled` and why).
+template <class Sender>
+nlohmann::json wire_live(api_context<Sender>& c, const registered_endpoint& e) {
+    nlohmann::json j = wire(e);
+    if (auto info = c.sender.endpoint(e.id); info && info->state.disabled) {
+        j["disabled"] = true;
+        j["disabledReason"] = info->state.disabled_reason;
+    } else if (e.disabled) {
+        j["disabledReason"] = "manual";
+    }
+    return j;
+}
+
 /// Filters must name event types of the catalogue (or be `prefix.*` patterns).
 template <class Sender>
 std::optional<response> unknown_event_types(api_context<Sender>& c, const registered_endpoint& e) {
@@ -81,7 +95,7 @@ response save_endpoint(api_context<Sender>& c, const registered_endpoint& old, r
     }
     c.changed(saved->id);
     if (reply_empty) return empty_response();
-    return json_response(status, wire(*saved));
+    return json_response(status, wire_live(c, *saved));
 }
 
 template <class Sender>
@@ -92,7 +106,7 @@ response endpoint_collection(api_context<Sender>& c, const application& app) {
         if (!p) return error;
         auto page = c.registry.list_endpoints(app.id, *p);
         if (!page) return error_for(page.error());
-        return json_response(200, wire_page(*page, [](const registered_endpoint& e) { return wire(e); }));
+        return json_response(200, wire_page(*page, [&](const registered_endpoint& e) { return wire_live(c, e); }));
     }
     if (c.request.method != "POST") return error_response(405, "method_not_allowed", "Method not allowed");
     auto body = json_body(c.request, error);
@@ -205,7 +219,7 @@ response endpoint_item(api_context<Sender>& c, const application& app, std::stri
     const registered_endpoint& e = **found;
     const std::string_view sub = c.segment(4), sub2 = c.segment(5);
     if (c.segments() == 4) {
-        if (m == "GET") return json_response(200, wire(e));
+        if (m == "GET") return json_response(200, wire_live(c, e));
         if (m == "DELETE") {
             auto gone = c.registry.delete_endpoint(app.id, e.id);
             if (!gone) return error_for(gone.error());

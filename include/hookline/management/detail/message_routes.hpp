@@ -16,6 +16,33 @@ HOOKLINE_BEGIN_NAMESPACE
 
 namespace detail {
 
+/// Sends `m` to `app`'s endpoints and indexes it for the API's lists: `already_exists` when its
+/// `event_id` is taken. Accepted once the sender's store has it; the index entry follows (a failure
+/// there is logged: the message is still delivered, only missing from lists).
+template <class Sender, class Registry>
+result<message_info> send_message(Sender& sender, Registry& registry, const application& app, message_info m,
+                                  const logger& log) {
+    m.app_id = app.id;
+    if (!m.event_id.empty()) {
+        auto dup = registry.find_message(app.id, m.event_id);
+        if (!dup) return dup.error();
+        if (*dup) return errc::already_exists;
+    }
+    if (m.id.empty()) {
+        auto id = registry.new_message_id();
+        if (!id) return id.error();
+        m.id = std::move(*id);
+    }
+    m.timestamp = registry.now();
+    auto sent = sender.send(event{.type = m.event_type, .payload = m.payload, .id = m.id, .channels = m.channels,
+                                  .tenant = app.id});
+    if (!sent) return sent.error();
+    if (auto indexed = registry.record_message(m); !indexed && log)
+        log(log_level::error, "hookline management: message " + m.id + " accepted but not indexed: " +
+                                  indexed.error().message());
+    return m;
+}
+
 template <class Sender>
 response message_create(api_context<Sender>& c, const application& app) {
     response error;
@@ -35,23 +62,12 @@ response message_create(api_context<Sender>& c, const application& app) {
     auto payload = body->find("payload");
     if (payload == body->end() || !payload->is_object()) return validation_error("payload", "field required: a JSON object");
     m.payload = payload->dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
-    if (!m.event_id.empty()) {
-        auto dup = c.registry.find_message(app.id, m.event_id);
-        if (!dup) return error_for(dup.error());
-        if (*dup) return error_response(409, "conflict", "A message with this eventId already exists");
+    auto sent = send_message(c.sender, c.registry, app, std::move(m), c.options.logger);
+    if (!sent) {
+        if (sent.error() == errc::already_exists) return error_response(409, "conflict", "A message with this eventId already exists");
+        return error_for(sent.error());
     }
-    auto id = c.registry.new_message_id();
-    if (!id) return error_for(id.error());
-    m.id = *id;
-    m.timestamp = c.registry.now();
-    // Accepted once the sender's store has it; the index entry follows (a failure there is logged:
-    // the message is still delivered, only missing from lists).
-    auto sent = c.sender.send(event{.type = m.event_type, .payload = m.payload, .id = m.id, .channels = m.channels,
-                                    .tenant = app.id});
-    if (!sent) return error_for(sent.error());
-    if (auto indexed = c.registry.record_message(m); !indexed)
-        c.log(log_level::error, "hookline management: message " + m.id + " accepted but not indexed: " +
-                                    indexed.error().message());
+    m = std::move(*sent);
     return json_response(202, wire(m, c.query_flag("with_content", true)));
 }
 
