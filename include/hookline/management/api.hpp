@@ -95,7 +95,7 @@ public:
     /// this sender within that interval. Changes older than `sync_window` before the last call may be
     /// missed after a long pause: `load()` then rereads everything. Answers how many it applied.
     result<std::size_t> sync() {
-        std::lock_guard lock(sync_mutex_);
+        std::lock_guard lock(sync_mutex_); // one sync at a time; requests only take seen_mutex_, briefly
         const std::int64_t now = registry_.now();
         const std::int64_t window = options_.sync_window.count();
         const std::int64_t from = (last_sync_ == 0 ? started_ : last_sync_) - window;
@@ -106,7 +106,10 @@ public:
             if (!rows) return rows.error();
             for (const auto& row : *rows) {
                 after = row.id;
-                if (!seen_changes_.emplace(row.id, now).second) continue;
+                {
+                    std::lock_guard seen(seen_mutex_);
+                    if (!seen_changes_.emplace(row.id, now).second) continue;
+                }
                 auto e = registry_.endpoint_by_id(row.body);
                 if (!e) return e.error();
                 if (*e) {
@@ -121,7 +124,10 @@ public:
             if (rows->size() < 500) break;
         }
         last_sync_ = now;
-        std::erase_if(seen_changes_, [&](const auto& kv) { return kv.second < now - 2 * window; });
+        {
+            std::lock_guard seen(seen_mutex_);
+            std::erase_if(seen_changes_, [&](const auto& kv) { return kv.second < now - 2 * window; });
+        }
         if (now - last_change_prune_ > 60'000) {
             last_change_prune_ = now;
             (void)registry_.store().registry_prune("change", now - std::max<std::int64_t>(10 * window, 3'600'000));
@@ -274,7 +280,7 @@ private:
         auto change = detail::sortable_id("chg_", now);
         if (!change) return;
         {
-            std::lock_guard lock(sync_mutex_);
+            std::lock_guard lock(seen_mutex_);
             seen_changes_.emplace(*change, now); // applied here already
         }
         auto put = registry_.store().registry_insert(
@@ -289,7 +295,8 @@ private:
     registry_type registry_;
     management_options options_;
     std::atomic<std::int64_t> last_prune_{0};
-    std::mutex sync_mutex_;
+    std::mutex sync_mutex_; // serialises `sync`
+    std::mutex seen_mutex_; // guards seen_changes_
     std::int64_t started_ = registry_.now();
     std::int64_t last_sync_ = 0;
     std::int64_t last_change_prune_ = 0;
