@@ -206,6 +206,42 @@ TEST_CASE("management api: sync applies another process's endpoint changes; metr
     CHECK_FALSE(sender2.endpoint(ep));
     CHECK(f.api.sync().value() == 0); // its own changes are applied already
     sender2.stop();
+}
+
+TEST_CASE("management api: a sync after a pause longer than changes are kept rereads the registry", "[management]") {
+    test_support::manual_clock clock;
+    memory_store store;
+    test_support::fake_transport transport;
+    auto make = [&](sender_type& s) {
+        return api_type{s, basic_registry<memory_store>::open(store, {.clock = clock}).value(),
+                        {.authoriser = token_authoriser{"t"}, .logger = nullptr}};
+    };
+    sender_type s1{transport, fixed_schedule({}), store, sender_options{.workers = 1, .logger = nullptr}};
+    sender_type s2{transport, fixed_schedule({}), store, sender_options{.workers = 1, .logger = nullptr}};
+    auto a1 = make(s1), a2 = make(s2);
+    const header_map auth{{"Authorization", "Bearer t"}};
+    auto post = [&](api_type& api, std::string target, std::string body) {
+        return nlohmann::json::parse(api.handle({.method = "POST", .target = target, .headers = auth, .body = body}).body);
+    };
+    const std::string app = post(a1, "/api/v1/app", R"({"name":"a"})")["id"];
+    const std::string gone = post(a1, "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/1"})")["id"];
+    REQUIRE(a2.sync()); // a2 has it
+    REQUIRE(s2.endpoint(gone));
+    clock.advance(std::chrono::hours(1)); // a2 sleeps; meanwhile one endpoint goes, one comes, and the rows expire
+    REQUIRE(a1.handle({.method = "DELETE", .target = "/api/v1/app/" + app + "/endpoint/" + gone, .headers = auth}).status == 204);
+    const std::string fresh = post(a1, "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/2"})")["id"];
+    clock.advance(std::chrono::hours(1));
+    REQUIRE(a1.sync()); // prunes the change rows
+    REQUIRE(a2.sync());
+    CHECK_FALSE(s2.endpoint(gone));
+    CHECK(s2.endpoint(fresh));
+    s1.stop();
+    s2.stop();
+}
+
+TEST_CASE("management api: metrics count what happened", "[management]") {
+    fixture f;
+    const std::string app = f.make_app();
 
     REQUIRE(f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/m"})").status == 201);
     f.transport.answer("https://a.example/m", 500);

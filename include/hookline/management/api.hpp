@@ -98,6 +98,12 @@ public:
         std::lock_guard lock(sync_mutex_); // one sync at a time; requests only take seen_mutex_, briefly
         const std::int64_t now = registry_.now();
         const std::int64_t window = options_.sync_window.count();
+        if (last_sync_ != 0 && now - last_sync_ > change_horizon() - window) {
+            // Paused longer than change rows are kept: reread the whole registry instead.
+            auto n = reconcile();
+            if (n) last_sync_ = now;
+            return n;
+        }
         const std::int64_t from = (last_sync_ == 0 ? started_ : last_sync_) - window;
         std::string after = detail::sortable_floor("chg_", from);
         std::size_t applied = 0;
@@ -130,7 +136,7 @@ public:
         }
         if (now - last_change_prune_ > 60'000) {
             last_change_prune_ = now;
-            (void)registry_.store().registry_prune("change", now - std::max<std::int64_t>(10 * window, 3'600'000));
+            (void)registry_.store().registry_prune("change", now - change_horizon());
         }
         return applied;
     }
@@ -272,6 +278,26 @@ private:
         (void)store.registry_prune("idempotency", now - options_.idempotency_ttl.count());
         (void)store.registry_prune("manual", now - options_.message_retention.count());
         (void)registry_.prune_messages(now - options_.message_retention.count());
+    }
+
+    /// How long change rows are kept: a `sync` later than this after the previous one reconciles.
+    std::int64_t change_horizon() const {
+        return std::max<std::int64_t>(10 * options_.sync_window.count(), 300'000);
+    }
+
+    /// Every registered endpoint given to the sender again, and the sender's tenant endpoints the
+    /// registry no longer has removed; answers how many endpoints the sender was given.
+    result<std::size_t> reconcile() {
+        auto n = load_registered_endpoints(*sender_, registry_);
+        if (!n) return n;
+        for (const auto& id : sender_->endpoint_ids()) {
+            auto info = sender_->endpoint(id);
+            if (!info || info->config.tenant.empty()) continue; // the application's own endpoints
+            auto e = registry_.endpoint_by_id(id);
+            if (!e) return e.error();
+            if (!*e) (void)sender_->remove_endpoint(id);
+        }
+        return n;
     }
 
     /// Records that endpoint `id` changed, for the other processes' `sync`.
