@@ -43,9 +43,7 @@ struct figures {
     long rss_delta_kib = 0;
 };
 
-double seconds_since(clock_type::time_point t) {
-    return std::chrono::duration<double>(clock_type::now() - t).count();
-}
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
 figures run(std::size_t tenants, std::size_t per_tenant, std::size_t sends, const std::string& dir) {
     const std::string path = dir + "/tenants-" + std::to_string(tenants) + ".db";
@@ -63,8 +61,9 @@ figures run(std::size_t tenants, std::size_t per_tenant, std::size_t sends, cons
         for (std::size_t i = 0; i < tenants; ++i) {
             auto app = reg.create_application({.name = "tenant " + std::to_string(i)}).value();
             for (std::size_t e = 0; e < per_tenant; ++e)
-                (void)reg.create_endpoint({.app_id = app.id, .url = "https://t" + std::to_string(i) + ".example/" +
-                                                                     std::to_string(e)})
+                (void)reg
+                    .create_endpoint(
+                        {.app_id = app.id, .url = "https://t" + std::to_string(i) + ".example/" + std::to_string(e)})
                     .value();
             apps.push_back(app.id);
         }
@@ -79,7 +78,8 @@ figures run(std::size_t tenants, std::size_t per_tenant, std::size_t sends, cons
     const auto loaded = load_registered_endpoints(sender, reg).value();
     out.load_s = seconds_since(t1);
     out.rss_delta_kib = rss_kib() - rss0;
-    if (loaded != tenants * per_tenant) std::fprintf(stderr, "loaded %zu of %zu endpoints\n", loaded, tenants * per_tenant);
+    if (loaded != tenants * per_tenant)
+        std::fprintf(stderr, "loaded %zu of %zu endpoints\n", loaded, tenants * per_tenant);
     std::mt19937 rng(42);
     std::uniform_int_distribution<std::size_t> pick(0, tenants - 1);
     std::size_t wrong = 0;
@@ -89,7 +89,8 @@ figures run(std::size_t tenants, std::size_t per_tenant, std::size_t sends, cons
         if (!r || r->deliveries != per_tenant) ++wrong;
     }
     out.send_per_s = static_cast<double>(sends) / seconds_since(t2);
-    if (wrong) std::fprintf(stderr, "%zu sends did not reach exactly their tenant's %zu endpoints\n", wrong, per_tenant);
+    if (wrong)
+        std::fprintf(stderr, "%zu sends did not reach exactly their tenant's %zu endpoints\n", wrong, per_tenant);
     (void)sender.drain(std::chrono::seconds(60));
     sender.stop();
     return out;
@@ -105,11 +106,16 @@ int main(int argc, char** argv) {
         std::exit(2);
     });
     while (args.next()) {
-        if (args.flag() == "--tenants") tenants = static_cast<std::size_t>(args.number());
-        else if (args.flag() == "--endpoints") per_tenant = static_cast<std::size_t>(args.number());
-        else if (args.flag() == "--sends") sends = static_cast<std::size_t>(args.number());
-        else if (args.flag() == "--baseline-tenants") base = static_cast<std::size_t>(args.number());
-        else if (args.flag() == "--dir") dir = args.value();
+        if (args.flag() == "--tenants")
+            tenants = static_cast<std::size_t>(args.number());
+        else if (args.flag() == "--endpoints")
+            per_tenant = static_cast<std::size_t>(args.number());
+        else if (args.flag() == "--sends")
+            sends = static_cast<std::size_t>(args.number());
+        else if (args.flag() == "--baseline-tenants")
+            base = static_cast<std::size_t>(args.number());
+        else if (args.flag() == "--dir")
+            dir = args.value();
         else {
             std::fprintf(stderr, "tenants_bench: unknown flag %s\n", args.flag().c_str());
             return 2;

@@ -62,10 +62,10 @@ std::string read_key_file(const std::string& path) {
 } // namespace
 
 int cmd_serve(const std::vector<std::string_view>& argv) {
-    std::vector<flag_spec> specs = {{"--listen", "", true, false},         {"--store", "", true, false},
-                                    {"--token", "", true, false},          {"--secret-key-file", "", true, false},
+    std::vector<flag_spec> specs = {{"--listen", "", true, false},          {"--store", "", true, false},
+                                    {"--token", "", true, false},           {"--secret-key-file", "", true, false},
                                     {"--allow-loopback", "", false, false}, {"--allow-private", "", false, false},
-                                    {"--max-body", "", true, false},       {"--pg-schema", "", true, false},
+                                    {"--max-body", "", true, false},        {"--pg-schema", "", true, false},
                                     {"--help", "-h", false, false}};
     parsed_args args(argv, specs);
     if (args.has("--help")) {
@@ -85,8 +85,10 @@ int cmd_serve(const std::vector<std::string_view>& argv) {
         in.port = static_cast<std::uint16_t>(port);
     }
     in.store = args.get("--store").value_or("memory");
-    if (auto t = args.get("--token")) in.token = *t;
-    else if (const char* env = std::getenv("HOOKLINE_TOKEN")) in.token = env;
+    if (auto t = args.get("--token"))
+        in.token = *t;
+    else if (const char* env = std::getenv("HOOKLINE_TOKEN"))
+        in.token = env;
     if (in.token.empty()) throw usage_error("a token is required: --token TOKEN or HOOKLINE_TOKEN");
     if (auto k = args.get("--secret-key-file")) in.secret_key = read_key_file(*k);
     in.allow_loopback = args.has("--allow-loopback");
@@ -97,7 +99,8 @@ int cmd_serve(const std::vector<std::string_view>& argv) {
         in.max_body = static_cast<std::size_t>(n);
     }
     in.pg_schema = args.get("--pg-schema").value_or("hookline");
-    if (args.has("--pg-schema") && !in.store.starts_with("postgres")) throw usage_error("--pg-schema needs a PostgreSQL --store");
+    if (args.has("--pg-schema") && !in.store.starts_with("postgres"))
+        throw usage_error("--pg-schema needs a PostgreSQL --store");
     if (in.store == "memory") return serve_memory(in);
     if (in.store.starts_with("sqlite:")) {
         if (in.store.size() == 7) throw usage_error("--store sqlite: needs a file name");

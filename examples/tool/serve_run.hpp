@@ -63,8 +63,8 @@ int serve_with(const serve_input& in, Store store) {
         return 1;
     }
     const std::string host = in.address.find(':') != std::string::npos ? "[" + in.address + "]" : in.address;
-    std::cout << "listening on http://" << host << ":" << server.port() << " (store " << in.store.substr(0, in.store.find(':'))
-              << ", " << *loaded << " endpoints loaded)" << std::endl;
+    std::cout << "listening on http://" << host << ":" << server.port() << " (store "
+              << in.store.substr(0, in.store.find(':')) << ", " << *loaded << " endpoints loaded)" << std::endl;
 
     std::mutex m;
     std::condition_variable cv;

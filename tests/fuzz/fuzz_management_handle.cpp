@@ -31,7 +31,8 @@ struct world {
     sender_type sender{instant_transport{}, hookline::fixed_schedule({}), store,
                        hookline::sender_options{.workers = 1, .logger = nullptr}};
     hookline::basic_management_api<sender_type> api{
-        sender, hookline::basic_registry<hookline::memory_store>::open(store, {.secret_key = std::string(32, 'k')}).value(),
+        sender,
+        hookline::basic_registry<hookline::memory_store>::open(store, {.secret_key = std::string(32, 'k')}).value(),
         {.authoriser = hookline::token_authoriser{"t"}, .max_body_bytes = 65536, .logger = nullptr}};
 };
 
@@ -51,8 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     hookline::header_map headers{{"Authorization", "Bearer t"}};
     if (!key.empty()) headers.add("Idempotency-Key", key);
     const std::string body(in);
-    auto r = w.api.handle({.method = method, .target = target, .headers = headers, .body = body,
-                           .content_length = body.size()});
+    auto r = w.api.handle(
+        {.method = method, .target = target, .headers = headers, .body = body, .content_length = body.size()});
     if (r.status < 200 || r.status >= 500) std::abort();
     if (!r.body.empty() && r.headers.get("Content-Type") == std::string_view("application/json") &&
         nlohmann::json::parse(r.body, nullptr, false).is_discarded())

@@ -8,7 +8,6 @@
 #include <hookline/stores/memory_store.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -27,7 +26,8 @@ struct fixture {
     test_support::fake_transport transport{};
     std::shared_ptr<std::vector<std::string>> log = std::make_shared<std::vector<std::string>>();
     sender_type sender{transport, fixed_schedule({}), store, sender_options{.workers = 2, .logger = nullptr}};
-    api_type api{sender, basic_registry<memory_store>::open(store).value(),
+    api_type api{sender,
+                 basic_registry<memory_store>::open(store).value(),
                  {.authoriser = token_authoriser{"t0k"},
                   .max_body_bytes = 4096,
                   .logger = [log = log](log_level, std::string_view line) { log->emplace_back(line); }}};
@@ -35,8 +35,8 @@ struct fixture {
     response call(std::string method, std::string target, std::string body = {}, header_map headers = {},
                   std::string token = "t0k") {
         if (!token.empty()) headers.add("Authorization", "Bearer " + token);
-        return api.handle({.method = method, .target = target, .headers = headers, .body = body,
-                           .content_length = body.size()});
+        return api.handle(
+            {.method = method, .target = target, .headers = headers, .body = body, .content_length = body.size()});
     }
     nlohmann::json json(const response& r) { return nlohmann::json::parse(r.body); }
     std::string make_app(const std::string& name = "Acme") {
@@ -65,7 +65,8 @@ TEST_CASE("management api: a token is required, and refusals say why in Svix's s
     CHECK(f.call("DELETE", "/api/v1/app").status == 405);
     // Over the body limit: 413 on the declared length, before anything is read.
     const header_map auth{{"Authorization", "Bearer t0k"}};
-    auto big = f.api.handle({.method = "POST", .target = "/api/v1/app", .headers = auth, .body = {}, .content_length = 5000});
+    auto big =
+        f.api.handle({.method = "POST", .target = "/api/v1/app", .headers = auth, .body = {}, .content_length = 5000});
     CHECK(big.status == 413);
     CHECK(f.json(big)["code"] == "payload_too_large");
     CHECK(f.json(f.call("GET", "/api/v1/app"))["data"].empty()); // none of that created anything
@@ -75,7 +76,8 @@ TEST_CASE("management api: a custom authoriser decides per tenant (403 for anoth
     fixture f;
     const std::string a = f.make_app("A"), b = f.make_app("B");
     sender_type sender{f.transport, fixed_schedule({}), f.store, sender_options{.workers = 1, .logger = nullptr}};
-    api_type scoped{sender, basic_registry<memory_store>::open(f.store).value(),
+    api_type scoped{sender,
+                    basic_registry<memory_store>::open(f.store).value(),
                     {.authoriser = [a](std::string_view token, std::string_view app) {
                         if (token != "tenant-a") return access::unauthenticated;
                         return app.empty() || app == a ? access::allow : access::forbidden;
@@ -115,7 +117,8 @@ TEST_CASE("management api: endpoints reach the sender; a URL its policy refuses 
     // An endpoint the sender disables by itself (410 Gone) shows so, with the reason.
     auto gone = f.json(f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://gone.example/h"})"));
     f.transport.answer("https://gone.example/h", 410);
-    REQUIRE(f.call("POST", "/api/v1/app/" + app + "/msg", R"({"eventType":"invoice.paid","payload":{}})").status == 202);
+    REQUIRE(f.call("POST", "/api/v1/app/" + app + "/msg", R"({"eventType":"invoice.paid","payload":{}})").status ==
+            202);
     CHECK(f.sender.drain(10s));
     auto shown = f.json(f.call("GET", "/api/v1/app/" + app + "/endpoint/" + std::string(gone["id"])));
     CHECK(shown["disabled"] == true);
@@ -189,7 +192,8 @@ TEST_CASE("management api: sync applies another process's endpoint changes; metr
           "[management]") {
     fixture f; // process one
     sender_type sender2{f.transport, fixed_schedule({}), f.store, sender_options{.workers = 1, .logger = nullptr}};
-    api_type api2{sender2, basic_registry<memory_store>::open(f.store).value(), {.authoriser = token_authoriser{"t0k"}}};
+    api_type api2{
+        sender2, basic_registry<memory_store>::open(f.store).value(), {.authoriser = token_authoriser{"t0k"}}};
     REQUIRE(api2.load());
     const std::string app = f.make_app();
     auto created = f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/h"})");
@@ -198,7 +202,8 @@ TEST_CASE("management api: sync applies another process's endpoint changes; metr
     CHECK(api2.sync().value() == 1);
     REQUIRE(sender2.endpoint(ep));
     CHECK(api2.sync().value() == 0); // each change once
-    REQUIRE(f.call("PATCH", "/api/v1/app/" + app + "/endpoint/" + ep, R"({"url":"https://a.example/v2"})").status == 200);
+    REQUIRE(f.call("PATCH", "/api/v1/app/" + app + "/endpoint/" + ep, R"({"url":"https://a.example/v2"})").status ==
+            200);
     CHECK(api2.sync().value() == 1);
     CHECK(sender2.endpoint(ep)->config.url == "https://a.example/v2");
     REQUIRE(f.call("DELETE", "/api/v1/app/" + app + "/endpoint/" + ep).status == 204);
@@ -213,7 +218,8 @@ TEST_CASE("management api: a sync after a pause longer than changes are kept rer
     memory_store store;
     test_support::fake_transport transport;
     auto make = [&](sender_type& s) {
-        return api_type{s, basic_registry<memory_store>::open(store, {.clock = clock}).value(),
+        return api_type{s,
+                        basic_registry<memory_store>::open(store, {.clock = clock}).value(),
                         {.authoriser = token_authoriser{"t"}, .logger = nullptr}};
     };
     sender_type s1{transport, fixed_schedule({}), store, sender_options{.workers = 1, .logger = nullptr}};
@@ -221,14 +227,17 @@ TEST_CASE("management api: a sync after a pause longer than changes are kept rer
     auto a1 = make(s1), a2 = make(s2);
     const header_map auth{{"Authorization", "Bearer t"}};
     auto post = [&](api_type& api, std::string target, std::string body) {
-        return nlohmann::json::parse(api.handle({.method = "POST", .target = target, .headers = auth, .body = body}).body);
+        return nlohmann::json::parse(
+            api.handle({.method = "POST", .target = target, .headers = auth, .body = body}).body);
     };
     const std::string app = post(a1, "/api/v1/app", R"({"name":"a"})")["id"];
     const std::string gone = post(a1, "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/1"})")["id"];
     REQUIRE(a2.sync()); // a2 has it
     REQUIRE(s2.endpoint(gone));
     clock.advance(std::chrono::hours(1)); // a2 sleeps; meanwhile one endpoint goes, one comes, and the rows expire
-    REQUIRE(a1.handle({.method = "DELETE", .target = "/api/v1/app/" + app + "/endpoint/" + gone, .headers = auth}).status == 204);
+    REQUIRE(
+        a1.handle({.method = "DELETE", .target = "/api/v1/app/" + app + "/endpoint/" + gone, .headers = auth}).status ==
+        204);
     const std::string fresh = post(a1, "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/2"})")["id"];
     clock.advance(std::chrono::hours(1));
     REQUIRE(a1.sync()); // prunes the change rows

@@ -24,8 +24,7 @@ int run(Store store, const char* token) {
     using sender_type = basic_sender<curl_transport, standard_signer, standard_schedule, Store>;
     sender_type sender(curl_transport(topts), standard_schedule(), store, sender_options{});
     auto registry = basic_registry<Store>::open(store).value();
-    basic_management_api<sender_type> api(sender, std::move(registry),
-                                          {.authoriser = token_authoriser{token}});
+    basic_management_api<sender_type> api(sender, std::move(registry), {.authoriser = token_authoriser{token}});
     if (!api.load()) return 1;
     httplib::Server server;
     server.set_tcp_nodelay(true);

@@ -26,7 +26,8 @@ registered_endpoint endpoint_of(const std::string& app, std::string url = "https
 
 } // namespace
 
-TEST_CASE("registry: applications are created, found by id or uid, updated, listed in pages and deleted", "[registry]") {
+TEST_CASE("registry: applications are created, found by id or uid, updated, listed in pages and deleted",
+          "[registry]") {
     manual_clock clock;
     auto r = basic_registry<memory_store>::open(memory_store{}, {.clock = clock}).value();
     auto a = r.create_application({.uid = "acme", .name = "Acme", .metadata = {{"tier", "gold"}}}).value();
@@ -78,8 +79,11 @@ TEST_CASE("registry: endpoints belong to one application and are checked at the 
     auto r = basic_registry<memory_store>::open(memory_store{}).value();
     auto a = r.create_application({.name = "A"}).value();
     auto b = r.create_application({.name = "B"}).value();
-    auto e = r.create_endpoint({.app_id = a.id, .uid = "main", .url = "https://a.example/h",
-                                .filter_types = {"invoice.paid"}, .headers = {{"X-Team", "pay"}}})
+    auto e = r.create_endpoint({.app_id = a.id,
+                                .uid = "main",
+                                .url = "https://a.example/h",
+                                .filter_types = {"invoice.paid"},
+                                .headers = {{"X-Team", "pay"}}})
                  .value();
     CHECK(e.id.starts_with("ep_"));
     REQUIRE(e.secrets.size() == 1);
@@ -179,7 +183,8 @@ TEST_CASE("registry: a sender started on the store resumes with every registered
         auto r = basic_registry<memory_store>::open(store).value();
         a_id = r.create_application({.name = "A"}).value().id;
         b_id = r.create_application({.name = "B"}).value().id;
-        for (int i = 0; i < 3; ++i) a_eps.push_back(r.create_endpoint(endpoint_of(a_id, "https://a.example/" + std::to_string(i))).value().id);
+        for (int i = 0; i < 3; ++i)
+            a_eps.push_back(r.create_endpoint(endpoint_of(a_id, "https://a.example/" + std::to_string(i))).value().id);
         b_eps.push_back(r.create_endpoint(endpoint_of(b_id, "https://b.example/0")).value().id);
     }
     test_support::fake_transport transport;
@@ -189,7 +194,8 @@ TEST_CASE("registry: a sender started on the store resumes with every registered
     const auto ids = sender.endpoint_ids();
     CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 4);
     // An event for tenant A reaches A's three endpoints, not B's, nor endpoints of no tenant.
-    REQUIRE(sender.add_endpoint("untenanted", {.url = "https://c.example/", .secrets = r.find_endpoint(a_id, a_eps[0]).value()->secrets}));
+    REQUIRE(sender.add_endpoint(
+        "untenanted", {.url = "https://c.example/", .secrets = r.find_endpoint(a_id, a_eps[0]).value()->secrets}));
     auto receipt = sender.send(event{.type = "invoice.paid", .payload = "{}", .tenant = a_id}).value();
     CHECK(receipt.deliveries == 3);
     CHECK(sender.send(event{.type = "invoice.paid", .payload = "{}", .tenant = b_id}).value().deliveries == 1);

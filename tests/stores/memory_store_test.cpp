@@ -1,7 +1,7 @@
 // memory_store against the store contract every store must meet.
 // [snippet:conformance]
-#include "support/store_conformance.hpp"
 #include "support/registry_conformance.hpp"
+#include "support/store_conformance.hpp"
 
 #include <hookline/stores/memory_store.hpp>
 

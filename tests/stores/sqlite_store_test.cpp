@@ -1,9 +1,9 @@
 // sqlite_store: the store contract, durability across reopen, crash recovery, schema versions, group
 // commit, the transactional outbox, retention and concurrent claims.
+#include "support/registry_conformance.hpp"
 #include "support/sender_doubles.hpp"
 #include "support/sqlite_files.hpp"
 #include "support/store_conformance.hpp"
-#include "support/registry_conformance.hpp"
 
 #include <hookline/sending/sender.hpp>
 #include <hookline/stores/sqlite_store.hpp>
@@ -70,7 +70,8 @@ TEST_CASE("sqlite_store: meets the registry contract, and keeps its rows across 
         test_support::check_registry_conformance(s);
     }
     auto s = sqlite_store::open(dir.file(), test_options()).value();
-    CHECK(test_support::ids_of(*s.registry_list({.kind = "app"})) == std::vector<std::string>{"app_1", "app_2", "app_3"});
+    CHECK(test_support::ids_of(*s.registry_list({.kind = "app"})) ==
+          std::vector<std::string>{"app_1", "app_2", "app_3"});
 }
 
 TEST_CASE("sqlite_store: meets the store contract with group commit", "[sqlite_store]") {

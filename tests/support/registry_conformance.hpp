@@ -13,8 +13,13 @@ namespace test_support {
 
 inline hookline::registry_row row(std::string kind, std::string id, std::string tenant = {}, std::string uid = {},
                                   std::int64_t at = 1000) {
-    return {.kind = std::move(kind), .id = std::move(id), .tenant = std::move(tenant), .uid = std::move(uid),
-            .body = "{\"n\":\"" + std::string(3, 'x') + "\"}", .created_at = at, .updated_at = at};
+    return {.kind = std::move(kind),
+            .id = std::move(id),
+            .tenant = std::move(tenant),
+            .uid = std::move(uid),
+            .body = "{\"n\":\"" + std::string(3, 'x') + "\"}",
+            .created_at = at,
+            .updated_at = at};
 }
 
 inline std::vector<std::string> ids_of(const std::vector<hookline::registry_row>& rows) {

@@ -78,7 +78,8 @@ enum class errc {
     // the registry, appended
     already_exists,  ///< a registry row with that id, or that uid within its tenant, exists
     wrong_store_key, ///< the registry's sealed secrets do not open with the key given (or need one)
-    invalid_tenant,  ///< a tenant (application) id that is empty where one is needed, too long, or has a control character
+    invalid_tenant,  ///< a tenant (application) id that is empty where one is needed, too long, or has a control
+                     ///< character
 };
 
 namespace detail {

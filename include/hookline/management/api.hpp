@@ -120,8 +120,9 @@ public:
                 if (!e) return e.error();
                 if (*e) {
                     if (auto ok = detail::apply_to_sender(*sender_, **e, false); !ok && options_.logger)
-                        options_.logger(log_level::warning, "hookline management: endpoint " + row.body +
-                                                                " changed elsewhere, refused here: " + ok.error().message());
+                        options_.logger(log_level::warning,
+                                        "hookline management: endpoint " + row.body +
+                                            " changed elsewhere, refused here: " + ok.error().message());
                 } else {
                     (void)sender_->remove_endpoint(row.body);
                 }
@@ -159,8 +160,8 @@ private:
         const auto& s = parsed.segments;
         if (s.size() == 1 && s[0] == "metrics" && r.method == "GET") return metrics(r);
         if (s.size() < 3 || s[0] != "api" || s[1] != "v1") return not_found();
-        detail::api_context<Sender> c{*sender_, registry_, options_, r, parsed, 2,
-                                      [this](const std::string& id) { note_change(id); }};
+        detail::api_context<Sender> c{
+            *sender_, registry_, options_, r, parsed, 2, [this](const std::string& id) { note_change(id); }};
         if (s[2] == "health" && s.size() == 3) return detail::empty_response(204);
 
         const std::string token = bearer_token(r);
@@ -230,7 +231,8 @@ private:
     static response forbidden() { return detail::error_response(403, "insufficient access", "Insufficient access"); }
 
     /// Replays a POST's first 2xx answer for the same token, key and target.
-    response idempotent(detail::api_context<Sender>& c, const std::string& token, std::string_view key, access general) {
+    response idempotent(detail::api_context<Sender>& c, const std::string& token, std::string_view key,
+                        access general) {
         auto& store = registry_.store();
         const std::int64_t now = registry_.now();
         maybe_prune(now);
@@ -281,9 +283,7 @@ private:
     }
 
     /// How long change rows are kept: a `sync` later than this after the previous one reconciles.
-    std::int64_t change_horizon() const {
-        return std::max<std::int64_t>(10 * options_.sync_window.count(), 300'000);
-    }
+    std::int64_t change_horizon() const { return std::max<std::int64_t>(10 * options_.sync_window.count(), 300'000); }
 
     /// Every registered endpoint given to the sender again, and the sender's tenant endpoints the
     /// registry no longer has removed; answers how many endpoints the sender was given.

@@ -46,8 +46,11 @@ void mount_management(httplib::Server& server, Api& api) {
         } else {
             complete = false;
         }
-        detail::write_response(api.handle({.method = req.method, .target = req.target, .headers = headers,
-                                           .body = body, .content_length = declared}),
+        detail::write_response(api.handle({.method = req.method,
+                                           .target = req.target,
+                                           .headers = headers,
+                                           .body = body,
+                                           .content_length = declared}),
                                res);
         if (!complete) res.set_header("Connection", "close");
     };

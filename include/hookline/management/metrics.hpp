@@ -84,11 +84,13 @@ std::string prometheus_text(Sender& sender) {
     auto m = sender.metrics();
     std::optional<queue_depth_counts> depth;
     if constexpr (depth_store<typename Sender::store_type>) {
-        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-        if (auto d = sender.store().queue_depth(now)) depth = *d;
-        else ++m.store_errors;
+        const auto now =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        if (auto d = sender.store().queue_depth(now))
+            depth = *d;
+        else
+            ++m.store_errors;
     }
     return prometheus_text(m, depth);
 }

@@ -22,10 +22,10 @@ HOOKLINE_BEGIN_NAMESPACE
 
 /// A tenant: one of the exposee's customers, owning endpoints (Svix calls it an application).
 struct application {
-    std::string id{};   ///< `app_…`, given at creation
-    std::string uid{};  ///< the exposee's own id for it; optional, unique; usable wherever `id` is
-    std::string name{}; ///< required
-    std::optional<int> rate_limit{};            ///< default deliveries/s of its endpoints
+    std::string id{};                ///< `app_…`, given at creation
+    std::string uid{};               ///< the exposee's own id for it; optional, unique; usable wherever `id` is
+    std::string name{};              ///< required
+    std::optional<int> rate_limit{}; ///< default deliveries/s of its endpoints
     std::map<std::string, std::string> metadata{};
     std::int64_t created_at = 0; ///< Unix ms
     std::int64_t updated_at = 0;
@@ -38,9 +38,9 @@ struct registered_endpoint {
     std::string uid{};    ///< optional, unique within the tenant
     std::string url{};    ///< required: http(s), checked against the sender's address policy
     std::string description{};
-    std::vector<std::string> filter_types{}; ///< event types (or `prefix.*`) it takes; empty = all
-    std::vector<std::string> channels{};     ///< empty = every message
-    std::optional<int> rate_limit{};         ///< deliveries per second
+    std::vector<std::string> filter_types{};      ///< event types (or `prefix.*`) it takes; empty = all
+    std::vector<std::string> channels{};          ///< empty = every message
+    std::optional<int> rate_limit{};              ///< deliveries per second
     std::map<std::string, std::string> headers{}; ///< extra request headers
     bool disabled = false;
     std::map<std::string, std::string> metadata{};

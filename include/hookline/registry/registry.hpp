@@ -58,8 +58,10 @@ public:
         if (!*check) {
             auto sealed = detail::seal(r.options_.secret_key, "hookline", "meta/secret_check");
             if (!sealed) return sealed.error();
-            registry_row row{.kind = "meta", .id = "secret_check", .body = *sealed, .created_at = r.now(), .updated_at = r.now()};
-            if (auto put = r.store_.registry_insert(row); !put && put.error() != errc::already_exists) return put.error();
+            registry_row row{
+                .kind = "meta", .id = "secret_check", .body = *sealed, .created_at = r.now(), .updated_at = r.now()};
+            if (auto put = r.store_.registry_insert(row); !put && put.error() != errc::already_exists)
+                return put.error();
             return r;
         }
         auto opened = detail::unseal(r.options_.secret_key, (*check)->body, "meta/secret_check");
@@ -296,14 +298,16 @@ private:
     static result<void> check(const application& a) {
         if (a.name.empty() || !detail::registry_text_ok(a.name, 256)) return errc::invalid_argument;
         if (!a.uid.empty() && !detail::registry_name_ok(a.uid)) return errc::invalid_argument;
-        if (!a.id.empty() && (!a.id.starts_with("app_") || !detail::registry_name_ok(a.id))) return errc::invalid_argument;
+        if (!a.id.empty() && (!a.id.starts_with("app_") || !detail::registry_name_ok(a.id)))
+            return errc::invalid_argument;
         if (a.rate_limit && *a.rate_limit < 0) return errc::invalid_argument;
         return check_metadata(a.metadata);
     }
     static result<void> check(const registered_endpoint& e) {
         if (!detail::registry_name_ok(e.app_id)) return errc::invalid_tenant;
         if (!e.uid.empty() && !detail::registry_name_ok(e.uid)) return errc::invalid_argument;
-        if (!e.id.empty() && (!e.id.starts_with("ep_") || !detail::registry_name_ok(e.id))) return errc::invalid_argument;
+        if (!e.id.empty() && (!e.id.starts_with("ep_") || !detail::registry_name_ok(e.id)))
+            return errc::invalid_argument;
         if (!e.url.starts_with("https://") && !e.url.starts_with("http://")) return errc::invalid_url;
         if (e.url.size() > 65536 || !header_value_ok(e.url)) return errc::invalid_url;
         if (!detail::registry_text_ok(e.description, 4096)) return errc::invalid_argument;
@@ -332,8 +336,12 @@ private:
     }
 
     registry_row row_of(const application& a) const {
-        return {.kind = "app", .id = a.id, .uid = a.uid, .body = detail::to_document(a).dump(),
-                .created_at = a.created_at, .updated_at = a.updated_at};
+        return {.kind = "app",
+                .id = a.id,
+                .uid = a.uid,
+                .body = detail::to_document(a).dump(),
+                .created_at = a.created_at,
+                .updated_at = a.updated_at};
     }
     result<registry_row> row_of(const registered_endpoint& e) const {
         nlohmann::json sealed = nlohmann::json::array();
@@ -342,17 +350,29 @@ private:
             if (!text) return text.error();
             sealed.push_back({{"key", std::move(*text)}, {"expires_at", s.expires_at}});
         }
-        return registry_row{.kind = "endpoint", .id = e.id, .tenant = e.app_id, .uid = e.uid,
+        return registry_row{.kind = "endpoint",
+                            .id = e.id,
+                            .tenant = e.app_id,
+                            .uid = e.uid,
                             .body = detail::to_document(e, std::move(sealed)).dump(),
-                            .created_at = e.created_at, .updated_at = e.updated_at};
+                            .created_at = e.created_at,
+                            .updated_at = e.updated_at};
     }
     registry_row row_of(const event_type_info& t) const {
-        return {.kind = "event_type", .id = t.name, .body = detail::to_document(t).dump(),
-                .created_at = t.created_at, .updated_at = t.updated_at};
+        return {.kind = "event_type",
+                .id = t.name,
+                .body = detail::to_document(t).dump(),
+                .created_at = t.created_at,
+                .updated_at = t.updated_at};
     }
     registry_row row_of(const message_info& m) const {
-        return {.kind = "message", .id = m.id, .tenant = m.app_id, .uid = m.event_id,
-                .body = detail::to_document(m).dump(), .created_at = m.timestamp, .updated_at = m.timestamp};
+        return {.kind = "message",
+                .id = m.id,
+                .tenant = m.app_id,
+                .uid = m.event_id,
+                .body = detail::to_document(m).dump(),
+                .created_at = m.timestamp,
+                .updated_at = m.timestamp};
     }
 
     template <class T>
@@ -368,7 +388,8 @@ private:
                     auto key = secret::parse(*text);
                     OPENSSL_cleanse(text->data(), text->size());
                     if (!key) return errc::store_failure;
-                    out.secrets.push_back({.key = std::move(*key), .expires_at = s.value("expires_at", std::int64_t{0})});
+                    out.secrets.push_back(
+                        {.key = std::move(*key), .expires_at = s.value("expires_at", std::int64_t{0})});
                 }
             }
         } catch (const nlohmann::json::exception&) {

@@ -48,15 +48,15 @@ struct registry_query {
 /// keeps its `created_at`; `registry_erase` answers whether a row was removed; `registry_prune` removes
 /// the rows of `kind` created before `t` and answers how many.
 template <class S>
-concept registry_store =
-    requires(S& s, const registry_row& row, const registry_query& q, const std::string& text, std::int64_t t) {
-        { s.registry_insert(row) } -> std::same_as<result<void>>;
-        { s.registry_update(row) } -> std::same_as<result<void>>;
-        { s.registry_get(text, text) } -> std::same_as<result<std::optional<registry_row>>>;
-        { s.registry_find(text, text, text) } -> std::same_as<result<std::optional<registry_row>>>;
-        { s.registry_list(q) } -> std::same_as<result<std::vector<registry_row>>>;
-        { s.registry_erase(text, text) } -> std::same_as<result<bool>>;
-        { s.registry_prune(text, t) } -> std::same_as<result<std::size_t>>;
-    };
+concept registry_store = requires(S& s, const registry_row& row, const registry_query& q, const std::string& text,
+                                  std::int64_t t) {
+    { s.registry_insert(row) } -> std::same_as<result<void>>;
+    { s.registry_update(row) } -> std::same_as<result<void>>;
+    { s.registry_get(text, text) } -> std::same_as<result<std::optional<registry_row>>>;
+    { s.registry_find(text, text, text) } -> std::same_as<result<std::optional<registry_row>>>;
+    { s.registry_list(q) } -> std::same_as<result<std::vector<registry_row>>>;
+    { s.registry_erase(text, text) } -> std::same_as<result<bool>>;
+    { s.registry_prune(text, t) } -> std::same_as<result<std::size_t>>;
+};
 
 HOOKLINE_END_NAMESPACE

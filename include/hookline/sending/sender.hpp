@@ -505,10 +505,10 @@ private:
     // The endpoints of each tenant: those on no channel, and by channel ((tenant, channel) -> endpoints).
     std::map<std::string, std::set<std::string>> unchanneled_{};
     std::map<std::pair<std::string, std::string>, std::set<std::string>> by_channel_{};
-    std::deque<std::string> ready_{};                           // endpoints that may claim now, in turn
-    std::multimap<std::int64_t, std::string> timers_{};         // when to look at an endpoint again
-    bool scan_all_ = true;                                      // look at every endpoint in the next round
-    std::int64_t next_poll_ = 0;                                // poll_idle's next run (Unix ms)
+    std::deque<std::string> ready_{};                   // endpoints that may claim now, in turn
+    std::multimap<std::int64_t, std::string> timers_{}; // when to look at an endpoint again
+    bool scan_all_ = true;                              // look at every endpoint in the next round
+    std::int64_t next_poll_ = 0;                        // poll_idle's next run (Unix ms)
     std::vector<std::string> sweep_{}; // poll_idle's fallback: endpoints still to look at, a slice a poll
     bool dirty_ = false;               // something changed during a scheduling round: go round again
     bool scheduling_ = false;          // a thread is running scheduling rounds

@@ -22,14 +22,14 @@ inline constexpr std::array<double, 11> attempt_latency_buckets = {0.005, 0.01, 
 
 /// A snapshot of a sender's counters (all counts since the sender started).
 struct sender_metrics {
-    std::uint64_t attempts = 0;            ///< HTTP attempts made (a response or not)
+    std::uint64_t attempts = 0;             ///< HTTP attempts made (a response or not)
     std::uint64_t attempts_no_response = 0; ///< of which got no response (timeout, refused, DNS, TLS)
-    std::uint64_t delivered = 0;           ///< deliveries that ended delivered (2xx)
-    std::uint64_t retried = 0;             ///< attempts that failed and left their delivery pending a retry
-    std::uint64_t exhausted = 0;           ///< deliveries given up by the retry policy
-    std::uint64_t failed = 0;              ///< deliveries ended without retry (410 Gone, invalid request)
-    std::uint64_t messages_accepted = 0;   ///< `send` calls that queued a new message
-    std::uint64_t store_errors = 0;        ///< store calls that failed (lost leases excluded)
+    std::uint64_t delivered = 0;            ///< deliveries that ended delivered (2xx)
+    std::uint64_t retried = 0;              ///< attempts that failed and left their delivery pending a retry
+    std::uint64_t exhausted = 0;            ///< deliveries given up by the retry policy
+    std::uint64_t failed = 0;               ///< deliveries ended without retry (410 Gone, invalid request)
+    std::uint64_t messages_accepted = 0;    ///< `send` calls that queued a new message
+    std::uint64_t store_errors = 0;         ///< store calls that failed (lost leases excluded)
     /// Attempt latency, counts per bucket of `attempt_latency_buckets` (not cumulative) and +Inf last.
     std::array<std::uint64_t, attempt_latency_buckets.size() + 1> latency_buckets{};
     double latency_seconds_sum = 0;
@@ -43,8 +43,8 @@ namespace detail {
 
 /// The sender's counters, updated where things happen.
 struct sender_counters {
-    std::atomic<std::uint64_t> attempts{0}, attempts_no_response{0}, delivered{0}, retried{0}, exhausted{0},
-        failed{0}, messages_accepted{0}, store_errors{0};
+    std::atomic<std::uint64_t> attempts{0}, attempts_no_response{0}, delivered{0}, retried{0}, exhausted{0}, failed{0},
+        messages_accepted{0}, store_errors{0};
     std::array<std::atomic<std::uint64_t>, attempt_latency_buckets.size() + 1> buckets{};
     std::atomic<std::uint64_t> latency_us_sum{0};
 

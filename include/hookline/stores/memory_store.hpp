@@ -289,8 +289,10 @@ public:
         queue_depth_counts out;
         for (const auto& [id, e] : state_->deliveries) {
             const auto& r = e.record;
-            if (r.status == delivery_status::in_flight) ++out.in_flight;
-            else if (r.status == delivery_status::pending && !r.waiting) ++(r.next_attempt_at <= now ? out.due : out.scheduled);
+            if (r.status == delivery_status::in_flight)
+                ++out.in_flight;
+            else if (r.status == delivery_status::pending && !r.waiting)
+                ++(r.next_attempt_at <= now ? out.due : out.scheduled);
         }
         return out;
     }
@@ -307,7 +309,9 @@ public:
         return state_->registry.find(kind, tenant, uid);
     }
     result<std::vector<registry_row>> registry_list(const registry_query& q) const { return state_->registry.list(q); }
-    result<bool> registry_erase(const std::string& kind, const std::string& id) { return state_->registry.erase(kind, id); }
+    result<bool> registry_erase(const std::string& kind, const std::string& id) {
+        return state_->registry.erase(kind, id);
+    }
     result<std::size_t> registry_prune(const std::string& kind, std::int64_t before) {
         return state_->registry.prune(kind, before);
     }

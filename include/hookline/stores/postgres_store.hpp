@@ -410,8 +410,8 @@ public:
         auto r = detail::pg::registry_exec(
             *pool_, "queue_depth",
             "SELECT count(*) FILTER (WHERE status = 0 AND due_at <= $1::bigint), count(*) FILTER (WHERE status = 0 "
-            "AND due_at > $1::bigint), count(*) FILTER (WHERE status = 1) FROM \"" + pool_->sql.schema +
-                "\".deliveries WHERE due_at IS NOT NULL",
+            "AND due_at > $1::bigint), count(*) FILTER (WHERE status = 1) FROM \"" +
+                pool_->sql.schema + "\".deliveries WHERE due_at IS NOT NULL",
             ps);
         if (!r) return r.error();
         return queue_depth_counts{static_cast<std::uint64_t>(r->i64(0, 0)), static_cast<std::uint64_t>(r->i64(0, 1)),

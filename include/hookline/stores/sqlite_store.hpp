@@ -388,9 +388,8 @@ public:
     }
     result<std::vector<registry_row>> registry_list(const registry_query& q) {
         std::lock_guard lock(state_->mutex);
-        return detail::sqlite_guard([&]() -> result<std::vector<registry_row>> {
-            return detail::sqlite_registry_list(state_->statements, q);
-        });
+        return detail::sqlite_guard(
+            [&]() -> result<std::vector<registry_row>> { return detail::sqlite_registry_list(state_->statements, q); });
     }
     result<bool> registry_erase(const std::string& kind, const std::string& id) {
         std::lock_guard lock(state_->mutex);

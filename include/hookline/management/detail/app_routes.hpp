@@ -112,7 +112,8 @@ response event_type_routes(api_context<Sender>& c) {
         if (auto p = read_event_type(*body, t, false)) return validation_error(p.field, p.message);
         auto old = c.registry.find_event_type(t.name);
         if (!old) return error_for(old.error());
-        if (*old && !(*old)->archived) return error_response(409, "event_type_exists", "An event type with this name already exists");
+        if (*old && !(*old)->archived)
+            return error_response(409, "event_type_exists", "An event type with this name already exists");
         t.archived = false;
         auto made = *old ? c.registry.update_event_type(std::move(t)) : c.registry.create_event_type(std::move(t));
         if (!made) return error_for(made.error(), "An event type with this name");

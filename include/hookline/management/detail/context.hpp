@@ -61,7 +61,8 @@ inline response error_for(std::error_code ec, std::string_view what = "") {
         case errc::not_found:
         case errc::endpoint_not_found:
         case errc::message_not_found: return error_response(404, "not_found", "Entity not found");
-        case errc::already_exists: return error_response(409, "conflict", std::string(what.empty() ? "Entity" : what) + " already exists");
+        case errc::already_exists:
+            return error_response(409, "conflict", std::string(what.empty() ? "Entity" : what) + " already exists");
         case errc::invalid_url:
         case errc::address_refused: return validation_error("url", ec.message());
         case errc::invalid_header_name:
@@ -108,8 +109,10 @@ std::optional<page_request> page_of(const api_context<Sender>& c, bool newest_fi
         p.limit = n;
     }
     p.iterator = c.query("iterator");
-    if (auto o = c.query("order"); o == "ascending") p.descending = false;
-    else if (o == "descending") p.descending = true;
+    if (auto o = c.query("order"); o == "ascending")
+        p.descending = false;
+    else if (o == "descending")
+        p.descending = true;
     else if (!o.empty()) {
         error = validation_error("order", "must be ascending or descending", "query");
         return std::nullopt;

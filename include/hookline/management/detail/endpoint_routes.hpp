@@ -119,7 +119,8 @@ response endpoint_collection(api_context<Sender>& c, const application& app) {
         std::string text = s->template get<std::string>();
         if (!text.starts_with("whsec_")) text = "whsec_" + text;
         auto parsed = secret::parse(text);
-        if (!parsed || parsed->kind() != secret_kind::symmetric) return validation_error("secret", "not a whsec_ secret of 16 to 75 bytes, base64");
+        if (!parsed || parsed->kind() != secret_kind::symmetric)
+            return validation_error("secret", "not a whsec_ secret of 16 to 75 bytes, base64");
         key = std::move(*parsed);
     }
     return create_endpoint(c, app, std::move(e), std::move(key));
@@ -158,11 +159,11 @@ response endpoint_recover(api_context<Sender>& c, const registered_endpoint& e) 
         if (auto n = c.sender.recover(e.id, *since); !n) return error_for(n.error());
     }
     // Pending deliveries waiting for a retry, and (with `until`) the failed ones within the window.
-    auto ds = c.sender.deliveries({.endpoint_id = e.id,
-                                   .statuses = {delivery_status::pending, delivery_status::exhausted,
-                                                delivery_status::failed},
-                                   .created_since = *since,
-                                   .limit = 100000});
+    auto ds = c.sender.deliveries(
+        {.endpoint_id = e.id,
+         .statuses = {delivery_status::pending, delivery_status::exhausted, delivery_status::failed},
+         .created_since = *since,
+         .limit = 100000});
     if (!ds) return error_for(ds.error());
     for (const auto& d : *ds) {
         if (d.status == delivery_status::pending && d.attempts == 0) continue;
@@ -189,7 +190,8 @@ response endpoint_headers(api_context<Sender>& c, const registered_endpoint& e) 
     if (auto p = read_field(*body, "headers", headers)) return validation_error(p.field, p.message);
     if (m == "PUT" && !body->contains("headers")) return validation_error("headers", "field required");
     registered_endpoint next = e;
-    if (m == "PUT") next.headers = std::move(headers);
+    if (m == "PUT")
+        next.headers = std::move(headers);
     else {
         for (auto& [k, v] : headers) next.headers[k] = std::move(v);
         std::vector<std::string> drop;
@@ -245,8 +247,10 @@ response endpoint_item(api_context<Sender>& c, const application& app, std::stri
         if (!body) return error;
         std::optional<secret> next;
         if (auto k = body->find("key"); k != body->end() && !k->is_null()) {
-            auto parsed = k->is_string() ? secret::parse(k->template get<std::string>()) : result<secret>(errc::invalid_secret);
-            if (!parsed || parsed->kind() != secret_kind::symmetric) return validation_error("key", "not a whsec_ secret");
+            auto parsed =
+                k->is_string() ? secret::parse(k->template get<std::string>()) : result<secret>(errc::invalid_secret);
+            if (!parsed || parsed->kind() != secret_kind::symmetric)
+                return validation_error("key", "not a whsec_ secret");
             next = std::move(*parsed);
         }
         auto rotated = c.registry.rotate_secret(app.id, e.id, std::move(next));

@@ -59,8 +59,10 @@ inline parsed_target parse_target(std::string_view target) {
         const auto part = path.substr(0, slash);
         if (!part.empty()) {
             auto d = percent_decode(part, false);
-            if (!d) t.ok = false;
-            else t.segments.push_back(std::move(*d));
+            if (!d)
+                t.ok = false;
+            else
+                t.segments.push_back(std::move(*d));
         }
         if (slash == std::string_view::npos) break;
         path.remove_prefix(slash + 1);
@@ -73,8 +75,10 @@ inline parsed_target parse_target(std::string_view target) {
         const auto eq = pair.find('=');
         auto k = percent_decode(pair.substr(0, eq), true);
         auto v = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-        if (!k || !v) t.ok = false;
-        else if (!k->empty()) t.query[*k] = std::move(*v);
+        if (!k || !v)
+            t.ok = false;
+        else if (!k->empty())
+            t.query[*k] = std::move(*v);
         if (amp == std::string_view::npos) break;
         query.remove_prefix(amp + 1);
     }
@@ -141,9 +145,10 @@ inline response error_response(int status, std::string_view code, std::string_vi
 
 /// 422 with Svix's validation shape: `{"detail": [{"loc": ["body", field], "msg": ..., "type": ...}]}`.
 inline response validation_error(std::string_view field, std::string_view msg, std::string_view where = "body") {
-    return json_response(422, {{"detail", nlohmann::json::array({{{"loc", nlohmann::json::array({where, field})},
-                                                                  {"msg", msg},
-                                                                  {"type", "value_error"}}})}});
+    return json_response(
+        422,
+        {{"detail", nlohmann::json::array(
+                        {{{"loc", nlohmann::json::array({where, field})}, {"msg", msg}, {"type", "value_error"}}})}});
 }
 
 } // namespace detail

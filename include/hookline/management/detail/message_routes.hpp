@@ -34,12 +34,12 @@ result<message_info> send_message(Sender& sender, Registry& registry, const appl
         m.id = std::move(*id);
     }
     m.timestamp = registry.now();
-    auto sent = sender.send(event{.type = m.event_type, .payload = m.payload, .id = m.id, .channels = m.channels,
-                                  .tenant = app.id});
+    auto sent = sender.send(
+        event{.type = m.event_type, .payload = m.payload, .id = m.id, .channels = m.channels, .tenant = app.id});
     if (!sent) return sent.error();
     if (auto indexed = registry.record_message(m); !indexed && log)
-        log(log_level::error, "hookline management: message " + m.id + " accepted but not indexed: " +
-                                  indexed.error().message());
+        log(log_level::error,
+            "hookline management: message " + m.id + " accepted but not indexed: " + indexed.error().message());
     return m;
 }
 
@@ -54,17 +54,20 @@ response message_create(api_context<Sender>& c, const application& app) {
                    read_field(*body, "channels", m.channels), read_field(*body, "tags", m.tags)})
         if (p) return validation_error(p.field, p.message);
     if (!registry_name_ok(m.event_type)) return validation_error("eventType", "must be 1 to 256 of A-Z a-z 0-9 - _ .");
-    if (!m.event_id.empty() && !registry_name_ok(m.event_id)) return validation_error("eventId", "must be 1 to 256 of A-Z a-z 0-9 - _ .");
+    if (!m.event_id.empty() && !registry_name_ok(m.event_id))
+        return validation_error("eventId", "must be 1 to 256 of A-Z a-z 0-9 - _ .");
     if (m.channels.size() > 10) return validation_error("channels", "at most 10 channels");
     for (const auto& ch : m.channels)
         if (!registry_name_ok(ch, 128)) return validation_error("channels", "must be 1 to 128 of A-Z a-z 0-9 - _ .");
     if (m.tags.size() > 5) return validation_error("tags", "at most 5 tags");
     auto payload = body->find("payload");
-    if (payload == body->end() || !payload->is_object()) return validation_error("payload", "field required: a JSON object");
+    if (payload == body->end() || !payload->is_object())
+        return validation_error("payload", "field required: a JSON object");
     m.payload = payload->dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
     auto sent = send_message(c.sender, c.registry, app, std::move(m), c.options.logger);
     if (!sent) {
-        if (sent.error() == errc::already_exists) return error_response(409, "conflict", "A message with this eventId already exists");
+        if (sent.error() == errc::already_exists)
+            return error_response(409, "conflict", "A message with this eventId already exists");
         return error_for(sent.error());
     }
     m = std::move(*sent);
@@ -88,7 +91,8 @@ response message_collection(api_context<Sender>& c, const application& app) {
     auto page = c.registry.list_messages(app.id, *p);
     if (!page) return error_for(page.error());
     std::erase_if(page->data, [&](const message_info& m) {
-        if (!channel.empty() && std::find(m.channels.begin(), m.channels.end(), channel) == m.channels.end()) return true;
+        if (!channel.empty() && std::find(m.channels.begin(), m.channels.end(), channel) == m.channels.end())
+            return true;
         if (!types.empty() && ("," + types + ",").find("," + m.event_type + ",") == std::string::npos) return true;
         return (before && m.timestamp >= *before) || (after && m.timestamp <= *after);
     });
@@ -155,7 +159,8 @@ response attempt_list(api_context<Sender>& c, const application& app, const std:
         from = from < rows.size() ? from + 1 : rows.size();
     }
     nlohmann::json data = nlohmann::json::array();
-    for (std::size_t i = from; i < rows.size() && data.size() < p->limit; ++i) data.push_back(std::move(rows[i].second));
+    for (std::size_t i = from; i < rows.size() && data.size() < p->limit; ++i)
+        data.push_back(std::move(rows[i].second));
     const bool done = from + data.size() >= rows.size();
     nlohmann::json out = {{"data", data}, {"done", done}, {"prevIterator", nullptr}};
     out["iterator"] = data.empty() || done ? nlohmann::json() : data.back()["id"];
@@ -183,8 +188,11 @@ response message_routes(api_context<Sender>& c, const application& app) {
         const auto& d = ds->front();
         auto manual = manual_attempts(c, d.id);
         manual.insert(d.attempts + 1);
-        registry_row row{.kind = "manual", .id = std::to_string(d.id), .tenant = app.id,
-                         .body = nlohmann::json(manual).dump(), .created_at = c.registry.now(),
+        registry_row row{.kind = "manual",
+                         .id = std::to_string(d.id),
+                         .tenant = app.id,
+                         .body = nlohmann::json(manual).dump(),
+                         .created_at = c.registry.now(),
                          .updated_at = c.registry.now()};
         auto put = c.registry.store().registry_update(row);
         if (!put && put.error() == errc::not_found) put = c.registry.store().registry_insert(row);

@@ -159,13 +159,15 @@ inline wire_problem read_endpoint(const nlohmann::json& j, registered_endpoint& 
     if (!j.is_object()) return {"body", "expected a JSON object"};
     if (!patch && (!j.contains("url") || !j["url"].is_string())) return {"url", "field required"};
     std::optional<std::vector<std::string>> types, channels;
-    for (auto p : {read_field(j, "url", e.url), read_field(j, "uid", e.uid), read_field(j, "description", e.description),
-                   read_field(j, "disabled", e.disabled), read_field(j, "metadata", e.metadata),
-                   read_field(j, "version", e.version), read_field(j, "channels", channels),
-                   read_field(j, j.contains("eventTypes") ? "eventTypes" : "filterTypes", types),
-                   read_field(j, j.contains("throttleRate") ? "throttleRate" : "rateLimit", e.rate_limit)})
+    for (auto p :
+         {read_field(j, "url", e.url), read_field(j, "uid", e.uid), read_field(j, "description", e.description),
+          read_field(j, "disabled", e.disabled), read_field(j, "metadata", e.metadata),
+          read_field(j, "version", e.version), read_field(j, "channels", channels),
+          read_field(j, j.contains("eventTypes") ? "eventTypes" : "filterTypes", types),
+          read_field(j, j.contains("throttleRate") ? "throttleRate" : "rateLimit", e.rate_limit)})
         if (p) return p;
-    if (j.contains("eventTypes") || j.contains("filterTypes")) e.filter_types = types.value_or(std::vector<std::string>{});
+    if (j.contains("eventTypes") || j.contains("filterTypes"))
+        e.filter_types = types.value_or(std::vector<std::string>{});
     if (j.contains("channels")) e.channels = channels.value_or(std::vector<std::string>{});
     if (j.contains("headers")) {
         std::map<std::string, std::string> headers;
@@ -186,7 +188,8 @@ inline wire_problem read_endpoint(const nlohmann::json& j, registered_endpoint& 
 /// An event-type body (`EventTypeIn`, or with `patch` an update over `t`).
 inline wire_problem read_event_type(const nlohmann::json& j, event_type_info& t, bool patch) {
     if (!j.is_object()) return {"body", "expected a JSON object"};
-    if (!patch && !t.name.empty() && j.contains("name") && j["name"] != t.name) return {"name", "differs from the path"};
+    if (!patch && !t.name.empty() && j.contains("name") && j["name"] != t.name)
+        return {"name", "differs from the path"};
     std::optional<std::vector<std::string>> flags;
     for (auto p : {read_field(j, "name", t.name), read_field(j, "description", t.description),
                    read_field(j, "archived", t.archived), read_field(j, "deprecated", t.deprecated),

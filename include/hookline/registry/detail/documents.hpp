@@ -60,9 +60,8 @@ inline void from_document(const nlohmann::json& j, registered_endpoint& e) {
 }
 
 inline nlohmann::json to_document(const event_type_info& t) {
-    return {{"description", t.description},   {"archived", t.archived}, {"deprecated", t.deprecated},
-            {"schemas", t.schemas},           {"feature_flag", t.feature_flag},
-            {"group_name", t.group_name}};
+    return {{"description", t.description}, {"archived", t.archived},         {"deprecated", t.deprecated},
+            {"schemas", t.schemas},         {"feature_flag", t.feature_flag}, {"group_name", t.group_name}};
 }
 
 inline void from_document(const nlohmann::json& j, event_type_info& t) {

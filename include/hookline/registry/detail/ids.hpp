@@ -22,7 +22,8 @@ inline std::string sortable_id_with(std::string_view prefix, std::int64_t unix_m
     auto t = static_cast<std::uint64_t>(unix_ms < 0 ? 0 : unix_ms);
     for (int i = 5; i >= 0; --i, t >>= 8) bits[i] = static_cast<unsigned char>(t & 0xff);
     for (int i = 0; i < 10; ++i)
-        bits[6 + i] = static_cast<unsigned char>(static_cast<std::size_t>(i) < random.size() ? random[static_cast<std::size_t>(i)] : 0);
+        bits[6 + i] = static_cast<unsigned char>(
+            static_cast<std::size_t>(i) < random.size() ? random[static_cast<std::size_t>(i)] : 0);
     std::string out(prefix);
     out.reserve(prefix.size() + 26);
     for (int d = 0; d < 26; ++d) {

@@ -407,7 +407,8 @@ std::optional<std::int64_t> basic_sender<Transport, Signer, RetryPolicy, Store>:
     // Fenced by the claim's lease: when it ran out and another sender claimed the delivery, that one
     // owns the outcome; this attempt counts for nothing here (no health change, no callbacks).
     auto recorded = store_.record_attempt(d.id, d.lease, a, status, next_at.value_or(0));
-    if (!recorded && recorded.error() != errc::lease_lost) counters_.store_errors.fetch_add(1, std::memory_order_relaxed);
+    if (!recorded && recorded.error() != errc::lease_lost)
+        counters_.store_errors.fetch_add(1, std::memory_order_relaxed);
     if (!recorded && recorded.error() == errc::lease_lost) {
         bool handed_back = false; // by stop() meanwhile: nothing to report
         {

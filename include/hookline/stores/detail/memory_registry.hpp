@@ -8,8 +8,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -135,9 +135,9 @@ public:
 
 private:
     struct kind_rows {
-        std::map<std::string, registry_row> rows{};                             // id -> row
+        std::map<std::string, registry_row> rows{};                        // id -> row
         std::map<std::pair<std::string, std::string>, std::string> uids{}; // (tenant, uid) -> id
-        std::set<std::pair<std::string, std::string>> by_tenant{};        // (tenant, id)
+        std::set<std::pair<std::string, std::string>> by_tenant{};         // (tenant, id)
     };
     mutable std::mutex mutex_;
     std::map<std::string, kind_rows> kinds_{};

@@ -8,9 +8,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -51,7 +51,8 @@ inline void read_order(const result_set& r, int row, int col, delivery_record& d
 /// A LIMIT for `n` rows: "ALL" when `n` does not fit PostgreSQL's bigint (the "no limit" of
 /// `delivery_query{.limit = size_t(-1)}`, which would overflow it).
 inline std::string sql_limit(std::size_t n) {
-    return n > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()) ? std::string("ALL") : std::to_string(n);
+    return n > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()) ? std::string("ALL")
+                                                                                  : std::to_string(n);
 }
 
 inline std::string where(const delivery_query& q, params& ps, const char* lead) {

@@ -62,7 +62,8 @@ inline result<void> sqlite_registry_insert(sqlite_statement_cache& c, const regi
 
 inline result<void> sqlite_registry_update(sqlite_statement_cache& c, const registry_row& r) {
     return sqlite_unique_write([&]() -> result<void> {
-        auto q = c.get("UPDATE hookline_registry SET tenant = ?, uid = ?, body = ?, updated_at = ? WHERE kind = ? AND id = ?");
+        auto q = c.get(
+            "UPDATE hookline_registry SET tenant = ?, uid = ?, body = ?, updated_at = ? WHERE kind = ? AND id = ?");
         q->bind(1, r.tenant);
         q->bind(2, r.uid);
         q->bindNoCopy(3, r.body.data(), static_cast<int>(r.body.size()));
@@ -76,7 +77,8 @@ inline result<void> sqlite_registry_update(sqlite_statement_cache& c, const regi
 
 inline std::optional<registry_row> sqlite_registry_get(sqlite_statement_cache& c, const std::string& kind,
                                                        const std::string& id) {
-    auto q = c.get(std::string("SELECT ") + sqlite_registry_columns + " FROM hookline_registry WHERE kind = ? AND id = ?");
+    auto q =
+        c.get(std::string("SELECT ") + sqlite_registry_columns + " FROM hookline_registry WHERE kind = ? AND id = ?");
     q->bind(1, kind);
     q->bind(2, id);
     if (!q->executeStep()) return std::nullopt;
