@@ -29,7 +29,7 @@ struct fixture {
     api_type api{sender,
                  basic_registry<memory_store>::open(store).value(),
                  {.authoriser = token_authoriser{"t0k"},
-                  .max_body_bytes = 4096,
+                  .max_body_bytes = 1 << 20,
                   .logger = [log = log](log_level, std::string_view line) { log->emplace_back(line); }}};
 
     response call(std::string method, std::string target, std::string body = {}, header_map headers = {},
@@ -65,8 +65,8 @@ TEST_CASE("management api: a token is required, and refusals say why in Svix's s
     CHECK(f.call("DELETE", "/api/v1/app").status == 405);
     // Over the body limit: 413 on the declared length, before anything is read.
     const header_map auth{{"Authorization", "Bearer t0k"}};
-    auto big =
-        f.api.handle({.method = "POST", .target = "/api/v1/app", .headers = auth, .body = {}, .content_length = 5000});
+    auto big = f.api.handle(
+        {.method = "POST", .target = "/api/v1/app", .headers = auth, .body = {}, .content_length = 2 << 20});
     CHECK(big.status == 413);
     CHECK(f.json(big)["code"] == "payload_too_large");
     CHECK(f.json(f.call("GET", "/api/v1/app"))["data"].empty()); // none of that created anything
@@ -80,13 +80,32 @@ TEST_CASE("management api: a custom authoriser decides per tenant (403 for anoth
                     basic_registry<memory_store>::open(f.store).value(),
                     {.authoriser = [a](std::string_view token, std::string_view app) {
                         if (token != "tenant-a") return access::unauthenticated;
-                        return app.empty() || app == a ? access::allow : access::forbidden;
+                        return app == a ? access::allow : access::forbidden; // not "": no general grant
                     }}};
     const header_map auth{{"Authorization", "Bearer tenant-a"}};
     auto call = [&](std::string target) { return scoped.handle({.method = "GET", .target = target, .headers = auth}); };
     CHECK(call("/api/v1/app/" + a).status == 200);
     CHECK(call("/api/v1/app/" + b).status == 403);
     CHECK(call("/api/v1/app/" + b + "/endpoint").status == 403);
+    // Creating a tenant (PUT on an unknown application) needs the general grant, whatever the body says.
+    CHECK(scoped.handle({.method = "PUT", .target = "/api/v1/app/new-one", .headers = auth, .body = R"({"name":"x"})"})
+              .status == 403);
+    // An idempotency key replays nothing to a token that may not make the call.
+    header_map keyed = auth;
+    keyed.add("Idempotency-Key", "k");
+    const header_map admin{{"Authorization", "Bearer t0k"}, {"Idempotency-Key", "k"}};
+    REQUIRE(f.api
+                .handle({.method = "POST",
+                         .target = "/api/v1/app/" + b + "/msg",
+                         .headers = admin,
+                         .body = R"({"eventType":"a","payload":{}})"})
+                .status == 202);
+    CHECK(scoped
+              .handle({.method = "POST",
+                       .target = "/api/v1/app/" + b + "/msg",
+                       .headers = keyed,
+                       .body = R"({"eventType":"a","payload":{}})"})
+              .status == 403);
     sender.stop();
 }
 
@@ -104,6 +123,28 @@ TEST_CASE("management api: endpoints reach the sender; a URL its policy refuses 
     // A filter naming an event type the catalogue lacks is refused.
     CHECK(f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/2","eventTypes":["nope"]})")
               .status == 422);
+    // Refused after the sender took it (a taken uid, text the registry refuses): nothing is left behind.
+    CHECK(f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/3","uid":"main"})").status ==
+          409);
+    CHECK(f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/4","description":"a\nb"})")
+              .status == 422);
+    CHECK(f.sender.endpoint_ids().size() == 1);
+    // Numbers out of range, and bodies nested past 64 levels, are refused.
+    CHECK(
+        f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/5","throttleRate":4294967297})")
+            .status == 422);
+    CHECK(
+        f.call("POST", "/api/v1/app/" + app + "/endpoint", R"({"url":"https://a.example/5","version":1e300})").status ==
+        422);
+    const std::string deep =
+        R"({"eventType":"a","payload":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    CHECK(f.call("POST", "/api/v1/app/" + app + "/msg", deep).status == 400);
+    // Rotation with a grace of 0 revokes the old secret at once.
+    REQUIRE(f.call("POST", "/api/v1/app/" + app + "/endpoint/" + ep + "/secret/rotate", R"({"gracePeriodSeconds":0})")
+                .status == 204);
+    CHECK(f.sender.endpoint(ep)->config.secrets.size() == 1);
+    REQUIRE(f.call("POST", "/api/v1/app/" + app + "/endpoint/" + ep + "/secret/rotate", "{}").status == 204);
+    CHECK(f.sender.endpoint(ep)->config.secrets.size() == 2);
     // Headers the sender sets itself are refused, and the endpoint is left as it was.
     CHECK(f.call("PUT", "/api/v1/app/" + app + "/endpoint/" + ep + "/headers", R"({"headers":{"webhook-id":"x"}})")
               .status == 422);
@@ -181,6 +222,20 @@ TEST_CASE("management api: an Idempotency-Key replays the first answer; messages
     auto listed = f.json(f.call("GET", "/api/v1/app/" + app + "/msg"));
     REQUIRE(listed["data"].size() == 2);
     CHECK(listed["data"][0]["id"] == own.id); // newest first
+    // Filters read on until the page is full; `before` and `after` bound the walk.
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(
+            f.call("POST", "/api/v1/app/" + app + "/msg",
+                   R"({"eventType":"bulk","payload":{},"channels":[")" + std::string(i % 2 ? "odd" : "even") + R"("]})")
+                .status == 202);
+    auto odd = f.json(f.call("GET", "/api/v1/app/" + app + "/msg?channel=odd&limit=2"));
+    CHECK(odd["data"].size() == 2);
+    auto bulk = f.json(f.call("GET", "/api/v1/app/" + app + "/msg?event_types=bulk,none&limit=50"));
+    CHECK(bulk["data"].size() == 5);
+    CHECK(bulk["done"] == true);
+    CHECK(f.json(f.call("GET", "/api/v1/app/" + app + "/msg?before=2000-01-01T00:00:00Z"))["data"].empty());
+    CHECK(f.json(f.call("GET", "/api/v1/app/" + app + "/msg?after=2000-01-01T00:00:00Z"))["data"].size() == 7);
+    CHECK(f.call("GET", "/api/v1/app/" + app + "/msg?after=2000-01-01T-1:00:00Z").status == 422);
     auto attempts = f.json(f.call("GET", "/api/v1/app/" + app + "/attempt/msg/" + id));
     REQUIRE(attempts["data"].size() == 1);
     CHECK(attempts["data"][0]["status"] == 0);

@@ -31,7 +31,9 @@
 #include <hookline/registry/registry_store.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -114,8 +116,11 @@ public:
                 after = row.id;
                 {
                     std::lock_guard seen(seen_mutex_);
-                    if (!seen_changes_.emplace(row.id, now).second) continue;
+                    if (seen_changes_.count(row.id)) continue;
                 }
+                // Reread and applied under the endpoint's lock, so a local change cannot interleave;
+                // marked seen only once applied (a failed read is tried again next time).
+                std::lock_guard endpoint(endpoint_lock(row.body));
                 auto e = registry_.endpoint_by_id(row.body);
                 if (!e) return e.error();
                 if (*e) {
@@ -125,6 +130,10 @@ public:
                                             " changed elsewhere, refused here: " + ok.error().message());
                 } else {
                     (void)sender_->remove_endpoint(row.body);
+                }
+                {
+                    std::lock_guard seen(seen_mutex_);
+                    seen_changes_.emplace(row.id, now);
                 }
                 ++applied;
             }
@@ -160,8 +169,14 @@ private:
         const auto& s = parsed.segments;
         if (s.size() == 1 && s[0] == "metrics" && r.method == "GET") return metrics(r);
         if (s.size() < 3 || s[0] != "api" || s[1] != "v1") return not_found();
-        detail::api_context<Sender> c{
-            *sender_, registry_, options_, r, parsed, 2, [this](const std::string& id) { note_change(id); }};
+        detail::api_context<Sender> c{*sender_,
+                                      registry_,
+                                      options_,
+                                      r,
+                                      parsed,
+                                      2,
+                                      [this](const std::string& id) { note_change(id); },
+                                      [this](const std::string& id) -> std::mutex& { return endpoint_lock(id); }};
         if (s[2] == "health" && s.size() == 3) return detail::empty_response(204);
 
         const std::string token = bearer_token(r);
@@ -211,8 +226,8 @@ private:
         auto app = registry_.find_application(s[3]);
         if (!app) return detail::error_for(app.error());
         if (!*app) {
-            if (s.size() == 4 && c.request.method == "PUT") {
-                if (options_.authoriser(token, s[3]) != access::allow) return forbidden();
+            if (s.size() == 4 && c.request.method == "PUT") { // creates a tenant: needs the general grant
+                if (general != access::allow) return forbidden();
                 return detail::application_upsert_new(c, s[3]);
             }
             return not_found();
@@ -236,6 +251,15 @@ private:
         auto& store = registry_.store();
         const std::int64_t now = registry_.now();
         maybe_prune(now);
+        // A replay answers only a caller who may make the call now: the tenant it names is checked first.
+        const auto& seg = c.target.segments;
+        if (seg.size() >= 4 && seg[2] == "app") {
+            auto app = registry_.find_application(seg[3]);
+            if (!app) return detail::error_for(app.error());
+            if (*app && options_.authoriser(token, (*app)->id) != access::allow) return forbidden();
+        } else if (general != access::allow) {
+            return forbidden();
+        }
         const auto digest = sha256({token, "\n", key, "\n", c.request.target});
         const std::string id = hex_encode(digest.view());
         registry_row row{.kind = "idempotency", .id = id, .body = "", .created_at = now, .updated_at = now};
@@ -282,6 +306,11 @@ private:
         (void)registry_.prune_messages(now - options_.message_retention.count());
     }
 
+    /// The lock serialising changes to endpoint `id` (requests, `sync`), shared by a stripe of ids.
+    std::mutex& endpoint_lock(const std::string& id) {
+        return endpoint_locks_[std::hash<std::string>{}(id) % endpoint_locks_.size()];
+    }
+
     /// How long change rows are kept: a `sync` later than this after the previous one reconciles.
     std::int64_t change_horizon() const { return std::max<std::int64_t>(10 * options_.sync_window.count(), 300'000); }
 
@@ -321,8 +350,9 @@ private:
     registry_type registry_;
     management_options options_;
     std::atomic<std::int64_t> last_prune_{0};
-    std::mutex sync_mutex_; // serialises `sync`
-    std::mutex seen_mutex_; // guards seen_changes_
+    std::array<std::mutex, 64> endpoint_locks_{}; // striped by endpoint id: one change of an endpoint at a time
+    std::mutex sync_mutex_;                       // serialises `sync`
+    std::mutex seen_mutex_;                       // guards seen_changes_
     std::int64_t started_ = registry_.now();
     std::int64_t last_sync_ = 0;
     std::int64_t last_change_prune_ = 0;

@@ -60,9 +60,13 @@ public:
             if (!sealed) return sealed.error();
             registry_row row{
                 .kind = "meta", .id = "secret_check", .body = *sealed, .created_at = r.now(), .updated_at = r.now()};
-            if (auto put = r.store_.registry_insert(row); !put && put.error() != errc::already_exists)
-                return put.error();
-            return r;
+            auto put = r.store_.registry_insert(row);
+            if (put) return r;
+            if (put.error() != errc::already_exists) return put.error();
+            // Another process opened the fresh store at the same moment: its key must be ours.
+            check = r.store_.registry_get("meta", "secret_check");
+            if (!check) return check.error();
+            if (!*check) return errc::store_failure;
         }
         auto opened = detail::unseal(r.options_.secret_key, (*check)->body, "meta/secret_check");
         if (!opened || *opened != "hookline") return errc::wrong_store_key;
@@ -173,8 +177,10 @@ public:
 
     /// Rotates the endpoint's secret: `next` (or a fresh one) signs from now on, the current one keeps
     /// signing beside it for `rotation_grace`; keys already past their grace are dropped.
+    /// `grace` (default: `rotation_grace`) is how long the current one keeps signing; 0 drops it now.
     result<registered_endpoint> rotate_secret(const std::string& app_id, const std::string& id,
-                                              std::optional<secret> next = std::nullopt) {
+                                              std::optional<secret> next = std::nullopt,
+                                              std::optional<std::chrono::milliseconds> grace = std::nullopt) {
         auto found = find_endpoint(app_id, id);
         if (!found) return found.error();
         if (!*found) return errc::not_found;
@@ -189,7 +195,8 @@ public:
         std::vector<endpoint_secret> keys{endpoint_secret{.key = std::move(*next)}};
         for (auto& s : e.secrets) {
             if (s.expires_at != 0 && s.expires_at <= t) continue;
-            if (s.expires_at == 0) s.expires_at = t + options_.rotation_grace.count();
+            if (s.expires_at == 0) s.expires_at = t + grace.value_or(options_.rotation_grace).count();
+            if (s.expires_at <= t) continue; // a grace of 0: revoked at once
             keys.push_back(std::move(s));
         }
         e.secrets = std::move(keys);

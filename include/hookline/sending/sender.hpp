@@ -222,6 +222,15 @@ public:
         return n;
     }
 
+    /// Makes the deliveries `q` matches (and not in flight) pending and due now; answers how many. The
+    /// general form of `retry` and `recover` (for example: an endpoint's undelivered messages, whatever
+    /// their status, with `statuses = {pending, exhausted, failed}`).
+    result<std::size_t> reschedule(const delivery_query& q) {
+        auto n = store_.reschedule(q, now_ms());
+        poke();
+        return n;
+    }
+
     /// Re-sends everything an endpoint failed to receive (exhausted or failed) since `since` (Unix ms).
     result<std::size_t> recover(const std::string& endpoint_id, std::int64_t since) {
         delivery_query q{.endpoint_id = endpoint_id,

@@ -16,6 +16,7 @@
 
 #include <charconv>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,8 @@ struct api_context {
     std::size_t base = 0; ///< index of the segment after "v1"
     /// Told the id of each endpoint a request changed, so other processes on the store follow (`sync`).
     std::function<void(const std::string&)> changed{};
+    /// The lock under which an endpoint is read, changed in the sender and the registry, and reapplied.
+    std::function<std::mutex&(const std::string&)> endpoint_lock{};
 
     std::string_view segment(std::size_t i) const {
         return base + i < target.segments.size() ? std::string_view(target.segments[base + i]) : std::string_view{};
@@ -84,9 +87,25 @@ inline response error_for(std::error_code ec, std::string_view what = "") {
     return error_response(500, "server_error", "Internal server error");
 }
 
-/// The JSON body, or the 400 that says it is not JSON.
+/// Deepest nesting of arrays and objects a request body may have: writing a document back out
+/// (payloads, schemas) recurses once per level, so depth is bounded where it is read.
+inline constexpr int max_body_depth = 64;
+
+/// The JSON body, or the 400 that says it is not JSON (or nests deeper than `max_body_depth`).
 inline std::optional<nlohmann::json> json_body(const request_view& r, response& error) {
-    auto j = nlohmann::json::parse(r.body.empty() ? std::string_view("{}") : r.body, nullptr, false);
+    bool too_deep = false;
+    const nlohmann::json::parser_callback_t depth_guard = [&too_deep](int depth, nlohmann::json::parse_event_t event,
+                                                                      nlohmann::json&) {
+        if (depth > max_body_depth && (event == nlohmann::json::parse_event_t::object_start ||
+                                       event == nlohmann::json::parse_event_t::array_start))
+            too_deep = true;
+        return !too_deep;
+    };
+    auto j = nlohmann::json::parse(r.body.empty() ? std::string_view("{}") : r.body, depth_guard, false);
+    if (too_deep) {
+        error = error_response(400, "generic_error", "The body nests deeper than 64 levels");
+        return std::nullopt;
+    }
     if (j.is_discarded()) {
         error = error_response(400, "generic_error", "The body is not valid JSON");
         return std::nullopt;

@@ -7,6 +7,8 @@
 #include <hookline/management/detail/context.hpp>
 #include <hookline/registry/detail/ids.hpp>
 
+#include <chrono>
+#include <mutex>
 #include <string>
 
 HOOKLINE_BEGIN_NAMESPACE
@@ -61,7 +63,7 @@ response create_endpoint(api_context<Sender>& c, const application& app, registe
     e.app_id = app.id;
     auto id = sortable_id("ep_", c.registry.now());
     if (!id) return error_for(id.error());
-    e.id = std::move(*id);
+    e.id = *id;
     if (!key) {
         auto fresh = secret::generate(24);
         if (!fresh) return error_for(fresh.error());
@@ -155,20 +157,25 @@ response endpoint_recover(api_context<Sender>& c, const registered_endpoint& e) 
         until = u->is_string() ? parse_rfc3339_ms(u->template get<std::string>()) : std::nullopt;
         if (!until) return validation_error("until", "not an RFC 3339 time");
     }
+    // One reschedule of every undelivered delivery (failed, exhausted, or pending a retry) since `since`;
+    // with `until`, those of messages created before it, one message at a time.
+    const std::vector<delivery_status> undelivered = {delivery_status::pending, delivery_status::exhausted,
+                                                      delivery_status::failed};
     if (!until) {
-        if (auto n = c.sender.recover(e.id, *since); !n) return error_for(n.error());
-    }
-    // Pending deliveries waiting for a retry, and (with `until`) the failed ones within the window.
-    auto ds = c.sender.deliveries(
-        {.endpoint_id = e.id,
-         .statuses = {delivery_status::pending, delivery_status::exhausted, delivery_status::failed},
-         .created_since = *since,
-         .limit = 100000});
-    if (!ds) return error_for(ds.error());
-    for (const auto& d : *ds) {
-        if (d.status == delivery_status::pending && d.attempts == 0) continue;
-        if (until && d.updated_at >= *until) continue;
-        (void)c.sender.retry(d.message_id, d.endpoint_id);
+        auto n = c.sender.reschedule({.endpoint_id = e.id,
+                                      .statuses = undelivered,
+                                      .created_since = *since,
+                                      .limit = static_cast<std::size_t>(-1)});
+        if (!n) return error_for(n.error());
+    } else {
+        auto ds = c.sender.deliveries(
+            {.endpoint_id = e.id, .statuses = undelivered, .created_since = *since, .limit = 100000});
+        if (!ds) return error_for(ds.error());
+        for (const auto& d : *ds) {
+            auto msg = c.registry.find_message(e.app_id, d.message_id);
+            if (msg && *msg && (*msg)->timestamp >= *until) continue;
+            (void)c.sender.reschedule({.message_id = d.message_id, .endpoint_id = e.id, .statuses = undelivered});
+        }
     }
     auto task = sortable_id("qtask_", c.registry.now());
     if (!task) return error_for(task.error());
@@ -218,6 +225,15 @@ response endpoint_item(api_context<Sender>& c, const application& app, std::stri
         if (e.uid.empty()) e.uid = std::string(key);
         return create_endpoint(c, app, std::move(e), std::nullopt);
     }
+    // A change reads the endpoint again under its lock: the sender and the registry then get the same
+    // state, whatever else changes it at the same time (another request, `sync`).
+    std::unique_lock<std::mutex> held;
+    if (m != "GET") {
+        held = std::unique_lock<std::mutex>(c.endpoint_lock((*found)->id));
+        found = c.registry.find_endpoint(app.id, (*found)->id);
+        if (!found) return error_for(found.error());
+        if (!*found) return error_response(404, "not_found", "Entity not found");
+    }
     const registered_endpoint& e = **found;
     const std::string_view sub = c.segment(4), sub2 = c.segment(5);
     if (c.segments() == 4) {
@@ -245,17 +261,29 @@ response endpoint_item(api_context<Sender>& c, const application& app, std::stri
     if (sub == "secret" && sub2 == "rotate" && c.segments() == 6 && m == "POST") {
         auto body = json_body(c.request, error);
         if (!body) return error;
+        if (!body->is_object()) return validation_error("body", "expected a JSON object");
         std::optional<secret> next;
         if (auto k = body->find("key"); k != body->end() && !k->is_null()) {
-            auto parsed =
-                k->is_string() ? secret::parse(k->template get<std::string>()) : result<secret>(errc::invalid_secret);
+            std::string text = k->is_string() ? k->template get<std::string>() : std::string{};
+            if (!text.empty() && !text.starts_with("whsec_")) text = "whsec_" + text;
+            auto parsed = secret::parse(text);
             if (!parsed || parsed->kind() != secret_kind::symmetric)
-                return validation_error("key", "not a whsec_ secret");
+                return validation_error("key", "not a whsec_ secret of 16 to 75 bytes, base64");
             next = std::move(*parsed);
         }
-        auto rotated = c.registry.rotate_secret(app.id, e.id, std::move(next));
+        std::optional<std::int64_t> grace_s;
+        if (auto p = read_field(*body, "gracePeriodSeconds", grace_s)) return validation_error(p.field, p.message);
+        if (grace_s && (*grace_s < 0 || *grace_s > 604800))
+            return validation_error("gracePeriodSeconds", "must be 0 to 604800");
+        std::optional<std::chrono::milliseconds> grace;
+        if (grace_s) grace = std::chrono::seconds(*grace_s);
+        auto rotated = c.registry.rotate_secret(app.id, e.id, std::move(next), grace);
         if (!rotated) return error_for(rotated.error());
-        if (auto applied = apply_to_sender(c.sender, *rotated, false); !applied) return error_for(applied.error());
+        if (auto applied = apply_to_sender(c.sender, *rotated, false); !applied) {
+            c.log(log_level::error, "hookline management: endpoint " + e.id +
+                                        " rotated in the registry, not in this sender: " + applied.error().message());
+            return error_for(applied.error());
+        }
         c.changed(rotated->id);
         return empty_response();
     }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -88,6 +89,10 @@ inline parsed_target parse_target(std::string_view target) {
 /// RFC 3339 (`2026-12-08T02:30:00.123Z`, `...+01:00`, fraction optional) to Unix milliseconds.
 inline std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s) {
     int y, mo, d, h, mi, sec, n = 0;
+    static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd"; // digits where 'd', else as written
+    if (s.size() < shape.size()) return std::nullopt;
+    for (std::size_t k = 0; k < shape.size(); ++k)
+        if (shape[k] == 'd' ? (s[k] < '0' || s[k] > '9') : s[k] != shape[k]) return std::nullopt;
     const std::string text(s);
     if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
         return std::nullopt;
@@ -104,7 +109,11 @@ inline std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s) {
     std::int64_t offset_min = 0;
     if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
         ++i;
-    } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+    } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':' &&
+               std::isdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isdigit(static_cast<unsigned char>(s[i + 2])) &&
+               std::isdigit(static_cast<unsigned char>(s[i + 4])) &&
+               std::isdigit(static_cast<unsigned char>(s[i + 5]))) {
         const int oh = (s[i + 1] - '0') * 10 + (s[i + 2] - '0'), om = (s[i + 4] - '0') * 10 + (s[i + 5] - '0');
         if (oh > 23 || om > 59) return std::nullopt;
         offset_min = (s[i] == '+' ? 1 : -1) * (oh * 60 + om);

@@ -6,6 +6,7 @@
 
 #include <hookline/core/config.hpp>
 #include <hookline/management/detail/context.hpp>
+#include <hookline/registry/detail/ids.hpp>
 
 #include <algorithm>
 #include <set>
@@ -88,16 +89,40 @@ response message_collection(api_context<Sender>& c, const application& app) {
             *slot = parse_rfc3339_ms(v);
             if (!*slot) return validation_error(name, "not an RFC 3339 time", "query");
         }
-    auto page = c.registry.list_messages(app.id, *p);
-    if (!page) return error_for(page.error());
-    std::erase_if(page->data, [&](const message_info& m) {
-        if (!channel.empty() && std::find(m.channels.begin(), m.channels.end(), channel) == m.channels.end())
-            return true;
-        if (!types.empty() && ("," + types + ",").find("," + m.event_type + ",") == std::string::npos) return true;
-        return (before && m.timestamp >= *before) || (after && m.timestamp <= *after);
-    });
+    const std::string tag = c.query("tag");
+    // Newest first: `before` starts the walk (ids sort by time), `after` ends it; the other filters
+    // skip entries, reading on until the page is full (at most 100 store pages per call).
+    page_request next = *p;
+    if (before && next.iterator.empty()) next.iterator = sortable_floor("msg_", *before);
+    page<message_info> out;
+    out.done = false;
+    bool ended = false;
+    for (int rounds = 0; rounds < 100 && !ended && out.data.size() < p->limit; ++rounds) {
+        auto page = c.registry.list_messages(app.id, next);
+        if (!page) return error_for(page.error());
+        std::size_t used = 0;
+        for (auto& m : page->data) {
+            if (out.data.size() == p->limit) break;
+            ++used;
+            next.iterator = m.id;
+            if (after && m.timestamp <= *after) {
+                ended = true;
+                break;
+            }
+            if (before && m.timestamp >= *before) continue;
+            if (!channel.empty() && std::find(m.channels.begin(), m.channels.end(), channel) == m.channels.end())
+                continue;
+            if (!tag.empty() && std::find(m.tags.begin(), m.tags.end(), tag) == m.tags.end()) continue;
+            if (!types.empty() && ("," + types + ",").find("," + m.event_type + ",") == std::string::npos) continue;
+            out.data.push_back(std::move(m));
+        }
+        if (page->done && used == page->data.size()) ended = true;
+    }
+    out.done = ended;
+    if (!out.done) out.iterator = next.iterator;
+    if (!out.data.empty()) out.prev_iterator = "-" + out.data.front().id;
     const bool content = c.query_flag("with_content", true);
-    return json_response(200, wire_page(*page, [&](const message_info& m) { return wire(m, content); }));
+    return json_response(200, wire_page(out, [&](const message_info& m) { return wire(m, content); }));
 }
 
 /// Attempt numbers of `delivery_id` that a resend started.

@@ -9,9 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 HOOKLINE_BEGIN_NAMESPACE
 
@@ -115,8 +118,21 @@ template <class T>
 wire_problem read_field(const nlohmann::json& j, const char* name, T& out) {
     auto it = j.find(name);
     if (it == j.end() || it->is_null()) return {};
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        // Whole numbers in T's range only: no wrapping, no float-to-integer conversion.
+        if (!it->is_number_integer()) return {name, "must be a whole number"};
+        if (it->is_number_unsigned() &&
+            it->template get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return {name, "out of range"};
+        const auto v = it->template get<std::int64_t>();
+        if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+            (v > 0 && static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+            return {name, "out of range"};
+        out = static_cast<T>(v);
+        return {};
+    }
     try {
-        out = it->get<T>();
+        out = it->template get<T>();
     } catch (const nlohmann::json::exception&) {
         return {name, "value has the wrong type"};
     }
