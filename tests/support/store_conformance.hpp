@@ -380,6 +380,16 @@ void check_store_conformance(Store& s) {
         CHECK(s.list_deliveries({.limit = all}).value().size() == 2);
         CHECK(s.reschedule({.endpoint_id = "e1", .limit = all}, 2000).value() == 1);
     }
+    SECTION("list_deliveries newest_first gives the latest, latest first") {
+        for (int i = 1; i <= 3; ++i) REQUIRE(s.insert_message(make_message("m" + std::to_string(i)), e1, 1000).value());
+        auto latest = s.list_deliveries({.endpoint_id = "e1", .limit = 2, .newest_first = true}).value();
+        REQUIRE(latest.size() == 2);
+        CHECK(latest[0].message_id == "m3");
+        CHECK(latest[1].message_id == "m2");
+        auto oldest = s.list_deliveries({.endpoint_id = "e1", .limit = 2}).value();
+        REQUIRE(oldest.size() == 2);
+        CHECK(oldest[0].message_id == "m1");
+    }
     if constexpr (depth_store<Store>) {
         SECTION("queue_depth counts due, scheduled and in-flight deliveries") {
             REQUIRE(s.insert_message(make_message("m1"), eps, 1000).value());

@@ -448,8 +448,14 @@ private:
             };
             if (!q.message_id.empty()) {
                 auto it = messages.find(q.message_id);
-                if (it != messages.end())
-                    for (auto id : it->second.deliveries) take(id);
+                if (it == messages.end()) return out;
+                const auto& ids = it->second.deliveries;
+                if (q.newest_first)
+                    for (auto i = ids.rbegin(); i != ids.rend(); ++i) take(*i);
+                else
+                    for (auto id : ids) take(id);
+            } else if (q.newest_first) {
+                for (auto i = deliveries.rbegin(); i != deliveries.rend() && out.size() < q.limit; ++i) take(i->first);
             } else {
                 for (const auto& [id, e] : deliveries) take(id);
             }

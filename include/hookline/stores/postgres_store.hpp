@@ -316,7 +316,8 @@ public:
                           "d.order_seq, d.order_prev, d.waiting, d.holds_key FROM " +
                           s + "deliveries d" +
                           (q.created_since != 0 ? " JOIN " + s + "messages m ON m.id = d.message_id" : std::string()) +
-                          w + " ORDER BY d.id LIMIT " + detail::pg::sql_limit(q.limit);
+                          w + (q.newest_first ? " ORDER BY d.id DESC LIMIT " : " ORDER BY d.id LIMIT ") +
+                          detail::pg::sql_limit(q.limit);
         auto r = run_sql("list_deliveries", sql, ps);
         if (!r) return r.error();
         std::vector<delivery_record> out;

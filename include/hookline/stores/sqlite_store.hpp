@@ -302,7 +302,7 @@ public:
             {
                 auto st = s.stmt(std::string("SELECT ") + detail::sqlite_delivery_columns +
                                  " FROM hookline_deliveries d WHERE d.id IN (" + detail::sqlite_select_ids(q) +
-                                 ") ORDER BY d.id");
+                                 (q.newest_first ? ") ORDER BY d.id DESC" : ") ORDER BY d.id"));
                 detail::sqlite_bind_query(*st, q);
                 while (st->executeStep()) rows.push_back({detail::sqlite_read_delivery(*st, 0), nullptr});
             }

@@ -124,6 +124,7 @@ struct delivery_query {
     std::vector<delivery_status> statuses{};
     std::int64_t created_since = 0; ///< messages created at or after this time
     std::size_t limit = 1000;
+    bool newest_first = false; ///< `list_deliveries`: the latest first (with `limit`, the latest `limit`)
 };
 
 /// The store concept. `insert_message` is atomic: the message and all its deliveries, or nothing.

@@ -128,10 +128,10 @@ response endpoint_collection(api_context<Sender>& c, const application& app) {
     return create_endpoint(c, app, std::move(e), std::move(key));
 }
 
-/// Deliveries of the endpoint counted by Svix status (at most the latest 100,000).
+/// Deliveries of the endpoint counted by Svix status (the latest 100,000 at most).
 template <class Sender>
 response endpoint_stats(api_context<Sender>& c, const registered_endpoint& e) {
-    auto ds = c.sender.deliveries({.endpoint_id = e.id, .limit = 100000});
+    auto ds = c.sender.deliveries({.endpoint_id = e.id, .limit = 100000, .newest_first = true});
     if (!ds) return error_for(ds.error());
     int counts[5] = {0, 0, 0, 0, 0};
     for (const auto& d : *ds) ++counts[wire_status(d.status)];

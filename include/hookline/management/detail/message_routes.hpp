@@ -251,7 +251,7 @@ response attempt_routes(api_context<Sender>& c, const application& app) {
         auto e = c.registry.find_endpoint(app.id, std::string(c.segment(4)));
         if (!e) return error_for(e.error());
         if (!*e) return error_response(404, "not_found", "Entity not found");
-        auto ds = c.sender.deliveries({.endpoint_id = (*e)->id, .limit = 1000});
+        auto ds = c.sender.deliveries({.endpoint_id = (*e)->id, .limit = 1000, .newest_first = true});
         if (!ds) return error_for(ds.error());
         return attempt_list(c, app, *ds);
     }

@@ -78,7 +78,7 @@ inline std::string sqlite_select_ids(const delivery_query& q) {
     if (!q.endpoint_id.empty()) sql += " AND d2.endpoint_id = ?11";
     if (!q.statuses.empty()) sql += " AND ((1 << d2.status) & ?12) != 0";
     if (q.created_since != 0) sql += " AND m2.created_at >= ?13";
-    sql += " ORDER BY d2.id LIMIT ?14";
+    sql += q.newest_first ? " ORDER BY d2.id DESC LIMIT ?14" : " ORDER BY d2.id LIMIT ?14";
     return sql;
 }
 
