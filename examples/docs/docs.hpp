@@ -7,6 +7,7 @@
 #pragma once
 
 namespace docs {
+bool run_management();
 bool run_receiving();
 bool run_schemes();
 bool run_standard_webhooks();

@@ -11,6 +11,7 @@ int main() {
         bool (*run)();
     };
     const check checks[] = {
+        {"management", docs::run_management},
         {"receiving", docs::run_receiving},
         {"schemes", docs::run_schemes},
         {"standard_webhooks", docs::run_standard_webhooks},

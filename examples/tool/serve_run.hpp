@@ -69,11 +69,20 @@ int serve_with(const serve_input& in, Store store) {
     std::mutex m;
     std::condition_variable cv;
     bool stopping = false;
+    // Every second: other processes' endpoint changes. Every hour: messages finished more than 7 days
+    // ago leave the queue (the SQLite store also does so itself; the memory and PostgreSQL ones rely on this).
     std::thread syncing([&] {
         std::unique_lock lock(m);
+        auto next_prune = std::chrono::steady_clock::now();
         while (!cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
             lock.unlock();
             if (auto s = api.sync(); !s) std::cerr << "hookline serve: sync failed: " << s.error().message() << "\n";
+            if (std::chrono::steady_clock::now() >= next_prune) {
+                next_prune += std::chrono::hours(1);
+                const auto week = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 7));
+                if (auto p = sender.store().prune(api.registry().now() - week.count()); !p)
+                    std::cerr << "hookline serve: pruning failed: " << p.error().message() << "\n";
+            }
             lock.lock();
         }
     });

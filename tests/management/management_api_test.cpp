@@ -164,6 +164,10 @@ TEST_CASE("management api: endpoints reach the sender; a URL its policy refuses 
     auto shown = f.json(f.call("GET", "/api/v1/app/" + app + "/endpoint/" + std::string(gone["id"])));
     CHECK(shown["disabled"] == true);
     CHECK(shown["disabledReason"] == "gone");
+    // Other changes leave it disabled: only the registry's own flag enables it again.
+    REQUIRE(f.call("PATCH", "/api/v1/app/" + app + "/endpoint/" + std::string(gone["id"]), R"({"description":"d"})")
+                .status == 200);
+    CHECK(f.sender.endpoint(gone["id"])->state.disabled);
     // Deleting the application removes its endpoints from the sender.
     REQUIRE(f.call("DELETE", "/api/v1/app/" + app).status == 204);
     CHECK_FALSE(f.sender.endpoint(ep));

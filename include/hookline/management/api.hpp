@@ -3,9 +3,9 @@
 /// register applications and endpoints, rotate secrets, send messages, and read attempts.
 ///
 /// Framework-agnostic like the receiver: `handle(request_view) -> response`. Mount it with
-/// `hookline::mount_management` (hookline/management/httplib_adapter.hpp) or serve it on a
-/// `beast_server` (`serve_management`, hookline/management/beast_adapter.hpp). Which calls are covered and
-/// how they differ from Svix's: docs/management-api.md.
+/// `hookline::mount_management` (hookline/management/httplib_adapter.hpp) or give `handle` to a
+/// `beast_server` (hookline/serving/beast_server.hpp) as its handler. Which calls are covered and how
+/// they differ from Svix's: docs/management-api.md.
 ///
 /// Every request needs `Authorization: Bearer <token>`, judged by `management_options::authoriser`.
 /// A POST with an `Idempotency-Key` answered 2xx is answered the same way for the same token, key and
@@ -83,6 +83,7 @@ public:
         if (!found) return found.error();
         if (!*found) return errc::not_found;
         if (!detail::registry_name_ok(m.event_type)) return errc::invalid_event_type;
+        if (!nlohmann::json::accept(m.payload)) return errc::malformed_body;
         if (!m.event_id.empty() && !detail::registry_name_ok(m.event_id)) return errc::invalid_message_id;
         if (m.channels.size() > 10) return errc::invalid_argument;
         for (const auto& ch : m.channels)
@@ -157,6 +158,7 @@ public:
 
 private:
     response answer(const request_view& r) {
+        maybe_prune(registry_.now());
         if (r.content_length && *r.content_length > options_.max_body_bytes)
             return detail::error_response(413, "payload_too_large", "The request body is too large");
         std::string_view target = r.target;
@@ -250,7 +252,6 @@ private:
                         access general) {
         auto& store = registry_.store();
         const std::int64_t now = registry_.now();
-        maybe_prune(now);
         // A replay answers only a caller who may make the call now: the tenant it names is checked first.
         const auto& seg = c.target.segments;
         if (seg.size() >= 4 && seg[2] == "app") {

@@ -41,18 +41,21 @@ std::optional<response> unknown_event_types(api_context<Sender>& c, const regist
     return std::nullopt;
 }
 
-/// Applies `next` to the sender (adding it when `fresh`), enabling or disabling it as `next` says.
+/// Applies `next` to the sender (adding it when `fresh`); enables or disables it when the request named
+/// `disabled` (`set_disabled`) or the registry's flag changed since the sender last had it.
 template <class Sender>
-result<void> apply_to_sender(Sender& sender, const registered_endpoint& next, bool fresh) {
+result<void> apply_to_sender(Sender& sender, const registered_endpoint& next, bool fresh, bool set_disabled = false) {
     auto cfg = to_endpoint_config(next);
     if (fresh) return sender.add_endpoint(next.id, std::move(cfg));
-    auto updated = sender.endpoint(next.id) ? sender.update_endpoint(next.id, std::move(cfg))
-                                            : sender.add_endpoint(next.id, std::move(cfg));
-    if (!updated) return updated;
-    auto info = sender.endpoint(next.id);
-    if (info && info->state.disabled != next.disabled)
-        return next.disabled ? sender.disable_endpoint(next.id) : sender.enable_endpoint(next.id);
-    return {};
+    const auto before = sender.endpoint(next.id);
+    auto updated =
+        before ? sender.update_endpoint(next.id, std::move(cfg)) : sender.add_endpoint(next.id, std::move(cfg));
+    if (!updated || !before) return updated;
+    // A request that names `disabled` (set_disabled), or a change of the registry's own flag, enables or
+    // disables it; an endpoint the sender disabled (410 Gone, failing for days) stays so through others.
+    const bool flag_changed = before->config.enabled == next.disabled;
+    if (!(set_disabled ? before->state.disabled != next.disabled : flag_changed)) return {};
+    return next.disabled ? sender.disable_endpoint(next.id) : sender.enable_endpoint(next.id);
 }
 
 /// Creates `e` (with `key`, or a fresh secret) for `app`.
@@ -84,12 +87,13 @@ response create_endpoint(api_context<Sender>& c, const application& app, registe
 /// Saves `next` (the current endpoint `old` changed): sender first, then the registry.
 template <class Sender>
 response save_endpoint(api_context<Sender>& c, const registered_endpoint& old, registered_endpoint next, int status,
-                       bool reply_empty = false) {
+                       bool reply_empty = false, bool set_disabled = false) {
     if (auto bad = unknown_event_types(c, next)) return *bad;
     next.id = old.id;
     next.app_id = old.app_id;
     next.secrets = old.secrets;
-    if (auto applied = apply_to_sender(c.sender, next, false); !applied) return error_for(applied.error());
+    if (auto applied = apply_to_sender(c.sender, next, false, set_disabled); !applied)
+        return error_for(applied.error());
     auto saved = c.registry.update_endpoint(std::move(next));
     if (!saved) {
         (void)apply_to_sender(c.sender, old, false); // back as it was
@@ -253,7 +257,7 @@ response endpoint_item(api_context<Sender>& c, const application& app, std::stri
             next = registered_endpoint{.headers = e.headers};
         }
         if (auto p = read_endpoint(*body, next, m == "PATCH")) return validation_error(p.field, p.message);
-        return save_endpoint(c, e, std::move(next), 200);
+        return save_endpoint(c, e, std::move(next), 200, false, body->contains("disabled"));
     }
     if (sub == "secret" && c.segments() == 5 && m == "GET") {
         return json_response(200, {{"key", e.secrets.empty() ? std::string{} : e.secrets.front().key.reveal()}});
