@@ -436,7 +436,7 @@ private:
     }
 
     template <class T>
-    result<page<T>> list_typed(const char* kind, std::optional<std::string> tenant, const page_request& p) {
+    result<page<T>> list_typed(const char* kind, const std::optional<std::string>& tenant, const page_request& p) {
         const std::size_t limit = std::clamp<std::size_t>(p.limit, 1, 250);
         bool backwards = false; // a "-" iterator: the page before it
         std::string after = p.iterator;
@@ -446,7 +446,7 @@ private:
         }
         const bool descending = p.descending != backwards;
         auto rows = store_.registry_list(
-            {.kind = kind, .tenant = std::move(tenant), .after = after, .descending = descending, .limit = limit + 1});
+            {.kind = kind, .tenant = tenant, .after = after, .descending = descending, .limit = limit + 1});
         if (!rows) return rows.error();
         page<T> out;
         const bool more = rows->size() > limit;

@@ -116,7 +116,7 @@ inline std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s) {
                std::isdigit(static_cast<unsigned char>(s[i + 5]))) {
         const int oh = (s[i + 1] - '0') * 10 + (s[i + 2] - '0'), om = (s[i + 4] - '0') * 10 + (s[i + 5] - '0');
         if (oh > 23 || om > 59) return std::nullopt;
-        offset_min = (s[i] == '+' ? 1 : -1) * (oh * 60 + om);
+        offset_min = (s[i] == '+' ? 1 : -1) * (std::int64_t{oh} * 60 + om);
         i += 6;
     } else {
         return std::nullopt;
