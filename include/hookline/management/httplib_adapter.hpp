@@ -30,30 +30,14 @@ void mount_management(httplib::Server& server, Api& api) {
     auto with_body = [&api](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
         const detail::httplib_header_refs refs(req.headers);
         const header_view headers = refs.view();
-        std::optional<std::uint64_t> declared = detail::declared_length(headers);
-        const std::size_t limit = api.options().max_body_bytes;
-        std::string body;
-        bool complete = true;
-        if (!declared || *declared <= limit) {
-            reader([&](const char* data, std::size_t n) {
-                if (body.size() + n > limit) {
-                    declared = std::uint64_t{body.size()} + n;
-                    complete = false;
-                    return false;
-                }
-                body.append(data, n);
-                return true;
-            });
-        } else {
-            complete = false;
-        }
+        const auto in = detail::read_bounded_body(headers, reader, api.options().max_body_bytes);
         detail::write_response(api.handle({.method = req.method,
                                            .target = req.target,
                                            .headers = headers,
-                                           .body = body,
-                                           .content_length = declared}),
+                                           .body = in.body,
+                                           .content_length = in.declared}),
                                res);
-        if (!complete) res.set_header("Connection", "close");
+        if (!in.complete) res.set_header("Connection", "close");
     };
     auto without_body = [&api](const httplib::Request& req, httplib::Response& res) {
         const detail::httplib_header_refs refs(req.headers);

@@ -70,6 +70,36 @@ inline std::optional<std::uint64_t> declared_length(header_view headers) noexcep
     return n;
 }
 
+/// A request body read through cpp-httplib's content reader, up to `limit` bytes: a body declared over
+/// the limit is not read at all, one that turns out longer (chunked) is cut off there; either way
+/// `declared` is over the limit and `complete` false (the connection must not be reused).
+struct bounded_body {
+    std::string body;
+    std::optional<std::uint64_t> declared;
+    std::size_t limit;
+    bool complete = true;
+};
+
+inline bounded_body read_bounded_body(header_view headers, const httplib::ContentReader& reader, std::size_t limit) {
+    bounded_body st{{}, declared_length(headers), limit};
+    if (st.declared && *st.declared > limit) {
+        st.complete = false;
+        return st;
+    }
+    if (st.declared) st.body.reserve(static_cast<std::size_t>(*st.declared));
+    // One pointer captured: the callback fits std::function's small buffer (no allocation).
+    reader([s = &st](const char* data, std::size_t n) {
+        if (s->body.size() + n > s->limit) {
+            s->declared = std::uint64_t{s->body.size()} + n; // over the limit: stop reading
+            s->complete = false;
+            return false;
+        }
+        s->body.append(data, n);
+        return true;
+    });
+    return st;
+}
+
 inline void write_response(const response& r, httplib::Response& res) {
     res.status = r.status;
     for (const auto& h : r.headers)
@@ -84,40 +114,20 @@ inline void write_response(const response& r, httplib::Response& res) {
 template <class Receiver>
 void mount(httplib::Server& server, Receiver& receiver, std::string_view path = "/webhooks") {
     const std::string pattern = detail::regex_escape(path);
-    server.Post(pattern, [&receiver](const httplib::Request& req, httplib::Response& res,
-                                     const httplib::ContentReader& reader) {
-        const detail::httplib_header_refs refs(req.headers);
-        const header_view headers = refs.view();
-        // One pointer captured: the callback fits std::function's small buffer (no allocation).
-        struct body_state {
-            std::string body;
-            std::optional<std::uint64_t> declared;
-            std::size_t limit;
-            bool complete = true;
-        } st{{}, detail::declared_length(headers), receiver.options().max_body_size};
-        if (!st.declared || *st.declared <= st.limit) {
-            if (st.declared) st.body.reserve(static_cast<std::size_t>(*st.declared));
-            reader([s = &st](const char* data, std::size_t n) {
-                if (s->body.size() + n > s->limit) {
-                    s->declared = std::uint64_t{s->body.size()} + n; // over the limit: stop reading
-                    s->complete = false;
-                    return false;
-                }
-                s->body.append(data, n);
-                return true;
-            });
-        } else {
-            st.complete = false;
-        }
-        const std::string& body = st.body;
-        const std::optional<std::uint64_t> declared = st.declared;
-        const bool complete = st.complete;
-        response r = receiver.handle(
-            {.method = req.method, .target = req.target, .headers = headers, .body = body, .content_length = declared});
-        detail::write_response(r, res);
-        // The unread rest of the body is still in the stream: do not reuse the connection.
-        if (!complete) res.set_header("Connection", "close");
-    });
+    server.Post(pattern,
+                [&receiver](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                    const detail::httplib_header_refs refs(req.headers);
+                    const header_view headers = refs.view();
+                    const auto in = detail::read_bounded_body(headers, reader, receiver.options().max_body_size);
+                    response r = receiver.handle({.method = req.method,
+                                                  .target = req.target,
+                                                  .headers = headers,
+                                                  .body = in.body,
+                                                  .content_length = in.declared});
+                    detail::write_response(r, res);
+                    // The unread rest of the body is still in the stream: do not reuse the connection.
+                    if (!in.complete) res.set_header("Connection", "close");
+                });
     auto other = [&receiver](const httplib::Request& req, httplib::Response& res) {
         const detail::httplib_header_refs refs(req.headers);
         detail::write_response(

@@ -29,6 +29,15 @@ nlohmann::json wire_live(api_context<Sender>& c, const registered_endpoint& e) {
     return j;
 }
 
+/// A secret as the API takes it (`secret` at creation, `key` at rotation): base64, with or without the
+/// `whsec_` prefix, symmetric; nullopt for anything else.
+inline std::optional<secret> symmetric_secret_of(std::string text) {
+    if (!text.empty() && !text.starts_with("whsec_")) text = "whsec_" + text;
+    auto parsed = secret::parse(text);
+    if (!parsed || parsed->kind() != secret_kind::symmetric) return std::nullopt;
+    return std::move(*parsed);
+}
+
 /// Filters must name event types of the catalogue (or be `prefix.*` patterns).
 template <class Sender>
 std::optional<response> unknown_event_types(api_context<Sender>& c, const registered_endpoint& e) {
@@ -122,12 +131,8 @@ response endpoint_collection(api_context<Sender>& c, const application& app) {
     std::optional<secret> key;
     if (auto s = body->find("secret"); s != body->end() && !s->is_null()) {
         if (!s->is_string()) return validation_error("secret", "must be a string");
-        std::string text = s->template get<std::string>();
-        if (!text.starts_with("whsec_")) text = "whsec_" + text;
-        auto parsed = secret::parse(text);
-        if (!parsed || parsed->kind() != secret_kind::symmetric)
-            return validation_error("secret", "not a whsec_ secret of 16 to 75 bytes, base64");
-        key = std::move(*parsed);
+        key = symmetric_secret_of(s->template get<std::string>());
+        if (!key) return validation_error("secret", "not a whsec_ secret of 16 to 75 bytes, base64");
     }
     return create_endpoint(c, app, std::move(e), std::move(key));
 }
@@ -268,12 +273,8 @@ response endpoint_item(api_context<Sender>& c, const application& app, std::stri
         if (!body->is_object()) return validation_error("body", "expected a JSON object");
         std::optional<secret> next;
         if (auto k = body->find("key"); k != body->end() && !k->is_null()) {
-            std::string text = k->is_string() ? k->template get<std::string>() : std::string{};
-            if (!text.empty() && !text.starts_with("whsec_")) text = "whsec_" + text;
-            auto parsed = secret::parse(text);
-            if (!parsed || parsed->kind() != secret_kind::symmetric)
-                return validation_error("key", "not a whsec_ secret of 16 to 75 bytes, base64");
-            next = std::move(*parsed);
+            next = k->is_string() ? symmetric_secret_of(k->template get<std::string>()) : std::nullopt;
+            if (!next) return validation_error("key", "not a whsec_ secret of 16 to 75 bytes, base64");
         }
         std::optional<std::int64_t> grace_s;
         if (auto p = read_field(*body, "gracePeriodSeconds", grace_s)) return validation_error(p.field, p.message);
